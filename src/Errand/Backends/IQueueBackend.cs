@@ -1,0 +1,89 @@
+namespace Errand.Backends;
+
+/// <summary>Stores one queue's jobs and hands them to workers. One implementation per storage engine.</summary>
+/// <remarks>
+/// Implementations must be safe for concurrent use and must pass the conformance suite
+/// (<c>tests/Errand.Conformance</c>). Every method that takes "now" reads it from the backend's
+/// <see cref="TimeProvider"/>, so tests can drive time. The queue and the worker speak only to this contract.
+/// </remarks>
+public interface IQueueBackend : IQueueMonitor, IAsyncDisposable
+{
+    /// <summary>Gets what this backend can do beyond the contract's minimum.</summary>
+    BackendCapabilities Capabilities { get; }
+
+    /// <summary>Stores <paramref name="job"/> as queued (or scheduled), unless its key is still incomplete or being aborted.</summary>
+    /// <param name="job">The job; on success its <see cref="Job.Status"/> and <see cref="Job.Queued"/> are set.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>Whether it was stored, or else the job already stored under its key.</returns>
+    Task<EnqueueResult> EnqueueAsync(Job job, CancellationToken cancellationToken);
+
+    /// <summary>Takes up to <see cref="DequeueRequest.MaxJobs"/> ready jobs and marks them active for the worker, waiting up to <see cref="DequeueRequest.Wait"/> for the first.</summary>
+    /// <param name="request">How many, how long to wait, and for which worker.</param>
+    /// <param name="cancellationToken">Cancels the wait; a job already taken is still returned.</param>
+    /// <returns>The jobs taken, already marked active (attempts, started, touched and worker id set); empty when none came in time.</returns>
+    Task<IReadOnlyList<Job>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Writes <paramref name="job"/> with <see cref="Job.Touched"/> set to now, and publishes its status. This is the heartbeat.</summary>
+    /// <param name="job">The job, with the fields to store.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>A task that completes when the job is stored.</returns>
+    Task UpdateAsync(Job job, CancellationToken cancellationToken);
+
+    /// <summary>Ends <paramref name="job"/> as <paramref name="status"/> (complete, failed or aborted) and keeps it for its TTL.</summary>
+    /// <param name="job">The job, with its result or error set.</param>
+    /// <param name="status">The terminal status.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>A task that completes when the job is stored.</returns>
+    Task FinishAsync(Job job, JobStatus status, CancellationToken cancellationToken);
+
+    /// <summary>Queues <paramref name="job"/> again, now or after <paramref name="delay"/>, keeping its error.</summary>
+    /// <param name="job">The job, with the error of the attempt that ended.</param>
+    /// <param name="delay">How long to wait before it may run; <see cref="TimeSpan.Zero"/> for now.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>A task that completes when the job is stored.</returns>
+    Task RetryAsync(Job job, TimeSpan delay, CancellationToken cancellationToken);
+
+    /// <summary>Aborts <paramref name="job"/>: a waiting job ends <see cref="JobStatus.Aborted"/> at once; a running one becomes <see cref="JobStatus.Aborting"/> for its worker to stop.</summary>
+    /// <param name="job">The job.</param>
+    /// <param name="reason">Stored as the job's error.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns><see langword="true"/> when the job had not started and is now aborted; <see langword="false"/> when its worker must stop it.</returns>
+    Task<bool> AbortAsync(Job job, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Removes the abort marker of a job that its worker has stopped.</summary>
+    /// <param name="key">The job key.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>A task that completes when the marker is gone.</returns>
+    Task ClearAbortAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Moves scheduled jobs whose time has come to the ready list, under the backend's schedule lock.</summary>
+    /// <param name="lockFor">How long this caller holds the schedule lock.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>The ids moved; empty when another process holds the lock.</returns>
+    Task<IReadOnlyList<string>> ScheduleAsync(TimeSpan lockFor, CancellationToken cancellationToken);
+
+    /// <summary>Finds active jobs that no live worker will finish, under the backend's sweep lock; removes ids whose document is gone.</summary>
+    /// <param name="request">The lock duration and how long a suspect must stay one.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>The jobs to abort and retry or end, and the ids cleaned away; empty when another process holds the lock.</returns>
+    Task<SweepResult> SweepAsync(SweepRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Writes a worker's info and marks it alive for <paramref name="ttl"/>.</summary>
+    /// <param name="info">The worker info.</param>
+    /// <param name="ttl">How long the worker counts as alive without another write.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>A task that completes when the info is stored.</returns>
+    Task WriteWorkerInfoAsync(WorkerInfo info, TimeSpan ttl, CancellationToken cancellationToken);
+
+    /// <summary>Removes a worker's info, when it stops.</summary>
+    /// <param name="workerId">The worker id.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>A task that completes when the info is gone.</returns>
+    Task RemoveWorkerInfoAsync(string workerId, CancellationToken cancellationToken);
+
+    /// <summary>Subscribes to the status changes of some of the queue's jobs, or of all of them.</summary>
+    /// <param name="keys">The job keys to hear about; <see langword="null"/> for every job of the queue.</param>
+    /// <param name="cancellationToken">Cancels the wait for the subscription to be in place.</param>
+    /// <returns>A subscription; every change published after this task completes is delivered to it.</returns>
+    Task<IJobSubscription> SubscribeAsync(IReadOnlyCollection<string>? keys, CancellationToken cancellationToken);
+}

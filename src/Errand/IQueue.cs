@@ -1,0 +1,111 @@
+using Errand.Backends;
+
+namespace Errand;
+
+/// <summary>Enqueues jobs on one queue, reads them, and waits for their results. The API callers use.</summary>
+/// <remarks>Implementations are safe for concurrent use.</remarks>
+public interface IQueue
+{
+    /// <summary>Gets the queue name.</summary>
+    string Name { get; }
+
+    /// <summary>Enqueues a call of <paramref name="function"/> with named arguments.</summary>
+    /// <param name="function">The registered function name.</param>
+    /// <param name="kwargs">The arguments: an object whose properties become the job's <c>kwargs</c> (snake_case by default), or <see langword="null"/>.</param>
+    /// <param name="options">The job options; unset ones take the queue's defaults.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>The stored job; when its key was still incomplete, the job already stored (nothing is written).</returns>
+    /// <exception cref="ArgumentException">An option is out of range, or the arguments are not a JSON object.</exception>
+    /// <exception cref="BackendUnavailableException">The backend could not be reached in time.</exception>
+    Task<Job> EnqueueAsync(string function, object? kwargs = null, JobOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Enqueues a job built by the caller.</summary>
+    /// <param name="job">The job; its queue must be this queue.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>The stored job, or the job already stored under its key.</returns>
+    Task<Job> EnqueueAsync(Job job, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets one job by key.</summary>
+    /// <param name="key">The job key.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>The job, or <see langword="null"/>.</returns>
+    Task<Job?> GetJobAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets several jobs by key in one round trip; a missing one is <see langword="null"/>.</summary>
+    /// <param name="keys">The job keys.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>One entry per key, in order.</returns>
+    Task<IReadOnlyList<Job?>> GetJobsAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists a page of jobs, optionally of one status.</summary>
+    /// <param name="query">The status and the page.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>The page.</returns>
+    Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Iterates over every stored job, optionally of one status, a page at a time.</summary>
+    /// <param name="status">Only this status, or <see langword="null"/> for all.</param>
+    /// <param name="cancellationToken">Stops the iteration.</param>
+    /// <returns>The jobs.</returns>
+    IAsyncEnumerable<Job> IterateJobsAsync(JobStatus? status = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts the queue's jobs.</summary>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>The counts.</returns>
+    Task<QueueCounts> CountAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Gets the queue's counts, live workers and its first jobs.</summary>
+    /// <param name="jobs">How many jobs to include.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>The info.</returns>
+    Task<QueueInfo> InfoAsync(int jobs = 10, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores a running job's progress and metadata; this also counts as its heartbeat.</summary>
+    /// <param name="job">The job; it is changed in place.</param>
+    /// <param name="progress">The new progress (0..1), or <see langword="null"/> to keep it.</param>
+    /// <param name="meta">Metadata entries to set, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>A task that completes when the job is stored.</returns>
+    Task UpdateAsync(Job job, double? progress = null, IReadOnlyDictionary<string, object?>? meta = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Aborts a job: a waiting one never runs; a running one has its cancellation token fired and ends aborted.</summary>
+    /// <param name="key">The job key.</param>
+    /// <param name="reason">Stored as the job's error.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>The job after the abort, or <see langword="null"/> when it does not exist or has already finished.</returns>
+    Task<Job?> AbortAsync(string key, string reason = "aborted", CancellationToken cancellationToken = default);
+
+    /// <summary>Queues a failed, aborted or stuck job again at once.</summary>
+    /// <param name="key">The job key.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>The job as queued, or <see langword="null"/> when it does not exist.</returns>
+    Task<Job?> RetryAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Waits for a job to finish, woken by the backend's notifications.</summary>
+    /// <param name="key">The job key.</param>
+    /// <param name="timeout">How long to wait; <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> for ever.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>The finished job (complete, failed or aborted).</returns>
+    /// <exception cref="JobWaitTimeoutException">The job did not finish in time.</exception>
+    Task<Job> WaitAsync(string key, TimeSpan timeout, CancellationToken cancellationToken = default);
+
+    /// <summary>Enqueues a call and waits for its result.</summary>
+    /// <typeparam name="TResult">The type the stored result binds to.</typeparam>
+    /// <param name="function">The registered function name.</param>
+    /// <param name="kwargs">The arguments, or <see langword="null"/>.</param>
+    /// <param name="options">The job options.</param>
+    /// <param name="cancellationToken">Stops the wait (the job goes on).</param>
+    /// <returns>The result.</returns>
+    /// <exception cref="JobFailedException">The job failed or was aborted; it carries the stored error.</exception>
+    Task<TResult?> ApplyAsync<TResult>(string function, object? kwargs = null, JobOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Enqueues one call per argument object and collects the results in the same order.</summary>
+    /// <typeparam name="TResult">The type each stored result binds to.</typeparam>
+    /// <param name="function">The registered function name.</param>
+    /// <param name="kwargs">One argument object per job.</param>
+    /// <param name="options">The job options, and whether failures are returned in place.</param>
+    /// <param name="cancellationToken">Stops the wait (the jobs go on).</param>
+    /// <returns>One outcome per argument object, in order.</returns>
+    /// <exception cref="JobFailedException">A job failed and <see cref="MapOptions.ReturnErrors"/> is not set.</exception>
+    Task<IReadOnlyList<JobOutcome<TResult>>> MapAsync<TResult>(string function, IEnumerable<object?> kwargs, MapOptions? options = null, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,167 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Errand.Backends;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Errand;
+
+/// <summary>Enqueues jobs on one queue, reads them, and waits for their results, over any <see cref="IQueueBackend"/>.</summary>
+/// <remarks>Safe for concurrent use. Disposing the queue disposes its backend.</remarks>
+public sealed partial class Queue : IQueue, IAsyncDisposable
+{
+    private readonly QueueOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    /// <summary>Initializes a queue over <paramref name="backend"/>.</summary>
+    /// <param name="backend">The storage backend; the queue owns it.</param>
+    /// <param name="options">The queue options, or <see langword="null"/> for the defaults.</param>
+    /// <param name="time">The clock, or <see langword="null"/> for the system clock.</param>
+    /// <param name="loggerFactory">The logger factory, or <see langword="null"/>.</param>
+    public Queue(IQueueBackend backend, QueueOptions? options = null, TimeProvider? time = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        Backend = backend;
+        _options = options ?? new QueueOptions();
+        _time = time ?? TimeProvider.System;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<Queue>();
+    }
+
+    /// <inheritdoc />
+    public string Name => Backend.QueueName;
+
+    /// <summary>Gets the backend that stores this queue.</summary>
+    public IQueueBackend Backend { get; }
+
+    /// <summary>Gets the JSON options used for arguments, results and metadata.</summary>
+    public JsonSerializerOptions JsonOptions => _options.JsonSerializerOptions;
+
+    /// <inheritdoc />
+    public Task<Job> EnqueueAsync(string function, object? kwargs = null, JobOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(function);
+        var merged = (options ?? new JobOptions()).WithDefaults(_options.JobDefaults);
+        var job = JobFactory.Create(Name, function, kwargs, merged, _options.JsonSerializerOptions, _time);
+        return EnqueueAsync(job, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<Job> EnqueueAsync(Job job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (!string.Equals(job.Queue, Name, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Job {job.Key} belongs to queue '{job.Queue}', not '{Name}'.", nameof(job));
+        }
+
+        ErrandDiagnostics.InjectTraceContext(job);
+        var result = await Backend.EnqueueAsync(job, cancellationToken).ConfigureAwait(false);
+        if (result.Enqueued)
+        {
+            ErrandDiagnostics.Enqueued.Add(1, new KeyValuePair<string, object?>("queue", Name));
+            Log.JobEnqueued(_logger, job.Key, job.Function, Name);
+        }
+        else
+        {
+            Log.JobDuplicate(_logger, job.Key, Name);
+        }
+
+        return result.Job;
+    }
+
+    /// <inheritdoc />
+    public Task<Job?> GetJobAsync(string key, CancellationToken cancellationToken = default) => Backend.GetJobAsync(key, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<Job?>> GetJobsAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default) =>
+        Backend.GetJobsAsync(keys, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken = default) => Backend.ListJobsAsync(query, cancellationToken);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<Job> IterateJobsAsync(JobStatus? status = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        const int PageSize = 100;
+        for (var offset = 0; ; offset += PageSize)
+        {
+            var page = await Backend.ListJobsAsync(new JobQuery(status, offset, PageSize), cancellationToken).ConfigureAwait(false);
+            foreach (var job in page.Jobs)
+            {
+                yield return job;
+            }
+
+            if (page.Jobs.Count < PageSize)
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<QueueCounts> CountAsync(CancellationToken cancellationToken = default) => Backend.CountAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<QueueInfo> InfoAsync(int jobs = 10, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(jobs);
+        var counts = Backend.CountAsync(cancellationToken);
+        var workers = Backend.GetWorkersAsync(cancellationToken);
+        var page = jobs == 0 ? Task.FromResult(new JobPage([], 0)) : Backend.ListJobsAsync(new JobQuery(null, 0, jobs), cancellationToken);
+        return new QueueInfo(Name, await counts.ConfigureAwait(false), await workers.ConfigureAwait(false), (await page.ConfigureAwait(false)).Jobs);
+    }
+
+    /// <inheritdoc />
+    public Task UpdateAsync(Job job, double? progress = null, IReadOnlyDictionary<string, object?>? meta = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (progress is { } p)
+        {
+            job.Progress = p is >= 0 and <= 1 ? p : throw new ArgumentOutOfRangeException(nameof(progress), p, "Progress must be between 0 and 1.");
+        }
+
+        if (meta is not null)
+        {
+            foreach (var (name, value) in meta)
+            {
+                job.Meta[name] = JsonSerializer.SerializeToElement(value, _options.JsonSerializerOptions);
+            }
+        }
+
+        return Backend.UpdateAsync(job, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<Job?> AbortAsync(string key, string reason = "aborted", CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        var job = await Backend.GetJobAsync(key, cancellationToken).ConfigureAwait(false);
+        if (job is null || job.Status.IsFinished())
+        {
+            return null;
+        }
+
+        await Backend.AbortAsync(job, reason, cancellationToken).ConfigureAwait(false);
+        Log.JobAbortRequested(_logger, key, Name, reason);
+        return await Backend.GetJobAsync(key, cancellationToken).ConfigureAwait(false) ?? job;
+    }
+
+    /// <inheritdoc />
+    public async Task<Job?> RetryAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        var job = await Backend.GetJobAsync(key, cancellationToken).ConfigureAwait(false);
+        if (job is null)
+        {
+            return null;
+        }
+
+        await Backend.RetryAsync(job, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        return job;
+    }
+
+    /// <summary>Disposes the backend.</summary>
+    /// <returns>A task that completes when the backend is closed.</returns>
+    public ValueTask DisposeAsync() => Backend.DisposeAsync();
+}

@@ -1,0 +1,24 @@
+using System.Text.Json;
+
+namespace Errand;
+
+/// <summary>Options of a <see cref="Queue"/>.</summary>
+public sealed class QueueOptions
+{
+    /// <summary>Gets or sets the options every job of this queue starts from.</summary>
+    /// <value>The default is SAQ's defaults: timeout 10 s, 1 attempt, kept 600 s.</value>
+    public JobOptions? JobDefaults { get; set; }
+
+    /// <summary>Gets or sets how arguments and results are written and bound.</summary>
+    /// <value>The default writes snake_case names (as Python SAQ expects) and binds names case-insensitively.</value>
+    public JsonSerializerOptions JsonSerializerOptions { get; set; } = CreateDefaultJsonOptions();
+
+    /// <summary>Returns the default JSON options: snake_case names written, names bound case-insensitively.</summary>
+    /// <returns>A new options instance.</returns>
+    public static JsonSerializerOptions CreateDefaultJsonOptions() => new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        PropertyNameCaseInsensitive = true,
+    };
+}
