@@ -14,11 +14,8 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-if ! dotnet build Errand.slnx -c Release -nologo -v:q 2>&1 | tee "$log"; then
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-if grep -q "error" "$log" && ! grep -q "0 Error(s)" "$log" && ! grep -qi "build succeeded" "$log"; then
+dotnet build Errand.slnx -c Release -nologo -v:q 2>&1 | tee "$log"
+if [ "${PIPESTATUS[0]}" -ne 0 ]; then
   echo "0 passed, 1 failed"
   exit 1
 fi
