@@ -20,11 +20,12 @@ if [ "${PIPESTATUS[0]}" -ne 0 ]; then
   exit 1
 fi
 
-dotnet test Errand.slnx -c Release --no-build -nologo --blame-hang-timeout 5m "$@" 2>&1 | tee "$log"
+# Microsoft.Testing.Platform (global.json): each test assembly runs as its own process; --timeout stops a hung run.
+dotnet test --solution Errand.slnx -c Release --no-build --timeout 30m "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 
-passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+passed=$(grep -oE '^ +succeeded: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE '^ +failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1   # the runner itself failed (a crash or a hang): count it
 fi
