@@ -205,7 +205,10 @@ public sealed partial class Worker : IDisposable
                 }
 
                 // Wait for a running job to end before looking again: it may retry or enqueue more work.
-                await Task.WhenAny(jobs).ConfigureAwait(false);
+                if (jobs.Count > 0)
+                {
+                    await Task.WhenAny(jobs).ConfigureAwait(false);
+                }
             }
         }
     }
