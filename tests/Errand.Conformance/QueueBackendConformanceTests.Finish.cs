@@ -29,14 +29,15 @@ public abstract partial class QueueBackendConformanceTests
     public async Task UpdateAsync_JobBeingAborted_KeepsTheStoredAbortingStatus()
     {
         // A heartbeat written after an abort request must not erase the request (the worker polls the stored status).
-        await EnqueueNewAsync("ab");
-        var job = await DequeueOneAsync("ab");
+        var key = UniqueKey("ab");
+        await EnqueueNewAsync(key);
+        var job = await DequeueOneAsync(key);
         Assert.False(await Backend.AbortAsync(job.Clone(), "stop", Ct));
         job.Progress = 0.25;
 
         await Backend.UpdateAsync(job, Ct);
 
-        var stored = await StoredAsync("ab");
+        var stored = await StoredAsync(key);
         Assert.Equal(JobStatus.Aborting, stored.Status);
         Assert.Equal(0.25, stored.Progress);
     }
