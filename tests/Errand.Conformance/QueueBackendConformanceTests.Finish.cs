@@ -165,4 +165,23 @@ public abstract partial class QueueBackendConformanceTests
         Assert.Empty(await Backend.ScheduleAsync(LongLock, Ct));
         Assert.Empty(await DequeueNowAsync());
     }
+
+    [Fact]
+    public async Task RetryAsync_FailedJob_QueuesItAgainAndKeepsIt()
+    {
+        await EnqueueNewAsync("again", j => j.Ttl = 600);
+        var job = await DequeueOneAsync("again");
+        job.Error = "first try";
+        await Backend.FinishAsync(job, JobStatus.Failed, Ct);
+
+        var failed = await StoredAsync("again");
+        await Backend.RetryAsync(failed, TimeSpan.Zero, Ct);
+
+        var stored = await StoredAsync("again");
+        Assert.Equal(JobStatus.Queued, stored.Status);
+        Assert.Equal(0, stored.Completed);
+        Assert.Equal("first try", stored.Error);
+        Assert.Equal(new QueueCounts(1, 0, 0, 1), await Backend.CountAsync(Ct));
+        Assert.Equal(2, (await DequeueOneAsync("again")).Attempts);
+    }
 }
