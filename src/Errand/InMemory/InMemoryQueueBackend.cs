@@ -64,7 +64,7 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
     /// <value>Always <see cref="BackendCapabilities.BlockingDequeue"/>: an idle dequeue wakes on enqueue, but nothing is durable or seen by other processes.</value>
     public BackendCapabilities Capabilities => BackendCapabilities.BlockingDequeue;
 
-    /// <summary>Ends every subscription and wakes waiting dequeues, which return empty; later calls throw <see cref="ObjectDisposedException"/>.</summary>
+    /// <summary>Ends every subscription and wakes waiting dequeues; from then on dequeues return empty and other calls throw <see cref="ObjectDisposedException"/>.</summary>
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync()
     {
