@@ -28,9 +28,14 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string Url => $"redis://127.0.0.1:{Port}";
 
-    /// <summary>Returns the path of redis-server, or <see langword="null"/> when it is not installed.</summary>
+    /// <summary>Returns the path of redis-server (or of <c>ERRAND_REDIS_SERVER</c> when set), or <see langword="null"/> when it is not installed.</summary>
     public static string? FindExecutable()
     {
+        if (Environment.GetEnvironmentVariable("ERRAND_REDIS_SERVER") is { Length: > 0 } configured)
+        {
+            return File.Exists(configured) ? configured : null;
+        }
+
         var candidates = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, "redis-server"))
