@@ -1,0 +1,42 @@
+namespace Errand;
+
+/// <summary>What a job function gets besides its arguments: the job, its cancellation token and a way to report progress.</summary>
+public sealed class JobContext
+{
+    private readonly IQueue _queue;
+
+    internal JobContext(Job job, IQueue queue, string workerId, IServiceProvider? services, CancellationToken cancellationToken)
+    {
+        Job = job;
+        _queue = queue;
+        WorkerId = workerId;
+        Services = services;
+        CancellationToken = cancellationToken;
+    }
+
+    /// <summary>Gets the running job.</summary>
+    public Job Job { get; }
+
+    /// <summary>Gets the id of the worker running the job.</summary>
+    public string WorkerId { get; }
+
+    /// <summary>Gets the services given to the worker, if any.</summary>
+    public IServiceProvider? Services { get; }
+
+    /// <summary>Gets the token that fires when the job times out, is aborted, or the worker shuts down.</summary>
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>Gets a bag for before-process hooks to pass values to the function and after-process hooks.</summary>
+    public IDictionary<string, object?> Items { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+
+    /// <summary>Stores the job's progress and metadata; this is also its heartbeat.</summary>
+    /// <param name="progress">The progress, 0..1, or <see langword="null"/> to keep it.</param>
+    /// <param name="meta">Metadata entries to set, or <see langword="null"/>.</param>
+    /// <returns>A task that completes when the job is stored.</returns>
+    public Task UpdateAsync(double? progress = null, IReadOnlyDictionary<string, object?>? meta = null) =>
+        _queue.UpdateAsync(Job, progress, meta, CancellationToken);
+
+    /// <summary>Tells the queue the job is alive, without changing it.</summary>
+    /// <returns>A task that completes when the job is stored.</returns>
+    public Task HeartbeatAsync() => _queue.UpdateAsync(Job, null, null, CancellationToken);
+}

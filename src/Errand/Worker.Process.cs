@@ -1,0 +1,174 @@
+using System.Diagnostics;
+
+namespace Errand;
+
+/// <content>Running one job: its tokens, its outcome, and storing that outcome.</content>
+public sealed partial class Worker
+{
+    private const string CancelledReason = "cancelled";
+
+    private async Task ProcessAsync(Job job)
+    {
+        using var running = new RunningJob(job);
+        _running[job.Key] = running;
+        using var activity = ErrandDiagnostics.StartProcess(job);
+        using var timeout = job.Timeout > 0 ? new CancellationTokenSource(TimeSpan.FromSeconds(job.Timeout), _time) : null;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(running.AbortToken, _jobsShutdown.Token, timeout?.Token ?? CancellationToken.None);
+        var context = new JobContext(job, _queue, Id, _services, linked.Token);
+        var started = Stopwatch.GetTimestamp();
+        Exception? failure = null;
+        Log.JobStarted(_logger, job.Key, job.Function, _queue.Name, job.Attempts);
+        try
+        {
+            try
+            {
+                foreach (var hook in Hooks.BeforeProcess)
+                {
+                    await hook(context).ConfigureAwait(false);
+                }
+
+                var function = _functions.Get(job.Function);
+                var work = function.InvokeAsync(job, context, _queue.JsonOptions);
+                try
+                {
+                    // WaitAsync: a function that ignores its token must not hold the worker past a timeout, abort or shutdown.
+                    job.Result = await work.WaitAsync(linked.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (linked.IsCancellationRequested && !work.IsCompleted)
+                {
+                    Log.JobIgnoredCancellation(_logger, job.Key, job.Function);
+                    _ = work.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                    throw;
+                }
+
+                job.Error = null;
+                await FinishAsync(job, JobStatus.Complete, "complete").ConfigureAwait(false);
+                Interlocked.Increment(ref _complete);
+                var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                Log.JobCompleted(_logger, job.Key, job.Function, elapsedMs);
+            }
+            catch (Exception ex) when (running.AbortReason is { } reason)
+            {
+                failure = ex;
+                job.Error = reason;
+                await FinishAsync(job, JobStatus.Aborted, "aborted").ConfigureAwait(false);
+                await Safely(() => _backend.ClearAbortAsync(job.Key, CancellationToken.None)).ConfigureAwait(false);
+                Interlocked.Increment(ref _aborted);
+                Log.JobAborted(_logger, job.Key, job.Function, reason);
+            }
+            catch (OperationCanceledException ex) when (_jobsShutdown.IsCancellationRequested)
+            {
+                // A redeploy is not a failure: hand the job back without counting it against its retries' outcome.
+                failure = ex;
+                job.Error = CancelledReason;
+                await RetryAsync(job, CancelledReason, TimeSpan.Zero).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (timeout?.IsCancellationRequested == true)
+            {
+                failure = new JobTimeoutException(job.Function, job.Timeout);
+                activity?.AddException(failure);
+                await FailOrRetryAsync(job, failure.ToString(), ex).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+                activity?.AddException(ex);
+                await FailOrRetryAsync(job, ex.ToString(), ex).ConfigureAwait(false);
+            }
+            finally
+            {
+                foreach (var hook in Hooks.AfterProcess)
+                {
+                    try
+                    {
+                        await hook(context, failure).ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        Log.HookFailed(_logger, ex, Id, "after-process");
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _running.TryRemove(job.Key, out _);
+            ErrandDiagnostics.Duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("queue", _queue.Name), new KeyValuePair<string, object?>("function", job.Function));
+            activity?.SetTag("errand.job.status", job.Status.ToWire());
+        }
+    }
+
+    private async Task FailOrRetryAsync(Job job, string error, Exception exception)
+    {
+        job.Error = error;
+        if (job.Retryable)
+        {
+            var delay = RetryPolicy.NextDelay(job, _random);
+            await RetryAsync(job, FirstLine(error), delay).ConfigureAwait(false);
+            return;
+        }
+
+        await FinishAsync(job, JobStatus.Failed, "failed").ConfigureAwait(false);
+        Interlocked.Increment(ref _failed);
+        Log.JobFailed(_logger, exception, job.Key, job.Function, job.Attempts);
+    }
+
+    private async Task RetryAsync(Job job, string reason, TimeSpan delay)
+    {
+        if (await StoreAsync(job, "queued", () => _backend.RetryAsync(job, delay, CancellationToken.None)).ConfigureAwait(false))
+        {
+            Interlocked.Increment(ref _retried);
+            ErrandDiagnostics.Finished.Add(1, new KeyValuePair<string, object?>("queue", _queue.Name), new KeyValuePair<string, object?>("outcome", "retried"));
+            Log.JobRetrying(_logger, job.Key, job.Function, job.Attempts, reason, delay);
+        }
+    }
+
+    private async Task FinishAsync(Job job, JobStatus status, string outcome)
+    {
+        if (await StoreAsync(job, status.ToWire(), () => _backend.FinishAsync(job, status, CancellationToken.None)).ConfigureAwait(false))
+        {
+            ErrandDiagnostics.Finished.Add(1, new KeyValuePair<string, object?>("queue", _queue.Name), new KeyValuePair<string, object?>("outcome", outcome));
+        }
+    }
+
+    // The outcome of a job is worth a few tries: a Redis restart of a few seconds must not leave the job to the sweeper.
+    private async Task<bool> StoreAsync(Job job, string status, Func<Task> store)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await store().ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception ex) when (attempt < 6)
+            {
+                Log.BackendError(_logger, ex, Id, $"store job {job.Key} as {status}", Backoff(attempt));
+                await Task.Delay(Backoff(attempt), _time, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Log.JobNotFinished(_logger, ex, job.Key, job.Function, status);
+                return false;
+            }
+        }
+    }
+
+    private async Task Safely(Func<Task> action)
+    {
+        try
+        {
+            await action().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.BackendError(_logger, ex, Id, "clear abort marker", TimeSpan.Zero);
+        }
+    }
+
+    private static string FirstLine(string text)
+    {
+        var end = text.IndexOf('\n', StringComparison.Ordinal);
+        return (end < 0 ? text : text[..end]).TrimEnd();
+    }
+}

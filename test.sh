@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test of the repository against real servers, then prints one line: "N passed, N failed".
+# Installs redis-server from Debian's packages when it is missing (the tests start their own on a free port).
+set -uo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "redis-server is missing; installing it from Debian's packages" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq redis-server >/dev/null
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+dotnet build Errand.slnx -c Release -nologo -v:q 2>&1 | tee "$log"
+if [ "${PIPESTATUS[0]}" -ne 0 ]; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+# Microsoft.Testing.Platform (global.json): each test assembly runs as its own process; --timeout stops a hung run.
+dotnet test --solution Errand.slnx -c Release --no-build --timeout 30m "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+
+passed=$(grep -oE '^ +succeeded: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE '^ +failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1   # the runner itself failed (a crash or a hang): count it
+fi
+echo "$passed passed, $failed failed"
+exit "$rc"
