@@ -123,6 +123,26 @@ public sealed partial class RedisQueueBackendTests
     }
 
     [Fact]
+    public async Task DequeueAsync_AbortedBetweenTheMoveAndTheMark_EndsItAbortedInsteadOfRunningIt()
+    {
+        // The instant of the race, frozen: the id was taken, and an abort wrote "aborting" before the worker marked it.
+        var job = await EnqueueNewAsync("raced");
+        job.Status = JobStatus.Aborting;
+        job.Error = "stop it";
+        await redis.Db.StringSetAsync(Id("raced"), JobDocument.Serialize(job));
+        await redis.Db.StringSetAsync("saq:abort:raced", "stop it", TimeSpan.FromSeconds(5));
+
+        Assert.Empty(await DequeueNowAsync());
+
+        var stored = await StoredAsync("raced");
+        Assert.Equal(JobStatus.Aborted, stored.Status);
+        Assert.Equal("stop it", stored.Error);
+        Assert.Equal(0, stored.Attempts);
+        Assert.False(await redis.Db.KeyExistsAsync("saq:abort:raced"));
+        Assert.Equal(new QueueCounts(0, 0, 0, 0), await Backend.CountAsync(Ct));
+    }
+
+    [Fact]
     public async Task DequeueAsync_IdWithoutDocument_DropsItAndReturnsTheNextJob()
     {
         await redis.Db.SortedSetAddAsync(KeyOf("incomplete"), Id("ghost"), 0);
