@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace Errand.Bench;
+
+/// <summary>One system under test: how to prepare it once and how to start its driver for a role.</summary>
+internal abstract class BenchSystem
+{
+    public abstract string Name { get; }
+
+    public abstract string Display { get; }
+
+    public virtual string Version => string.Empty;
+
+    public virtual Task PrepareAsync(string root) => Task.CompletedTask;
+
+    public abstract ProcessStartInfo Driver(string role, IEnumerable<string> args);
+
+    public static BenchSystem Create(string name) => name switch
+    {
+        "errand" => new ErrandSystem(),
+        "bullmq" => new BullMqSystem(),
+        "hangfire" => new HangfireSystem(),
+        _ => throw new ArgumentException($"unknown system '{name}' (errand, bullmq, hangfire)"),
+    };
+
+    protected static ProcessStartInfo Start(string file, IEnumerable<string> arguments)
+    {
+        var info = new ProcessStartInfo(file);
+        foreach (var a in arguments)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        return info;
+    }
+
+    protected static async Task<string> RunAsync(string file, string workingDirectory, params string[] arguments)
+    {
+        var info = Start(file, arguments);
+        info.WorkingDirectory = workingDirectory;
+        info.UseShellExecute = false;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{await stdout}\n{await stderr}");
+        }
+
+        return (await stdout).Trim();
+    }
+}
+
+internal sealed class ErrandSystem : BenchSystem
+{
+    public override string Name => "errand";
+
+    public override string Display => "Errand";
+
+    public override string Version => typeof(Queue).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? string.Empty;
+
+    public override ProcessStartInfo Driver(string role, IEnumerable<string> args)
+    {
+        // The harness's own executable, in driver mode: "dotnet Errand.Bench.dll driver ..." or "Errand.Bench driver ...".
+        var self = Environment.ProcessPath ?? "dotnet";
+        var prefix = Path.GetFileNameWithoutExtension(self) == "dotnet" ? [typeof(ErrandSystem).Assembly.Location] : Array.Empty<string>();
+        var info = Start(self, [.. prefix, "driver", role, .. args]);
+        info.Environment["DOTNET_TieredPGO"] = "1";
+        return info;
+    }
+}
+
+internal sealed class BullMqSystem : BenchSystem
+{
+    private string _directory = string.Empty;
+    private string _version = string.Empty;
+
+    public override string Name => "bullmq";
+
+    public override string Display => "BullMQ";
+
+    public override string Version => _version;
+
+    public override async Task PrepareAsync(string root)
+    {
+        _directory = Path.Combine(root, "bench", "peers", "bullmq");
+        if (!Directory.Exists(Path.Combine(_directory, "node_modules", "bullmq")))
+        {
+            await Console.Error.WriteLineAsync("bullmq: installing from the npm registry (npm ci)");
+            var lockFile = File.Exists(Path.Combine(_directory, "package-lock.json"));
+            await RunAsync("npm", _directory, lockFile ? "ci" : "install", "--no-audit", "--no-fund");
+        }
+
+        _version = await RunAsync("node", _directory, "-p", "require('bullmq/package.json').version + ' (node ' + process.version + ')'");
+    }
+
+    public override ProcessStartInfo Driver(string role, IEnumerable<string> args) =>
+        Start("node", [Path.Combine(_directory, "driver.mjs"), role, .. args]);
+}
+
+internal sealed class HangfireSystem : BenchSystem
+{
+    private string _dll = string.Empty;
+
+    public override string Name => "hangfire";
+
+    public override string Display => "Hangfire";
+
+    public override string Version => "Hangfire.Core 1.8.25, Hangfire.Redis.StackExchange 1.12.0";
+
+    public override async Task PrepareAsync(string root)
+    {
+        // Built here, not by the solution: it needs packages that nothing else in the repository uses.
+        var project = Path.Combine(root, "bench", "peers", "hangfire", "Errand.Bench.Hangfire.csproj");
+        var output = Path.Combine(root, "artifacts", "bench-peers", "hangfire");
+        await Console.Error.WriteLineAsync("hangfire: dotnet build -c Release");
+        await RunAsync("dotnet", root, "build", project, "-c", "Release", "-nologo", "-v:q", "-o", output);
+        _dll = Path.Combine(output, "Errand.Bench.Hangfire.dll");
+    }
+
+    public override ProcessStartInfo Driver(string role, IEnumerable<string> args) =>
+        Start("dotnet", [_dll, role, .. args]);
+}

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Errand.Redis;
+
+namespace Errand.Bench;
+
+/// <summary>
+/// The Errand side of every workload, run as a child process of the harness so that its CPU and memory are its own.
+/// Same protocol as the peers' drivers: connect, print <c>@ready</c>, wait for <c>go</c> on stdin, do the work,
+/// print <c>@result {json}</c>, then wait for stdin to close (the harness reads /proc before that).
+/// </summary>
+internal static class ErrandDriver
+{
+    private const string QueueName = "bench";
+
+    public static async Task<int> RunAsync(string role, Args args)
+    {
+        var url = args.Required("redis");
+        var n = args.Int("n", 1000);
+        await using var queue = await RedisQueue.ConnectAsync(url, QueueName);
+        switch (role)
+        {
+            case "enqueue":
+                await EnqueueAsync(queue, n, args.Int("inflight", 20), args.Value("fn") ?? "noop");
+                break;
+            case "work":
+                await WorkAsync(queue, n, args.Int("concurrency", 10));
+                break;
+            case "latency":
+                await LatencyAsync(queue, n, args.Int("concurrency", 10));
+                break;
+            default:
+                throw new ArgumentException($"unknown driver role '{role}'");
+        }
+
+        await Protocol.WaitForCloseAsync();
+        return 0;
+    }
+
+    private static async Task EnqueueAsync(Queue queue, int n, int inflight, string function)
+    {
+        await Protocol.ReadyAsync();
+        var next = -1;
+        var started = Stopwatch.GetTimestamp();
+        var loops = Enumerable.Range(0, inflight).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref next) < n)
+            {
+                await queue.EnqueueAsync(function);
+            }
+        });
+        await Task.WhenAll(loops);
+        Protocol.Result(new { seconds = Stopwatch.GetElapsedTime(started).TotalSeconds });
+    }
+
+    private static async Task WorkAsync(Queue queue, int n, int concurrency)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var count = 0;
+        using var worker = new Worker(queue, Functions(), new WorkerOptions { Concurrency = concurrency });
+
+        // Counted after the outcome is stored: a job is processed when its result is in Redis.
+        worker.Hooks.AfterProcess.Add((_, _) =>
+        {
+            if (Interlocked.Increment(ref count) == n)
+            {
+                done.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        });
+        await Protocol.ReadyAsync();
+        using var stop = new CancellationTokenSource();
+        var started = Stopwatch.GetTimestamp();
+        var run = worker.RunAsync(stop.Token);
+        await done.Task;
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Protocol.Result(new { seconds });
+        await stop.CancelAsync();
+        await run;
+    }
+
+    private static async Task LatencyAsync(Queue queue, int n, int concurrency)
+    {
+        var latencies = new double[n];
+        var seen = 0;
+        var signal = new SemaphoreSlim(0);
+        var functions = Functions().Add<JsonElement>("latency", (args, _) =>
+        {
+            var sent = args.GetProperty("t").GetInt64();
+            var i = args.GetProperty("i").GetInt32();
+            latencies[i] = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
+            Interlocked.Increment(ref seen);
+            signal.Release();
+            return Task.CompletedTask;
+        });
+        using var worker = new Worker(queue, functions, new WorkerOptions { Concurrency = concurrency });
+        using var stop = new CancellationTokenSource();
+        var run = worker.RunAsync(stop.Token);
+        await Protocol.ReadyAsync();
+
+        // The worker is idle and blocked on its wait; each job goes in alone, after the previous one has started.
+        await Task.Delay(TimeSpan.FromMilliseconds(500), TimeProvider.System);
+        for (var i = 0; i < n; i++)
+        {
+            var t = Stopwatch.GetTimestamp();
+            await queue.EnqueueAsync("latency", new Dictionary<string, long> { ["t"] = t, ["i"] = i });
+            await signal.WaitAsync();
+            await Task.Delay(TimeSpan.FromMilliseconds(2), TimeProvider.System);
+        }
+
+        Protocol.Result(new { latencies_ms = latencies });
+        await stop.CancelAsync();
+        await run;
+        signal.Dispose();
+    }
+
+    private static JobFunctions Functions() => new JobFunctions()
+        .Add("noop", _ => Task.CompletedTask)
+        .Add("sleep", context => Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, context.CancellationToken));
+}
+
+/// <summary>The line protocol between the harness and a driver process.</summary>
+internal static class Protocol
+{
+    public static async Task ReadyAsync()
+    {
+        Console.Out.WriteLine("@ready");
+        Console.Out.Flush();
+        var line = await Console.In.ReadLineAsync();
+        if (line != "go")
+        {
+            throw new InvalidOperationException($"expected 'go', got '{line}'");
+        }
+    }
+
+    public static void Result(object value)
+    {
+        Console.Out.WriteLine("@result " + JsonSerializer.Serialize(value));
+        Console.Out.Flush();
+    }
+
+    public static async Task WaitForCloseAsync()
+    {
+        while (await Console.In.ReadLineAsync() is not null)
+        {
+        }
+    }
+}
+
+/// <summary>Command-line options: <c>--name value</c> pairs and flags.</summary>
+internal sealed class Args
+{
+    private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
+
+    public Args(IEnumerable<string> args)
+    {
+        string? pending = null;
+        foreach (var arg in args)
+        {
+            if (arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                if (pending is not null)
+                {
+                    _values[pending] = null;
+                }
+
+                pending = arg[2..];
+            }
+            else if (pending is not null)
+            {
+                _values[pending] = arg;
+                pending = null;
+            }
+            else
+            {
+                throw new ArgumentException($"unexpected argument '{arg}'");
+            }
+        }
+
+        if (pending is not null)
+        {
+            _values[pending] = null;
+        }
+    }
+
+    public bool Flag(string name) => _values.ContainsKey(name);
+
+    public string? Value(string name) => _values.TryGetValue(name, out var value) ? value : null;
+
+    public string Required(string name) => Value(name) ?? throw new ArgumentException($"--{name} is required");
+
+    public int Int(string name, int defaultValue) =>
+        Value(name) is { } value ? int.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture) : defaultValue;
+}

@@ -1,0 +1,20 @@
+using Errand.Bench;
+
+// Usage:
+//   dotnet run -c Release --project bench/Errand.Bench -- [--quick] [--peers bullmq,hangfire|none] [--n 20000] [--runs 3]
+//                                                          [--systems errand,bullmq,hangfire] [--no-monitor] [--no-save]
+//   ... driver ROLE --redis HOST:PORT ...     (internal: the Errand side of a workload, started by the harness)
+try
+{
+    if (args.Length > 0 && args[0] == "driver")
+    {
+        return await ErrandDriver.RunAsync(args.Length > 1 ? args[1] : string.Empty, new Args(args.Skip(2)));
+    }
+
+    return await Harness.RunAsync(new Args(args));
+}
+catch (ArgumentException ex)
+{
+    await Console.Error.WriteLineAsync($"error: {ex.Message}");
+    return 2;
+}
