@@ -29,5 +29,18 @@ failed=$(grep -oE '^ +failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1   # the runner itself failed (a crash or a hang): count it
 fi
+
+# Benchmark smoke run (CI, or ERRAND_BENCH_SMOKE=1): Errand only, N=200, one repetition, no timing assertion.
+# It only proves the harness still runs end to end; it counts as one test.
+if [ "${ERRAND_BENCH_SMOKE:-${CI:-}}" = "1" ] || [ "${CI:-}" = "true" ]; then
+  echo "benchmark smoke run: dotnet run --project bench/Errand.Bench -- --peers none --n 200 --runs 1 --no-save"
+  if timeout 300 dotnet run -c Release --no-build --project bench/Errand.Bench -- --peers none --n 200 --runs 1 --no-save; then
+    passed=$((passed + 1))
+  else
+    echo "benchmark smoke run failed" >&2
+    failed=$((failed + 1))
+    rc=1
+  fi
+fi
 echo "$passed passed, $failed failed"
 exit "$rc"
