@@ -97,26 +97,28 @@ public sealed partial class RedisQueueBackend
         }
 
         var now = NowMs;
-        var batch = _db.CreateBatch();
-        var writes = new List<Task<RedisResult>>(jobs.Count);
-        foreach (var job in jobs)
+        var ids = new RedisKey[jobs.Count];
+        var documents = new RedisValue[jobs.Count];
+        for (var i = 0; i < jobs.Count; i++)
         {
+            var job = jobs[i];
             job.Attempts++;
             job.Started = now;
             job.Touched = now;
             job.WorkerId = workerId;
             job.Status = JobStatus.Active;
-            writes.Add(batch.ScriptEvaluateAsync(RedisScripts.Update, [job.Id], [JobDocument.Serialize(job), "active"]));
+            ids[i] = job.Id;
+            documents[i] = JobDocument.Serialize(job);
         }
 
-        batch.Execute();
-        await Task.WhenAll(writes).ConfigureAwait(false);
+        // One script call for the whole batch.
+        var written = (RedisResult[]?)await _db.ScriptEvaluateAsync(RedisScripts.MarkActive, ids, documents).ConfigureAwait(false) ?? [];
 
         // An abort that came between the move and this write is kept: the job never started, so it ends aborted here.
         var marked = new List<Job>(jobs.Count);
         for (var i = 0; i < jobs.Count; i++)
         {
-            if ((byte[]?)writes[i].Result is { } stored)
+            if (i < written.Length && (byte[]?)written[i] is { } stored)
             {
                 var job = jobs[i];
                 job.Attempts--;

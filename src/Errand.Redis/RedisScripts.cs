@@ -9,6 +9,7 @@ internal static class RedisScripts
     public static readonly string Schedule = Load("schedule");
     public static readonly string Quarantine = Load("quarantine");
     public static readonly string Update = Load("update");
+    public static readonly string MarkActive = Load("mark_active");
 
     private static string Load(string name)
     {

@@ -5,7 +5,8 @@
 -- Returns nil when written, else the stored document, for the caller to write again with the stored status.
 if ARGV[2] ~= 'aborting' then
     local raw = redis.call('GET', KEYS[1])
-    if raw then
+    -- Decoded only when the word appears at all: most documents never hold it, and decoding is the costly part.
+    if raw and string.find(raw, '"aborting"', 1, true) then
         -- Decoded only to read one field; the document is never re-encoded here.
         local ok, stored = pcall(cjson.decode, raw)
         if ok and type(stored) == 'table' and stored['status'] == 'aborting' then
