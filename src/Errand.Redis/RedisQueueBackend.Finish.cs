@@ -3,9 +3,14 @@ using StackExchange.Redis;
 
 namespace Errand.Redis;
 
-/// <content>Update, finish and retry: SAQ's transactions, with the publish inside them to save a round trip.</content>
+/// <content>Update, finish and retry: SAQ's transactions, with the publish inside them to save a round trip; finishes batched in one script.</content>
 public sealed partial class RedisQueueBackend
 {
+    private const int MaxFinishBatch = 200;
+    private readonly Lock _finishLock = new();
+    private List<PendingFinish> _finishQueue = [];
+    private bool _finishing;
+
     /// <inheritdoc />
     /// <exception cref="BackendUnavailableException">Redis could not be reached in time.</exception>
     public async Task UpdateAsync(Job job, CancellationToken cancellationToken)
@@ -49,24 +54,80 @@ public sealed partial class RedisQueueBackend
             job.Progress = 1.0;
         }
 
-        var transaction = _db.CreateTransaction();
-        _ = transaction.ListRemoveAsync(_keys.Active, job.Id);
-        _ = transaction.SortedSetRemoveAsync(_keys.Incomplete, job.Id);
-        if (job.Ttl > 0)
+        var pending = new PendingFinish(job.Id, job.Ttl, status.ToWire(), job.Ttl >= 0 ? JobDocument.Serialize(job) : []);
+        bool flush;
+        lock (_finishLock)
         {
-            _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(job), TimeSpan.FromSeconds(job.Ttl));
-        }
-        else if (job.Ttl == 0)
-        {
-            _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(job));
-        }
-        else
-        {
-            _ = transaction.KeyDeleteAsync(job.Id);
+            _finishQueue.Add(pending);
+            flush = !_finishing;
+            _finishing = true;
         }
 
-        _ = transaction.PublishAsync(RedisChannel.Literal(job.Id), status.ToWire());
-        return ExecuteAsync(transaction);
+        if (flush)
+        {
+            _ = FlushFinishesAsync();
+        }
+
+        return pending.Done.Task;
+    }
+
+    // Finishes go out in batches: the first at once, and those that come while a batch is on its way together in the
+    // next one, as one script call. Under load that is one round trip for many jobs; alone, no wait is added.
+    private async Task FlushFinishesAsync()
+    {
+        while (true)
+        {
+            List<PendingFinish> batch;
+            lock (_finishLock)
+            {
+                if (_finishQueue.Count == 0)
+                {
+                    _finishing = false;
+                    return;
+                }
+
+                if (_finishQueue.Count <= MaxFinishBatch)
+                {
+                    batch = _finishQueue;
+                    _finishQueue = [];
+                }
+                else
+                {
+                    batch = _finishQueue[..MaxFinishBatch];
+                    _finishQueue.RemoveRange(0, MaxFinishBatch);
+                }
+            }
+
+            var keys = new RedisKey[batch.Count + 2];
+            var values = new RedisValue[batch.Count * 3];
+            keys[0] = _keys.Active;
+            keys[1] = _keys.Incomplete;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var finish = batch[i];
+                keys[i + 2] = finish.Id;
+                values[i * 3] = finish.Ttl;
+                values[(i * 3) + 1] = finish.Status;
+                values[(i * 3) + 2] = finish.Document;
+            }
+
+            try
+            {
+                await _db.ScriptEvaluateAsync(RedisScripts.Finish, keys, values).ConfigureAwait(false);
+                foreach (var finish in batch)
+                {
+                    finish.Done.TrySetResult();
+                }
+            }
+            catch (Exception ex)
+            {
+                var error = IsUnavailable(ex) ? Unavailable(ex) : ex;
+                foreach (var finish in batch)
+                {
+                    finish.Done.TrySetException(error);
+                }
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -120,4 +181,18 @@ public sealed partial class RedisQueueBackend
             throw Unavailable(ex);
         }
     }
+}
+
+/// <summary>A finish waiting for its batch.</summary>
+internal sealed class PendingFinish(string id, int ttl, string status, byte[] document)
+{
+    public string Id { get; } = id;
+
+    public int Ttl { get; } = ttl;
+
+    public string Status { get; } = status;
+
+    public byte[] Document { get; } = document;
+
+    public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

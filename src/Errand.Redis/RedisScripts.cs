@@ -10,6 +10,7 @@ internal static class RedisScripts
     public static readonly string Quarantine = Load("quarantine");
     public static readonly string Update = Load("update");
     public static readonly string MarkActive = Load("mark_active");
+    public static readonly string Finish = Load("finish");
 
     private static string Load(string name)
     {
