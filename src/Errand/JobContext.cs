@@ -27,7 +27,7 @@ public sealed class JobContext
     public CancellationToken CancellationToken { get; }
 
     /// <summary>Gets a bag for before-process hooks to pass values to the function and after-process hooks.</summary>
-    public IDictionary<string, object?> Items { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+    public IDictionary<string, object?> Items => field ??= new Dictionary<string, object?>(StringComparer.Ordinal);
 
     /// <summary>Stores the job's progress and metadata; this is also its heartbeat.</summary>
     /// <param name="progress">The progress, 0..1, or <see langword="null"/> to keep it.</param>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Errand.Backends;
 
 namespace Errand;
 
@@ -117,7 +118,7 @@ public sealed partial class Worker
     private async Task RetryAsync(Job job, string reason, TimeSpan delay)
     {
         Interlocked.Increment(ref _retried);
-        if (await StoreAsync(job, "queued", () => _backend.RetryAsync(job, delay, CancellationToken.None)).ConfigureAwait(false))
+        if (await StoreAsync(job, JobStatus.Queued, delay, static (backend, job, _, delay) => backend.RetryAsync(job, delay, CancellationToken.None)).ConfigureAwait(false))
         {
             ErrandDiagnostics.Finished.Add(1, new KeyValuePair<string, object?>("queue", _queue.Name), new KeyValuePair<string, object?>("outcome", "retried"));
             Log.JobRetrying(_logger, job.Key, job.Function, job.Attempts, reason, delay);
@@ -126,30 +127,31 @@ public sealed partial class Worker
 
     private async Task FinishAsync(Job job, JobStatus status, string outcome)
     {
-        if (await StoreAsync(job, status.ToWire(), () => _backend.FinishAsync(job, status, CancellationToken.None)).ConfigureAwait(false))
+        if (await StoreAsync(job, status, TimeSpan.Zero, static (backend, job, status, _) => backend.FinishAsync(job, status, CancellationToken.None)).ConfigureAwait(false))
         {
             ErrandDiagnostics.Finished.Add(1, new KeyValuePair<string, object?>("queue", _queue.Name), new KeyValuePair<string, object?>("outcome", outcome));
         }
     }
 
     // The outcome of a job is worth a few tries: a Redis restart of a few seconds must not leave the job to the sweeper.
-    private async Task<bool> StoreAsync(Job job, string status, Func<Task> store)
+    // Static delegates, so that storing an outcome allocates no closure.
+    private async Task<bool> StoreAsync(Job job, JobStatus status, TimeSpan delay, Func<IQueueBackend, Job, JobStatus, TimeSpan, Task> store)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await store().ConfigureAwait(false);
+                await store(_backend, job, status, delay).ConfigureAwait(false);
                 return true;
             }
             catch (Exception ex) when (attempt < 6)
             {
-                Log.BackendError(_logger, ex, Id, $"store job {job.Key} as {status}", Backoff(attempt));
+                Log.BackendError(_logger, ex, Id, $"store job {job.Key} as {status.ToWire()}", Backoff(attempt));
                 await Task.Delay(Backoff(attempt), _time, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
-                Log.JobNotFinished(_logger, ex, job.Key, job.Function, status);
+                Log.JobNotFinished(_logger, ex, job.Key, job.Function, status.ToWire());
                 return false;
             }
         }

@@ -34,6 +34,11 @@ internal static class ErrandDiagnostics
 
     public static Activity? StartProcess(Job job)
     {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
         ActivityContext.TryParse(
             job.Meta.TryGetValue(TraceParent, out var parent) && parent.ValueKind == JsonValueKind.String ? parent.GetString() : null,
             job.Meta.TryGetValue(TraceState, out var state) && state.ValueKind == JsonValueKind.String ? state.GetString() : null,
