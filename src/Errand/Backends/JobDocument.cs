@@ -7,7 +7,14 @@ namespace Errand.Backends;
 /// <remarks>Thread-safe. Fields the document has and this version does not know are kept and written back.</remarks>
 public static class JobDocument
 {
+    private const int MaxKeptBuffer = 64 * 1024;
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _writer;
 
     /// <summary>Writes <paramref name="job"/> as a SAQ job document, leaving out every field that has its default.</summary>
     /// <param name="job">The job.</param>
@@ -15,13 +22,22 @@ public static class JobDocument
     public static byte[] Serialize(Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+
+        // One buffer and one writer per thread, reused: the document is the only allocation.
+        var buffer = _buffer ??= new ArrayBufferWriter<byte>(512);
+        var writer = _writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        Write(writer, job);
+        writer.Flush();
+        var document = buffer.WrittenSpan.ToArray();
+        if (buffer.Capacity > MaxKeptBuffer)
         {
-            Write(writer, job);
+            // A huge document does not pin its buffer to the thread for ever.
+            (_buffer, _writer) = (null, null);
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return document;
     }
 
     /// <summary>Writes <paramref name="job"/> as a SAQ job document to <paramref name="writer"/>.</summary>
