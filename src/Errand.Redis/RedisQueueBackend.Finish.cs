@@ -65,7 +65,9 @@ public sealed partial class RedisQueueBackend
 
         if (flush)
         {
-            _ = FlushFinishesAsync();
+            // Started from the thread pool's queue, not here: the caller is often a loop that ends several jobs in a
+            // row (a worker's batch of no-op jobs), and they all go in this batch instead of the first going alone.
+            ThreadPool.UnsafeQueueUserWorkItem(static backend => _ = backend.FlushFinishesAsync(), this, preferLocal: false);
         }
 
         return pending.Done.Task;
