@@ -8,7 +8,7 @@ public sealed partial class Worker
 {
     private const string CancelledReason = "cancelled";
 
-    private async Task ProcessAsync(Job job)
+    private async Task ProcessAsync(Job job, SlotLease lease)
     {
         using var running = new RunningJob(job);
         _running[job.Key] = running;
@@ -42,6 +42,7 @@ public sealed partial class Worker
                     throw;
                 }
 
+                lease.FunctionEnded();
                 job.Error = null;
                 Interlocked.Increment(ref _complete);
                 await FinishAsync(job, JobStatus.Complete, "complete").ConfigureAwait(false);
@@ -50,6 +51,7 @@ public sealed partial class Worker
             }
             catch (Exception ex) when (running.AbortReason is { } reason)
             {
+                lease.FunctionEnded();
                 failure = ex;
                 job.Error = reason;
                 Interlocked.Increment(ref _aborted);
@@ -59,6 +61,7 @@ public sealed partial class Worker
             }
             catch (OperationCanceledException ex) when (_jobsShutdown.IsCancellationRequested)
             {
+                lease.FunctionEnded();
                 // A redeploy is not a failure: hand the job back without counting it against its retries' outcome.
                 failure = ex;
                 job.Error = CancelledReason;
@@ -66,12 +69,14 @@ public sealed partial class Worker
             }
             catch (OperationCanceledException ex) when (timeout?.IsCancellationRequested == true)
             {
+                lease.FunctionEnded();
                 failure = new JobTimeoutException(job.Function, job.Timeout);
                 activity?.AddException(failure);
                 await FailOrRetryAsync(job, failure.ToString(), ex).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
+                lease.FunctionEnded();
                 failure = ex;
                 activity?.AddException(ex);
                 await FailOrRetryAsync(job, ex.ToString(), ex).ConfigureAwait(false);

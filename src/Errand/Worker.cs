@@ -23,6 +23,7 @@ public sealed partial class Worker : IDisposable
     private readonly IServiceProvider? _services;
     private readonly ConcurrentDictionary<string, RunningJob> _running = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _jobsShutdown = new();
+    private readonly SemaphoreSlim _storing;
     private readonly Random _random = new();
     private readonly long _startedMs;
     private long _complete;
@@ -60,6 +61,7 @@ public sealed partial class Worker : IDisposable
         _services = services;
         Id = _options.WorkerId ?? Guid.NewGuid().ToString();
         _startedMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        _storing = new SemaphoreSlim(_options.Concurrency, _options.Concurrency);
     }
 
     /// <summary>Gets the worker id.</summary>
@@ -126,7 +128,11 @@ public sealed partial class Worker : IDisposable
     }
 
     /// <summary>Releases the worker's resources; call it after <see cref="RunAsync"/> has completed.</summary>
-    public void Dispose() => _jobsShutdown.Dispose();
+    public void Dispose()
+    {
+        _jobsShutdown.Dispose();
+        _storing.Dispose();
+    }
 
     private async Task DequeueLoopAsync(List<Task> jobs, SemaphoreSlim slots, CancellationToken stoppingToken)
     {
@@ -225,13 +231,14 @@ public sealed partial class Worker : IDisposable
 
     private async Task ProcessAndReleaseAsync(Job job, SemaphoreSlim slots)
     {
+        var lease = new SlotLease(slots, _storing);
         try
         {
-            await ProcessAsync(job).ConfigureAwait(false);
+            await ProcessAsync(job, lease).ConfigureAwait(false);
         }
         finally
         {
-            slots.Release();
+            lease.Release();
         }
     }
 
