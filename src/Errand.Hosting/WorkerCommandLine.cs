@@ -1,0 +1,103 @@
+using System.CommandLine;
+
+namespace Errand.Hosting;
+
+/// <summary>The worker program's command line, as SAQ's: <c>--url</c>, <c>--queue</c>, <c>--concurrency</c>, <c>--workers</c>, <c>--check</c>, <c>-v</c>/<c>-vv</c>.</summary>
+internal sealed class WorkerCommandLine
+{
+    public const string WorkersOption = "--workers";
+
+    public WorkerCommandLine(string description)
+    {
+        Root = new RootCommand(description)
+        {
+            Url, Queue, Concurrency, Workers, Check, Verbose, VeryVerbose,
+        };
+        Workers.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--workers must be at least 1.");
+            }
+        });
+        Concurrency.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1)
+            {
+                result.AddError("--concurrency must be at least 1.");
+            }
+        });
+    }
+
+    public RootCommand Root { get; }
+
+    public Option<string?> Url { get; } = new("--url")
+    {
+        Description = "The Redis URL, redis://[user:password@]host:port[/db] (default: configuration Errand:Url; none: an in-memory queue).",
+    };
+
+    public Option<string?> Queue { get; } = new("--queue")
+    {
+        Description = "The queue to work (default: configuration Errand:Queue, else 'default').",
+    };
+
+    public Option<int?> Concurrency { get; } = new("--concurrency")
+    {
+        Description = "How many jobs each worker process runs at once (default: Errand:Concurrency, else 10).",
+    };
+
+    public Option<int> Workers { get; } = new(WorkersOption)
+    {
+        Description = "How many worker processes to start and supervise (default 1: this process is the worker).",
+        DefaultValueFactory = _ => 1,
+    };
+
+    public Option<bool> Check { get; } = new("--check")
+    {
+        Description = "Exit 0 when the queue has a live worker, else 1 (for health checks); starts no worker.",
+    };
+
+    public Option<bool> Verbose { get; } = new("--verbose", "-v")
+    {
+        Description = "Log Errand's debug messages.",
+    };
+
+    public Option<bool> VeryVerbose { get; } = new("-vv")
+    {
+        Description = "Log debug messages of every component, and Errand's trace messages.",
+    };
+
+    public Values Read(ParseResult result) => new(
+        result.GetValue(Url),
+        result.GetValue(Queue),
+        result.GetValue(Concurrency),
+        result.GetValue(Workers),
+        result.GetValue(Check),
+        result.GetValue(VeryVerbose) ? 2 : result.GetValue(Verbose) ? 1 : 0);
+
+    /// <summary>Returns <paramref name="args"/> without <c>--workers N</c> (or <c>--workers=N</c>): the arguments of a child process.</summary>
+    public static IReadOnlyList<string> WithoutWorkers(IReadOnlyList<string> args)
+    {
+        var result = new List<string>(args.Count);
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (string.Equals(args[i], WorkersOption, StringComparison.Ordinal))
+            {
+                i++;
+                continue;
+            }
+
+            if (args[i].StartsWith(WorkersOption + "=", StringComparison.Ordinal) || args[i].StartsWith(WorkersOption + ":", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            result.Add(args[i]);
+        }
+
+        return result;
+    }
+
+    /// <summary>The parsed command line.</summary>
+    internal sealed record Values(string? Url, string? Queue, int? Concurrency, int Workers, bool Check, int Verbosity);
+}

@@ -1,0 +1,39 @@
+using Errand.Redis;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Errand.Hosting;
+
+/// <summary>Runs one <see cref="Worker"/> for the life of the host; a shutdown of the host is the worker's graceful shutdown.</summary>
+internal sealed class WorkerService(WorkerRun run, ILoggerFactory loggerFactory, IServiceProvider services, IHostApplicationLifetime lifetime)
+    : BackgroundService
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger<WorkerService>();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = run.Settings;
+        try
+        {
+            var queue = settings.Url is { } url
+                ? await RedisQueue.ConnectAsync(url, settings.Queue, run.QueueOptions, loggerFactory: loggerFactory, cancellationToken: stoppingToken).ConfigureAwait(false)
+                : Queue.InMemory(settings.Queue, run.QueueOptions, loggerFactory: loggerFactory);
+            await using (queue.ConfigureAwait(false))
+            {
+                using var worker = new Worker(queue, run.Functions, settings.Worker, loggerFactory: loggerFactory, services: services);
+                await worker.RunAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            HostingLog.WorkerFailed(_logger, ex, settings.Queue);
+            run.ExitCode = 1;
+        }
+
+        // A burst worker ends by itself; so does a failed one: either way the program is done.
+        lifetime.StopApplication();
+    }
+}
