@@ -12,7 +12,7 @@ internal static class JobView
     {
         var table = new Table().Border(TableBorder.Rounded);
         table.AddColumn(new TableColumn("Key").NoWrap());
-        foreach (var column in new[] { "Function", "Status", "Attempts", "Queued", "Finished", "Result / error" })
+        foreach (var column in new[] { "Function", "Status", "Attempts", "Last change", "Result / error" })
         {
             table.AddColumn(column);
         }
@@ -24,9 +24,8 @@ internal static class JobView
                 job.Function,
                 job.Status.ToWire(),
                 $"{job.Attempts}/{job.Retries}",
-                Formats.Time(job.QueuedAt),
-                Formats.Time(job.CompletedAt),
-                Formats.Truncate(job.Error ?? (job.Result is { } r ? r.GetRawText() : null), 40)));
+                Formats.Time(job.CompletedAt ?? job.StartedAt ?? job.QueuedAt),
+                Formats.Truncate(job.Error is { } error ? FirstLine(error) : job.Result is { } r ? r.GetRawText() : null, 60)));
         }
 
         return table;
@@ -62,6 +61,13 @@ internal static class JobView
     }
 
     public static void WriteJson(Utf8JsonWriter writer, Job job) => JobDocument.Write(writer, job);
+
+    /// <summary>Returns the first line of an error: stored errors may carry a stack trace.</summary>
+    private static string FirstLine(string error)
+    {
+        var end = error.IndexOfAny(['\r', '\n']);
+        return end < 0 ? error : error[..end];
+    }
 
     private static IRenderable[] Cells(params string[] values) => [.. values.Select(v => new Text(v))];
 }

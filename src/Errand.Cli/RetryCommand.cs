@@ -74,6 +74,7 @@ internal static class RetryCommand
                 return ExitCodes.Ok;
             }
 
+            Terminal.Line($"retrying {failed.Count} failed jobs on queue '{name}'");
             var retried = 0;
             var errors = new List<string>();
             await Terminal.Out.Progress()
@@ -81,7 +82,7 @@ internal static class RetryCommand
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .StartAsync(async context =>
                 {
-                    var task = context.AddTask($"retrying {failed.Count} failed jobs", maxValue: failed.Count);
+                    var task = context.AddTask("retrying", maxValue: failed.Count);
                     foreach (var job in failed)
                     {
                         try

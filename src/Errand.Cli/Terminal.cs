@@ -10,7 +10,7 @@ internal static class Terminal
     private static readonly JsonWriterOptions JsonOptions = new() { Indented = true };
 
 #pragma warning disable RS0030 // The CLI writes to the console by design.
-    /// <summary>Gets the console for tables and progress bars on stdout; piped output gets 120 columns, not 80, so that job keys fit.</summary>
+    /// <summary>Gets the console for tables and progress bars on stdout; piped output gets 160 columns, not 80, so that job keys and errors fit.</summary>
     public static IAnsiConsole Out { get; } = Create();
 
     public static void Line(string text) => Console.Out.WriteLine(text);
@@ -33,7 +33,7 @@ internal static class Terminal
         var console = AnsiConsole.Console;
         if (Console.IsOutputRedirected)
         {
-            console.Profile.Width = 120;
+            console.Profile.Width = 160;
         }
 
         return console;

@@ -1,4 +1,4 @@
 using Errand.Hosting;
-using Errand.Cli.Tests.Worker;
+using Errand.Cli.TestWorker;
 
 return await ErrandWorkerHost.RunAsync(args, worker => TestFunctions.Register(worker.Functions));

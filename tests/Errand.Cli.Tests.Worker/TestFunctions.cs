@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Errand.Cli.Tests.Worker;
+namespace Errand.Cli.TestWorker;
 
 /// <summary>The functions of the test worker: SAQ-style names with snake_case arguments.</summary>
 public static class TestFunctions
