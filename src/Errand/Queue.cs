@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Errand.Backends;
+using Errand.InMemory;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -26,6 +27,20 @@ public sealed partial class Queue : IQueue, IAsyncDisposable
         _options = options ?? new QueueOptions();
         _time = time ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<Queue>();
+    }
+
+    /// <summary>Returns a queue kept in this process's memory: for first steps, samples and tests. Says so once in the log.</summary>
+    /// <param name="name">The queue name.</param>
+    /// <param name="options">The queue options, or <see langword="null"/> for the defaults.</param>
+    /// <param name="time">The clock, or <see langword="null"/> for the system clock; the backend uses it too.</param>
+    /// <param name="loggerFactory">The logger factory, or <see langword="null"/>.</param>
+    /// <returns>A queue over a new <see cref="InMemoryQueueBackend"/>; its jobs are lost when the process stops.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
+    public static Queue InMemory(string name = "default", QueueOptions? options = null, TimeProvider? time = null, ILoggerFactory? loggerFactory = null)
+    {
+        var queue = new Queue(new InMemoryQueueBackend(name, time), options, time, loggerFactory);
+        Log.InMemoryBackend(queue._logger, name);
+        return queue;
     }
 
     /// <inheritdoc />

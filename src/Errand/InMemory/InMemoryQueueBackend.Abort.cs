@@ -1,0 +1,90 @@
+namespace Errand.InMemory;
+
+/// <content>Abort of waiting and running jobs, and the abort marker.</content>
+public sealed partial class InMemoryQueueBackend
+{
+    /// <inheritdoc />
+    /// <remarks>
+    /// A job that no worker holds (queued, scheduled or waiting for a retry) ends aborted at once. A running job becomes
+    /// aborting, leaves the active list, and its key stays blocked by the abort marker until <see cref="ClearAbortAsync"/>
+    /// or 5 seconds. <paramref name="job"/> is updated with the stored status and error.
+    /// </remarks>
+    public Task<bool> AbortAsync(Job job, string reason, CancellationToken cancellationToken)
+    {
+        CheckQueue(job);
+        ArgumentNullException.ThrowIfNull(reason);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var nowMs = NowMs();
+            var id = job.Id;
+            var running = _active.Contains(id);
+            var incomplete = _incomplete.Remove(id);
+            _queued.Remove(id);
+            var current = TryReadJob(id, nowMs) ?? job.Clone();
+            if (!running && !incomplete && current.Status.IsFinished())
+            {
+                // Already over: nothing to stop.
+                CopyOutcome(current, job);
+                return Task.FromResult(true);
+            }
+
+            current.Status = JobStatus.Aborting;
+            current.Error = reason;
+            Store(current);
+            _abortMarkers[job.Key] = (reason, nowMs + AbortMarkerMs);
+            Publish(job.Key, JobStatus.Aborting);
+            if (!running)
+            {
+                Finish(current, JobStatus.Aborted, nowMs);
+                _abortMarkers.Remove(job.Key);
+            }
+            else
+            {
+                _active.Remove(id);
+                _suspects.Remove(id);
+            }
+
+            CopyOutcome(current, job);
+            return Task.FromResult(!running);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task ClearAbortAsync(string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            _abortMarkers.Remove(key);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static void CopyOutcome(Job from, Job to)
+    {
+        to.Status = from.Status;
+        to.Error = from.Error;
+        to.Completed = from.Completed;
+    }
+
+    private bool HasAbortMarker(string key, long nowMs)
+    {
+        if (!_abortMarkers.TryGetValue(key, out var marker))
+        {
+            return false;
+        }
+
+        if (marker.ExpiresAtMs > nowMs)
+        {
+            return true;
+        }
+
+        _abortMarkers.Remove(key);
+        return false;
+    }
+}

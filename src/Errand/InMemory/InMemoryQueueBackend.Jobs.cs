@@ -1,0 +1,230 @@
+using Errand.Backends;
+
+namespace Errand.InMemory;
+
+/// <content>The job lifecycle: enqueue, dequeue, update, finish and retry.</content>
+public sealed partial class InMemoryQueueBackend
+{
+    /// <inheritdoc />
+    public Task<EnqueueResult> EnqueueAsync(Job job, CancellationToken cancellationToken)
+    {
+        CheckQueue(job);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var nowMs = NowMs();
+            var id = job.Id;
+            if (_incomplete.ContainsKey(id) || HasAbortMarker(job.Key, nowMs))
+            {
+                return Task.FromResult(new EnqueueResult(ReadJob(id, nowMs) ?? job, Enqueued: false));
+            }
+
+            job.Status = JobStatus.Queued;
+            job.Queued = nowMs;
+            Store(job);
+            _incomplete[id] = job.Scheduled;
+            if (job.Scheduled == 0)
+            {
+                _queued.AddLast(id);
+                SignalReady();
+            }
+
+            Publish(job.Key, JobStatus.Queued);
+            return Task.FromResult(new EnqueueResult(job, Enqueued: true));
+        }
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired while waiting and no job had been taken.</exception>
+    public async Task<IReadOnlyList<Job>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(request.WorkerId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(request.MaxJobs, 1);
+        var infinite = request.Wait == Timeout.InfiniteTimeSpan;
+        var deadline = infinite ? DateTimeOffset.MaxValue : _time.GetUtcNow() + request.Wait;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Task signal;
+            lock (_gate)
+            {
+                if (_disposed)
+                {
+                    return [];
+                }
+
+                var taken = TakeReady(request);
+                if (taken.Count > 0 || (!infinite && request.Wait <= TimeSpan.Zero))
+                {
+                    return taken;
+                }
+
+                signal = _ready.Task;
+            }
+
+            if (infinite)
+            {
+                await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var remaining = deadline - _time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero)
+            {
+                return [];
+            }
+
+            try
+            {
+                await signal.WaitAsync(remaining, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return [];
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A stored <see cref="JobStatus.Aborting"/> is kept when <paramref name="job"/> says <see cref="JobStatus.Active"/>, and copied to it, so that a heartbeat never erases an abort request.</remarks>
+    public Task UpdateAsync(Job job, CancellationToken cancellationToken)
+    {
+        CheckQueue(job);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var nowMs = NowMs();
+            job.Touched = nowMs;
+            if (job.Status == JobStatus.Active
+                && TryGetDocument(job.Id, nowMs, out var stored)
+                && JobDocument.ReadStatus(stored) == JobStatus.Aborting)
+            {
+                job.Status = JobStatus.Aborting;
+            }
+
+            Store(job);
+            Publish(job.Key, job.Status);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="status"/> is not complete, failed or aborted.</exception>
+    public Task FinishAsync(Job job, JobStatus status, CancellationToken cancellationToken)
+    {
+        CheckQueue(job);
+        if (!status.IsFinished())
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "A job finishes as complete, failed or aborted.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            Finish(job, status, NowMs());
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    public Task RetryAsync(Job job, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        CheckQueue(job);
+        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var nowMs = NowMs();
+            var id = job.Id;
+            job.Status = JobStatus.Queued;
+            job.Completed = 0;
+            job.Started = 0;
+            job.Progress = 0;
+            job.Touched = nowMs;
+            _active.Remove(id);
+            _queued.Remove(id);
+            _suspects.Remove(id);
+            if (delay > TimeSpan.Zero)
+            {
+                _incomplete[id] = (nowMs / 1000.0) + delay.TotalSeconds;
+            }
+            else
+            {
+                // Score 0, not the job's old schedule: a pushed id must not be pushed again by the schedule tick.
+                _incomplete[id] = 0;
+                _queued.AddLast(id);
+                SignalReady();
+            }
+
+            Store(job);
+            Publish(job.Key, JobStatus.Queued);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private List<Job> TakeReady(DequeueRequest request)
+    {
+        var nowMs = NowMs();
+        var jobs = new List<Job>();
+        while (jobs.Count < request.MaxJobs && _queued.First is { } first)
+        {
+            var id = first.Value;
+            _queued.RemoveFirst();
+            _active.AddLast(id);
+
+            // A missing or corrupt document stays in the active list for the sweeper, as with SAQ's BLMOVE then GET.
+            if (TryReadJob(id, nowMs) is not { } job)
+            {
+                continue;
+            }
+
+            job.Attempts++;
+            job.Started = nowMs;
+            job.Touched = nowMs;
+            job.WorkerId = request.WorkerId;
+            job.Status = JobStatus.Active;
+            Store(job);
+            Publish(job.Key, JobStatus.Active);
+            jobs.Add(job);
+        }
+
+        return jobs;
+    }
+
+    private void Finish(Job job, JobStatus status, long nowMs)
+    {
+        var id = job.Id;
+        job.Status = status;
+        job.Completed = nowMs;
+        if (status == JobStatus.Complete)
+        {
+            job.Progress = 1.0;
+        }
+
+        _active.Remove(id);
+        _incomplete.Remove(id);
+
+        // SAQ leaves the queued list alone here; a finished id must never be handed out, so take it out too.
+        _queued.Remove(id);
+        _suspects.Remove(id);
+        if (job.Ttl < 0)
+        {
+            _documents.Remove(id);
+        }
+        else
+        {
+            Store(job, job.Ttl > 0 ? nowMs + (job.Ttl * 1000L) : 0);
+        }
+
+        Publish(job.Key, status);
+    }
+}

@@ -1,0 +1,108 @@
+using Errand.Backends;
+
+namespace Errand.InMemory;
+
+/// <content>The schedule tick and the sweeper, each under its lock.</content>
+public sealed partial class InMemoryQueueBackend
+{
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> ScheduleAsync(TimeSpan lockFor, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lockFor, TimeSpan.Zero);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var nowMs = NowMs();
+            if (_scheduleLockUntilMs > nowMs)
+            {
+                return Task.FromResult<IReadOnlyList<string>>([]);
+            }
+
+            _scheduleLockUntilMs = nowMs + (long)lockFor.TotalMilliseconds;
+            var nowSeconds = nowMs / 1000.0;
+            var due = _incomplete
+                .Where(entry => entry.Value >= 1 && entry.Value <= nowSeconds)
+                .OrderBy(entry => entry.Value)
+                .ThenBy(entry => entry.Key, StringComparer.Ordinal)
+                .Select(entry => entry.Key)
+                .ToList();
+            foreach (var id in due)
+            {
+                _incomplete[id] = 0;
+                _queued.AddLast(id);
+            }
+
+            if (due.Count > 0)
+            {
+                SignalReady();
+            }
+
+            return Task.FromResult<IReadOnlyList<string>>(due);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<SweepResult> SweepAsync(SweepRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(request.LockFor, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(request.SuspectGrace, TimeSpan.Zero);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var nowMs = NowMs();
+            if (_sweepLockUntilMs > nowMs)
+            {
+                return Task.FromResult(SweepResult.Empty);
+            }
+
+            _sweepLockUntilMs = nowMs + (long)request.LockFor.TotalMilliseconds;
+            var graceMs = (long)request.SuspectGrace.TotalMilliseconds;
+            var stuck = new List<SweptJob>();
+            var removed = new List<string>();
+            foreach (var id in _active.ToList())
+            {
+                if (TryReadJob(id, nowMs) is not { } job)
+                {
+                    // Missing or corrupt: out of the lists; a corrupt document stays under its key for inspection.
+                    _active.Remove(id);
+                    _incomplete.Remove(id);
+                    _suspects.Remove(id);
+                    removed.Add(id);
+                    continue;
+                }
+
+                if (SweepRules.Judge(job, nowMs, worker => IsWorkerAlive(worker, nowMs)) is not { } reason)
+                {
+                    _suspects.Remove(id);
+                    continue;
+                }
+
+                if (SweepRules.IsSuspicion(reason))
+                {
+                    if (!_suspects.TryGetValue(id, out var firstSeenMs))
+                    {
+                        _suspects[id] = firstSeenMs = nowMs;
+                    }
+
+                    if (nowMs - firstSeenMs < graceMs)
+                    {
+                        continue;
+                    }
+                }
+
+                stuck.Add(new SweptJob(job, reason));
+            }
+
+            // Forget suspects that have left the active list since.
+            foreach (var id in _suspects.Keys.Where(id => !_active.Contains(id)).ToList())
+            {
+                _suspects.Remove(id);
+            }
+
+            return Task.FromResult(new SweepResult(stuck, removed));
+        }
+    }
+}

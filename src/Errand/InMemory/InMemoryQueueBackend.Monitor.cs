@@ -1,0 +1,152 @@
+using Errand.Backends;
+
+namespace Errand.InMemory;
+
+/// <content>The read side: jobs, counts, pages, and worker infos.</content>
+public sealed partial class InMemoryQueueBackend
+{
+    /// <inheritdoc />
+    public Task<Job?> GetJobAsync(string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            return Task.FromResult(ReadJob(JobIds.For(QueueName, key), NowMs()));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<Job?>> GetJobsAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var nowMs = NowMs();
+            var jobs = new Job?[keys.Count];
+            for (var i = 0; i < keys.Count; i++)
+            {
+                jobs[i] = TryReadJob(JobIds.For(QueueName, keys[i]), nowMs);
+            }
+
+            return Task.FromResult<IReadOnlyList<Job?>>(jobs);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<QueueCounts> CountAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var scheduled = _incomplete.Values.Count(score => score > 0);
+            return Task.FromResult(new QueueCounts(_queued.Count, _active.Count, scheduled, _incomplete.Count));
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Unfinished jobs come first, then the most recently enqueued; the total is exact.</remarks>
+    public Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Limit);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var nowMs = NowMs();
+            var matching = new List<Job>();
+            foreach (var id in _documents.Keys.ToList())
+            {
+                if (TryReadJob(id, nowMs) is { } job && (query.Status is null || job.Status == query.Status))
+                {
+                    matching.Add(job);
+                }
+            }
+
+            var page = matching
+                .OrderBy(job => job.Status.IsFinished())
+                .ThenByDescending(job => job.Queued)
+                .ThenBy(job => job.Key, StringComparer.Ordinal)
+                .Skip(query.Offset)
+                .Take(query.Limit)
+                .ToList();
+            return Task.FromResult(new JobPage(page, matching.Count));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<WorkerInfo>> GetWorkersAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var nowMs = NowMs();
+            var workers = new List<WorkerInfo>();
+            foreach (var (workerId, entry) in _workers.OrderBy(w => w.Key, StringComparer.Ordinal).ToList())
+            {
+                if (entry.ExpiresAtMs <= nowMs)
+                {
+                    _workers.Remove(workerId);
+                }
+                else if (WorkerInfoDocument.Deserialize(workerId, entry.Document) is { } info)
+                {
+                    workers.Add(info with { LastSeen = DateTimeOffset.FromUnixTimeMilliseconds(entry.WrittenAtMs) });
+                }
+            }
+
+            return Task.FromResult<IReadOnlyList<WorkerInfo>>(workers);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">The worker id is empty or contains <c>:</c>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="ttl"/> is not positive.</exception>
+    public Task WriteWorkerInfoAsync(WorkerInfo info, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        CheckWorkerId(info.WorkerId);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ttl, TimeSpan.Zero);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var nowMs = NowMs();
+            _workers[info.WorkerId] = (WorkerInfoDocument.Serialize(info), nowMs + (long)ttl.TotalMilliseconds, nowMs);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task RemoveWorkerInfoAsync(string workerId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(workerId);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            _workers.Remove(workerId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static void CheckWorkerId(string workerId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(workerId);
+        if (workerId.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Worker id '{workerId}' contains ':'; readers take the id as the part after the last ':'.", nameof(workerId));
+        }
+    }
+
+    private bool IsWorkerAlive(string workerId, long nowMs) =>
+        _workers.TryGetValue(workerId, out var entry) && entry.ExpiresAtMs > nowMs;
+}

@@ -1,0 +1,29 @@
+using Errand.Backends;
+
+namespace Errand.InMemory;
+
+/// <content>In-process fan-out of status changes.</content>
+public sealed partial class InMemoryQueueBackend
+{
+    /// <inheritdoc />
+    public Task<IJobSubscription> SubscribeAsync(IReadOnlyCollection<string>? keys, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var subscription = new InMemoryJobSubscription(keys, Unsubscribe);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            _subscriptions.Add(subscription);
+        }
+
+        return Task.FromResult<IJobSubscription>(subscription);
+    }
+
+    private void Unsubscribe(InMemoryJobSubscription subscription)
+    {
+        lock (_gate)
+        {
+            _subscriptions.Remove(subscription);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using Errand.Backends;
+
+namespace Errand.Conformance;
+
+/// <content>Abort of waiting and running jobs, and the abort marker.</content>
+public abstract partial class QueueBackendConformanceTests
+{
+    [Fact]
+    public async Task AbortAsync_QueuedJob_AbortsItAtOnceAndItIsNeverDequeued()
+    {
+        var job = await EnqueueNewAsync("q");
+        Clock.Advance(TimeSpan.FromSeconds(1));
+
+        var aborted = await Backend.AbortAsync(job, "not needed", Ct);
+
+        Assert.True(aborted);
+        var stored = await StoredAsync("q");
+        Assert.Equal(JobStatus.Aborted, stored.Status);
+        Assert.Equal("not needed", stored.Error);
+        Assert.Equal(NowMs, stored.Completed);
+        Assert.Empty(await DequeueNowAsync());
+        Assert.Equal(new QueueCounts(0, 0, 0, 0), await Backend.CountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task AbortAsync_ScheduledJob_AbortsItAtOnce()
+    {
+        var at = Clock.GetUtcNow().AddSeconds(30).ToUnixTimeSeconds();
+        var job = await EnqueueNewAsync("s", j => j.Scheduled = at);
+
+        Assert.True(await Backend.AbortAsync(job, "cancelled by user", Ct));
+
+        Assert.Equal(JobStatus.Aborted, (await StoredAsync("s")).Status);
+        Clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.Empty(await Backend.ScheduleAsync(LongLock, Ct));
+        Assert.Empty(await DequeueNowAsync());
+        Assert.Equal(new QueueCounts(0, 0, 0, 0), await Backend.CountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task AbortAsync_QueuedJob_LeavesNoMarkerThatBlocksTheKey()
+    {
+        var job = await EnqueueNewAsync("q");
+        Assert.True(await Backend.AbortAsync(job, "not needed", Ct));
+
+        var result = await Backend.EnqueueAsync(NewJob("q"), Ct);
+
+        Assert.True(result.Enqueued);
+        Assert.Equal(JobStatus.Queued, (await StoredAsync("q")).Status);
+    }
+
+    [Fact]
+    public async Task AbortAsync_RunningJob_MarksItAbortingForItsWorker()
+    {
+        await EnqueueNewAsync("run");
+        var job = await DequeueOneAsync("run");
+
+        var aborted = await Backend.AbortAsync(job.Clone(), "user asked", Ct);
+
+        Assert.False(aborted);
+        var stored = await StoredAsync("run");
+        Assert.Equal(JobStatus.Aborting, stored.Status);
+        Assert.Equal("user asked", stored.Error);
+        Assert.Equal(0, stored.Completed);
+        Assert.Equal(new QueueCounts(0, 0, 0, 0), await Backend.CountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task AbortAsync_RunningJobThenWorkerStopsIt_EndsAbortedAndFreesTheKey()
+    {
+        await EnqueueNewAsync("run");
+        var job = await DequeueOneAsync("run");
+        Assert.False(await Backend.AbortAsync(job.Clone(), "user asked", Ct));
+
+        // The worker sees the stored status, cancels the handler, and ends the job.
+        var seen = await StoredAsync("run");
+        Assert.Equal(JobStatus.Aborting, seen.Status);
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        await Backend.FinishAsync(seen, JobStatus.Aborted, Ct);
+
+        Assert.False((await Backend.EnqueueAsync(NewJob("run"), Ct)).Enqueued);
+        await Backend.ClearAbortAsync("run", Ct);
+
+        var stored = await StoredAsync("run");
+        Assert.Equal(JobStatus.Aborted, stored.Status);
+        Assert.Equal("user asked", stored.Error);
+        Assert.Equal(NowMs, stored.Completed);
+        Assert.True((await Backend.EnqueueAsync(NewJob("run"), Ct)).Enqueued);
+    }
+
+    [Fact]
+    public async Task EnqueueAsync_WhileAbortMarkerPresent_IsRefusedUntilCleared()
+    {
+        await EnqueueNewAsync("m");
+        var job = await DequeueOneAsync("m");
+        Assert.False(await Backend.AbortAsync(job.Clone(), "stop", Ct));
+
+        var refused = await Backend.EnqueueAsync(NewJob("m", "other"), Ct);
+
+        Assert.False(refused.Enqueued);
+        Assert.Equal("work", (await StoredAsync("m")).Function);
+        Assert.Empty(await DequeueNowAsync());
+
+        await Backend.ClearAbortAsync("m", Ct);
+        var accepted = await Backend.EnqueueAsync(NewJob("m", "other"), Ct);
+
+        Assert.True(accepted.Enqueued);
+        Assert.Equal("other", (await DequeueOneAsync("m")).Function);
+    }
+}

@@ -1,0 +1,77 @@
+using Errand.Backends;
+
+namespace Errand.Conformance;
+
+/// <content>Status-change subscriptions.</content>
+public abstract partial class QueueBackendConformanceTests
+{
+    [Fact]
+    public async Task SubscribeAsync_SomeKeys_ReceivesTheirChangesOnly()
+    {
+        await using var subscription = await Backend.SubscribeAsync(["mine"], Ct);
+
+        await EnqueueNewAsync("other");
+        await EnqueueNewAsync("mine");
+        var jobs = await DequeueNowAsync(maxJobs: 2);
+        await Backend.FinishAsync(jobs.Single(j => j.Key == "other"), JobStatus.Complete, Ct);
+        await Backend.FinishAsync(jobs.Single(j => j.Key == "mine"), JobStatus.Complete, Ct);
+
+        // Changes of one backend arrive in order, so "other" would have come before mine's last change.
+        var changes = await Within(ReadUntilAsync(subscription, c => c == new JobStatusChange("mine", JobStatus.Complete)));
+        Assert.Equal(
+            [new("mine", JobStatus.Queued), new("mine", JobStatus.Active), new("mine", JobStatus.Complete)],
+            changes);
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_AllKeys_ReceivesEveryJobsChanges()
+    {
+        await using var subscription = await Backend.SubscribeAsync(null, Ct);
+
+        await EnqueueNewAsync("a");
+        await EnqueueNewAsync("b");
+        var a = await DequeueOneAsync("a");
+        a.Error = "bad";
+        await Backend.FinishAsync(a, JobStatus.Failed, Ct);
+
+        var changes = await Within(ReadUntilAsync(subscription, c => c == new JobStatusChange("a", JobStatus.Failed)));
+        Assert.Equal(
+            [new("a", JobStatus.Queued), new("b", JobStatus.Queued), new("a", JobStatus.Active), new("a", JobStatus.Failed)],
+            changes);
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_AbortAndRetry_PublishesThoseStatuses()
+    {
+        await using var subscription = await Backend.SubscribeAsync(["x", "y"], Ct);
+        var x = await EnqueueNewAsync("x");
+        Assert.True(await Backend.AbortAsync(x, "no", Ct));
+        await EnqueueNewAsync("y", j => j.Retries = 2);
+        var y = await DequeueOneAsync("y");
+        await Backend.RetryAsync(y, TimeSpan.Zero, Ct);
+
+        var queuedOfY = 0;
+        var changes = await Within(ReadUntilAsync(subscription, c => c == new JobStatusChange("y", JobStatus.Queued) && ++queuedOfY == 2));
+        Assert.Equal(
+            [
+                new("x", JobStatus.Queued), new("x", JobStatus.Aborting), new("x", JobStatus.Aborted),
+                new("y", JobStatus.Queued), new("y", JobStatus.Active), new("y", JobStatus.Queued),
+            ],
+            changes);
+    }
+
+    /// <summary>Reads changes until one matches <paramref name="last"/>, and returns all of them.</summary>
+    protected static async Task<List<JobStatusChange>> ReadUntilAsync(IJobSubscription subscription, Func<JobStatusChange, bool> last)
+    {
+        var changes = new List<JobStatusChange>();
+        while (true)
+        {
+            var change = await subscription.Changes.ReadAsync(Ct);
+            changes.Add(change);
+            if (last(change))
+            {
+                return changes;
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+using System.Text.Json;
+using Errand.Backends;
+
+namespace Errand.Conformance;
+
+/// <content>Sweep: stuck jobs by timeout, heartbeat and gone worker; in-transit jobs; missing documents; the lock.</content>
+public abstract partial class QueueBackendConformanceTests
+{
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
+
+    private static SweepRequest OneRound => new(LongLock, Grace);
+
+    private static SweepRequest ShortRound => new(ShortLock, Grace);
+
+    [Fact]
+    public async Task SweepAsync_ActiveJobPastItsTimeout_ReportsItTimedOut()
+    {
+        await EnqueueNewAsync("slow", j => j.Timeout = 2);
+        await DequeueOneAsync("slow");
+        Clock.Advance(TimeSpan.FromSeconds(3));
+
+        var result = await Backend.SweepAsync(OneRound, Ct);
+
+        var swept = Assert.Single(result.Stuck);
+        Assert.Equal("slow", swept.Job.Key);
+        Assert.Equal(SweepReason.TimedOut, swept.Reason);
+        Assert.Equal(JobStatus.Active, swept.Job.Status);
+        Assert.Empty(result.Removed);
+    }
+
+    [Fact]
+    public async Task SweepAsync_ActiveJobWithinItsTimeout_ReportsNothing()
+    {
+        await EnqueueNewAsync("ok", j => j.Timeout = 5);
+        await DequeueOneAsync("ok");
+        Clock.Advance(TimeSpan.FromSeconds(4));
+
+        var result = await Backend.SweepAsync(OneRound, Ct);
+
+        Assert.Empty(result.Stuck);
+        Assert.Empty(result.Removed);
+        Assert.Equal(new QueueCounts(0, 1, 0, 1), await Backend.CountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task SweepAsync_HeartbeatMissed_ReportsIt()
+    {
+        await EnqueueNewAsync("quiet", j => (j.Timeout, j.Heartbeat) = (60, 2));
+        await DequeueOneAsync("quiet");
+        Clock.Advance(TimeSpan.FromSeconds(3));
+
+        var result = await Backend.SweepAsync(OneRound, Ct);
+
+        var swept = Assert.Single(result.Stuck);
+        Assert.Equal("quiet", swept.Job.Key);
+        Assert.Equal(SweepReason.HeartbeatMissed, swept.Reason);
+    }
+
+    [Fact]
+    public async Task SweepAsync_HeartbeatKeptByUpdates_ReportsNothing()
+    {
+        await EnqueueNewAsync("beating", j => (j.Timeout, j.Heartbeat) = (60, 2));
+        var job = await DequeueOneAsync("beating");
+        Clock.Advance(TimeSpan.FromSeconds(1.5));
+        await Backend.UpdateAsync(job, Ct);
+        Clock.Advance(TimeSpan.FromSeconds(1.5));
+
+        var result = await Backend.SweepAsync(OneRound, Ct);
+
+        Assert.Empty(result.Stuck);
+    }
+
+    [Fact]
+    public async Task SweepAsync_NoTimeoutNoHeartbeatAndWorkerGone_ReportsItOnlyAfterTheGrace()
+    {
+        await EnqueueNewAsync("orphan", j => j.Timeout = 0);
+        await DequeueOneAsync("orphan", "dead-worker");
+
+        var first = await Backend.SweepAsync(ShortRound, Ct);
+        Assert.Empty(first.Stuck);
+
+        await LetShortLocksExpireAsync();
+        Clock.Advance(Grace + TimeSpan.FromSeconds(1));
+        var second = await Backend.SweepAsync(ShortRound, Ct);
+
+        var swept = Assert.Single(second.Stuck);
+        Assert.Equal("orphan", swept.Job.Key);
+        Assert.Equal(SweepReason.WorkerGone, swept.Reason);
+    }
+
+    [Fact]
+    public async Task SweepAsync_NoTimeoutNoHeartbeatAndWorkerAlive_ReportsNothing()
+    {
+        await Backend.WriteWorkerInfoAsync(NewWorkerInfo("live-worker"), TimeSpan.FromSeconds(60), Ct);
+        await EnqueueNewAsync("long", j => j.Timeout = 0);
+        await DequeueOneAsync("long", "live-worker");
+
+        var first = await Backend.SweepAsync(ShortRound, Ct);
+        await LetShortLocksExpireAsync();
+        Clock.Advance(Grace + TimeSpan.FromSeconds(1));
+        var second = await Backend.SweepAsync(ShortRound, Ct);
+
+        Assert.Empty(first.Stuck);
+        Assert.Empty(second.Stuck);
+    }
+
+    [Fact]
+    public async Task SweepAsync_JobTakenButStillMarkedQueued_IsInTransitUntilTheGraceHasPassed()
+    {
+        await EnqueueNewAsync("transit");
+        var job = await DequeueOneAsync("transit");
+        job.Status = JobStatus.Queued;
+        await Backend.UpdateAsync(job, Ct);
+
+        var first = await Backend.SweepAsync(ShortRound, Ct);
+        Assert.Empty(first.Stuck);
+
+        await LetShortLocksExpireAsync();
+        Clock.Advance(Grace + TimeSpan.FromSeconds(1));
+        var second = await Backend.SweepAsync(ShortRound, Ct);
+
+        var swept = Assert.Single(second.Stuck);
+        Assert.Equal("transit", swept.Job.Key);
+        Assert.Equal(SweepReason.NotActive, swept.Reason);
+    }
+
+    [Fact]
+    public async Task SweepAsync_InTransitJobThatBecameActive_IsNotSwept()
+    {
+        await EnqueueNewAsync("transit");
+        var job = await DequeueOneAsync("transit");
+        job.Status = JobStatus.Queued;
+        await Backend.UpdateAsync(job, Ct);
+        Assert.Empty((await Backend.SweepAsync(ShortRound, Ct)).Stuck);
+
+        job.Status = JobStatus.Active;
+        await Backend.UpdateAsync(job, Ct);
+        await LetShortLocksExpireAsync();
+        Clock.Advance(Grace + TimeSpan.FromSeconds(1));
+
+        Assert.Empty((await Backend.SweepAsync(ShortRound, Ct)).Stuck);
+    }
+
+    [Fact]
+    public async Task SweepAsync_RightAfterAnotherRound_ReturnsEmptyBecauseOfTheLock()
+    {
+        await EnqueueNewAsync("slow", j => j.Timeout = 1);
+        await DequeueOneAsync("slow");
+        Clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Single((await Backend.SweepAsync(OneRound, Ct)).Stuck);
+
+        var second = await Backend.SweepAsync(OneRound, Ct);
+
+        Assert.Empty(second.Stuck);
+        Assert.Empty(second.Removed);
+    }
+
+    [Fact]
+    public async Task SweepAsync_ActiveIdWithoutDocument_RemovesIt()
+    {
+        var job = await EnqueueNewAsync("lost");
+        await DequeueOneAsync("lost");
+        if (!await DeleteJobDocumentAsync("lost"))
+        {
+            Assert.Skip("this backend's tests cannot delete a document behind its back (override DeleteJobDocumentAsync)");
+        }
+
+        var result = await Backend.SweepAsync(OneRound, Ct);
+
+        Assert.Empty(result.Stuck);
+        Assert.Equal([job.Id], result.Removed);
+        Assert.Equal(new QueueCounts(0, 0, 0, 0), await Backend.CountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task SweepAsync_ActiveIdWithCorruptDocument_RemovesIt()
+    {
+        var job = await EnqueueNewAsync("bad");
+        await DequeueOneAsync("bad");
+        if (!await CorruptJobDocumentAsync("bad"))
+        {
+            Assert.Skip("this backend's tests cannot corrupt a document behind its back (override CorruptJobDocumentAsync)");
+        }
+
+        var result = await Backend.SweepAsync(OneRound, Ct);
+
+        Assert.Empty(result.Stuck);
+        Assert.Equal([job.Id], result.Removed);
+        Assert.Equal(new QueueCounts(0, 0, 0, 0), await Backend.CountAsync(Ct));
+    }
+
+    /// <summary>Returns worker info for <paramref name="workerId"/> on this test's queue.</summary>
+    protected WorkerInfo NewWorkerInfo(string workerId, JsonElement? metadata = null) =>
+        new(workerId, QueueName, new WorkerStats(1, 2, 3, 4, 5000), metadata);
+}
