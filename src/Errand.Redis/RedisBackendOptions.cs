@@ -1,0 +1,38 @@
+namespace Errand.Redis;
+
+/// <summary>Options of a <see cref="RedisQueueBackend"/>.</summary>
+public sealed class RedisBackendOptions
+{
+    /// <summary>Gets or sets the name of the queue; its keys are <c>saq:NAME:...</c>.</summary>
+    /// <value>Required; there is no default.</value>
+    public required string QueueName { get; set; }
+
+    /// <summary>Gets or sets how long a command may take before it fails with <see cref="BackendUnavailableException"/>, including the time spent waiting for a reconnect.</summary>
+    /// <value>The default is 5 seconds. Applies to connections the backend opens itself; a shared multiplexer keeps its own settings.</value>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets how long one connection attempt may take.</summary>
+    /// <value>The default is 5 seconds. Applies to connections the backend opens itself.</value>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets the longest a dequeue blocks on one BLMOVE; a longer <c>Wait</c> (or an infinite one) is cut to this and the caller asks again.</summary>
+    /// <value>The default is 30 seconds. The blocking connection's timeouts are this plus <see cref="OperationTimeout"/>.</value>
+    public TimeSpan MaxBlockingWait { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets how long the abort marker (<c>saq:abort:KEY</c>) lives; it keeps a key from being enqueued again while its worker stops it.</summary>
+    /// <value>The default is 5 seconds, as in SAQ; it must outlive the worker's 1-second abort check.</value>
+    public TimeSpan AbortMarkerTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets the client name shown by <c>CLIENT LIST</c> for connections the backend opens itself.</summary>
+    /// <value>The default is <c>errand</c>.</value>
+    public string ClientName { get; set; } = "errand";
+
+    internal void Validate()
+    {
+        ArgumentException.ThrowIfNullOrEmpty(QueueName, nameof(QueueName));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(OperationTimeout, TimeSpan.Zero, nameof(OperationTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero, nameof(ConnectTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxBlockingWait, TimeSpan.Zero, nameof(MaxBlockingWait));
+        ArgumentOutOfRangeException.ThrowIfLessThan(AbortMarkerTtl, TimeSpan.FromSeconds(2), nameof(AbortMarkerTtl));
+    }
+}

@@ -1,0 +1,78 @@
+using StackExchange.Redis;
+
+namespace Errand.Redis;
+
+/// <summary>Names the Redis keys of one queue, as SAQ lays them out (<c>spec/saq-redis-format.md</c>), plus Errand's own.</summary>
+internal sealed class RedisKeys
+{
+    public RedisKeys(string queue)
+    {
+        Queue = queue;
+        Incomplete = $"saq:{queue}:incomplete";
+        Queued = $"saq:{queue}:queued";
+        Active = $"saq:{queue}:active";
+        Schedule = $"saq:{queue}:schedule";
+        Sweep = $"saq:{queue}:sweep";
+        Stats = $"saq:{queue}:stats";
+        Corrupt = $"errand:{queue}:corrupt";
+        SweepSuspects = $"errand:{queue}:sweep_suspects";
+        JobPattern = RedisChannel.Pattern($"saq:job:{EscapeGlob(queue)}*");
+        JobScanPattern = $"saq:job:{EscapeGlob(queue)}:*";
+    }
+
+    public string Queue { get; }
+
+    public RedisKey Incomplete { get; }
+
+    public RedisKey Queued { get; }
+
+    public RedisKey Active { get; }
+
+    public RedisKey Schedule { get; }
+
+    public RedisKey Sweep { get; }
+
+    public RedisKey Stats { get; }
+
+    /// <summary>Gets Errand's hash of documents taken out of the queue because they could not be read: id -> raw document.</summary>
+    public RedisKey Corrupt { get; }
+
+    /// <summary>Gets Errand's hash of sweep suspects: id -> epoch ms when first suspected.</summary>
+    public RedisKey SweepSuspects { get; }
+
+    /// <summary>Gets the pattern of every job channel of the queue (it also matches queues whose name starts with this one).</summary>
+    public RedisChannel JobPattern { get; }
+
+    /// <summary>Gets the SCAN pattern of the queue's job documents.</summary>
+    public string JobScanPattern { get; }
+
+    public RedisKey Job(string key) => JobIds.For(Queue, key);
+
+    public static RedisKey Abort(string key) => $"saq:abort:{key}";
+
+    public RedisKey WorkerInfo(string workerId) => $"saq:{Queue}:worker_info:{workerId}";
+
+    /// <summary>Returns the worker id of a member of the stats set: the part after its last <c>:</c>.</summary>
+    public static string WorkerIdOf(string member) => member[(member.LastIndexOf(':') + 1)..];
+
+    private static string EscapeGlob(string value)
+    {
+        if (value.AsSpan().IndexOfAny("*?[]\\") < 0)
+        {
+            return value;
+        }
+
+        var builder = new System.Text.StringBuilder(value.Length + 4);
+        foreach (var c in value)
+        {
+            if (c is '*' or '?' or '[' or ']' or '\\')
+            {
+                builder.Append('\\');
+            }
+
+            builder.Append(c);
+        }
+
+        return builder.ToString();
+    }
+}

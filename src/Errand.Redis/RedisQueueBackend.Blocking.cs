@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace Errand.Redis;
+
+/// <content>The blocking wait of an idle dequeue: BLMOVE on dedicated connections, never on the shared multiplexer.</content>
+public sealed partial class RedisQueueBackend
+{
+    private static readonly TimeSpan UnblockRetryInterval = TimeSpan.FromMilliseconds(50);
+    private const int UnblockAttempts = 20;
+
+    private readonly ConcurrentBag<ConnectionMultiplexer> _idleBlocking = [];
+    private readonly List<ConnectionMultiplexer> _allBlocking = [];
+    private readonly Lock _blockingLock = new();
+
+    /// <summary>Blocks up to <paramref name="wait"/> for one ready id and moves it to active; returns it, or <see langword="null"/> when none came.</summary>
+    private async Task<string?> BlockingMoveAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var connection = await RentBlockingAsync().ConfigureAwait(false);
+        try
+        {
+            var db = connection.GetDatabase(_db.Database);
+
+            // Both go down the same socket in this order, so CLIENT ID names the connection that blocks.
+            var clientId = db.ExecuteAsync("CLIENT", "ID");
+            var move = db.ExecuteAsync("BLMOVE", _keys.Queued, _keys.Active, "LEFT", "RIGHT", Seconds(wait));
+            if (cancellationToken.CanBeCanceled && !move.IsCompleted)
+            {
+                var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                using (cancellationToken.Register(static state => ((TaskCompletionSource)state!).TrySetResult(), cancelled))
+                {
+                    if (await Task.WhenAny(move, cancelled.Task).ConfigureAwait(false) != move)
+                    {
+                        await UnblockAsync(clientId, move).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            var moved = await move.ConfigureAwait(false);
+            if (moved.IsNull)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return null;
+            }
+
+            return (string?)moved;
+        }
+        finally
+        {
+            _idleBlocking.Add(connection);
+        }
+    }
+
+    // A cancelled wait must not hold the caller until the BLMOVE times out, and must not drop a job the BLMOVE takes
+    // meanwhile: CLIENT UNBLOCK ends the wait as a timeout, and the move's own reply still says whether it took one.
+    private async Task UnblockAsync(Task<RedisResult> clientId, Task<RedisResult> move)
+    {
+        try
+        {
+            var id = (long)await clientId.ConfigureAwait(false);
+
+            // The UNBLOCK can overtake the BLMOVE on its way to the server; then it is sent again.
+            for (var attempt = 0; attempt < UnblockAttempts && !move.IsCompleted; attempt++)
+            {
+                await _db.ExecuteAsync("CLIENT", "UNBLOCK", id).ConfigureAwait(false);
+
+                // Real time on purpose: this paces network round trips, not job time.
+                await Task.WhenAny(move, Task.Delay(UnblockRetryInterval, TimeProvider.System)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            RedisLog.UnblockFailed(_logger, ex, QueueName);
+        }
+    }
+
+    private async Task<ConnectionMultiplexer> RentBlockingAsync()
+    {
+        if (_idleBlocking.TryTake(out var idle))
+        {
+            return idle;
+        }
+
+        var connection = await ConnectionMultiplexer.ConnectAsync(_blockingConfiguration).ConfigureAwait(false);
+        bool disposed;
+        lock (_blockingLock)
+        {
+            disposed = Volatile.Read(ref _disposed) != 0;
+            if (!disposed)
+            {
+                _allBlocking.Add(connection);
+            }
+        }
+
+        if (disposed)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new ObjectDisposedException(nameof(RedisQueueBackend));
+        }
+
+        return connection;
+    }
+
+    private async Task CloseBlockingConnectionsAsync()
+    {
+        ConnectionMultiplexer[] all;
+        lock (_blockingLock)
+        {
+            all = [.. _allBlocking];
+            _allBlocking.Clear();
+        }
+
+        foreach (var connection in all)
+        {
+            await connection.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static string Seconds(TimeSpan wait) =>
+        Math.Max(0.01, wait.TotalSeconds).ToString("0.###", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,114 @@
+using Errand.Backends;
+using StackExchange.Redis;
+
+namespace Errand.Redis;
+
+/// <content>Update, finish and retry: SAQ's transactions, with the publish inside them to save a round trip.</content>
+public sealed partial class RedisQueueBackend
+{
+    /// <inheritdoc />
+    /// <exception cref="BackendUnavailableException">Redis could not be reached in time.</exception>
+    public async Task UpdateAsync(Job job, CancellationToken cancellationToken)
+    {
+        EnsureOwnJob(job);
+        cancellationToken.ThrowIfCancellationRequested();
+        job.Touched = NowMs;
+        var batch = _db.CreateBatch();
+        var set = batch.StringSetAsync(job.Id, JobDocument.Serialize(job));
+        var publish = batch.PublishAsync(RedisChannel.Literal(job.Id), job.Status.ToWire());
+        batch.Execute();
+        try
+        {
+            await Task.WhenAll(set, publish).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="status"/> is not complete, failed or aborted.</exception>
+    /// <exception cref="BackendUnavailableException">Redis could not be reached in time.</exception>
+    public Task FinishAsync(Job job, JobStatus status, CancellationToken cancellationToken)
+    {
+        EnsureOwnJob(job);
+        if (!status.IsFinished())
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "A job finishes as complete, failed or aborted.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        job.Status = status;
+        job.Completed = NowMs;
+        if (status == JobStatus.Complete)
+        {
+            job.Progress = 1.0;
+        }
+
+        var transaction = _db.CreateTransaction();
+        _ = transaction.ListRemoveAsync(_keys.Active, job.Id);
+        _ = transaction.SortedSetRemoveAsync(_keys.Incomplete, job.Id);
+        if (job.Ttl > 0)
+        {
+            _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(job), TimeSpan.FromSeconds(job.Ttl));
+        }
+        else if (job.Ttl == 0)
+        {
+            _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(job));
+        }
+        else
+        {
+            _ = transaction.KeyDeleteAsync(job.Id);
+        }
+
+        _ = transaction.PublishAsync(RedisChannel.Literal(job.Id), status.ToWire());
+        return ExecuteAsync(transaction);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="BackendUnavailableException">Redis could not be reached in time.</exception>
+    public Task RetryAsync(Job job, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        EnsureOwnJob(job);
+        cancellationToken.ThrowIfCancellationRequested();
+        var now = NowMs;
+        job.Status = JobStatus.Queued;
+        job.Completed = 0;
+        job.Started = 0;
+        job.Progress = 0;
+        job.Touched = now;
+        var transaction = _db.CreateTransaction();
+        _ = transaction.ListRemoveAsync(_keys.Active, job.Id);
+        _ = transaction.ListRemoveAsync(_keys.Queued, job.Id);
+        if (delay > TimeSpan.Zero)
+        {
+            // Rounded up: a retry must never run before its delay has passed.
+            var at = (long)Math.Ceiling((now + delay.TotalMilliseconds) / 1000.0);
+            _ = transaction.SortedSetAddAsync(_keys.Incomplete, job.Id, at);
+        }
+        else
+        {
+            // Score 0, not the job's own (past) scheduled time as SAQ writes: an id both queued and with a score in
+            // [1, now] would be pushed a second time by the next schedule round, and run twice.
+            _ = transaction.SortedSetAddAsync(_keys.Incomplete, job.Id, 0);
+            _ = transaction.ListRightPushAsync(_keys.Queued, job.Id);
+        }
+
+        _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(job));
+        _ = transaction.PublishAsync(RedisChannel.Literal(job.Id), "queued");
+        return ExecuteAsync(transaction);
+    }
+
+    private async Task ExecuteAsync(ITransaction transaction)
+    {
+        try
+        {
+            await transaction.ExecuteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using System.Globalization;
+using Errand.Backends;
+using StackExchange.Redis;
+
+namespace Errand.Redis;
+
+/// <content>Sweep: judge every active job under the sweep lock; suspicions must last the grace before they count.</content>
+public sealed partial class RedisQueueBackend
+{
+    private const int MgetChunk = 500;
+
+    /// <inheritdoc />
+    /// <exception cref="BackendUnavailableException">Redis could not be reached in time.</exception>
+    public async Task<SweepResult> SweepAsync(SweepRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(request.LockFor, TimeSpan.Zero, nameof(request));
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            if (!await _db.StringSetAsync(_keys.Sweep, 1, request.LockFor, When.NotExists).ConfigureAwait(false))
+            {
+                return SweepResult.Empty;
+            }
+
+            var now = NowMs;
+            var activeTask = _db.ListRangeAsync(_keys.Active);
+            var workersTask = _db.SortedSetRangeByScoreAsync(_keys.Stats, now, double.PositiveInfinity);
+            var suspectsTask = _db.HashGetAllAsync(_keys.SweepSuspects);
+            var ids = (await activeTask.ConfigureAwait(false)).Select(v => (string)v!).Distinct(StringComparer.Ordinal).ToArray();
+            var alive = (await workersTask.ConfigureAwait(false)).Select(m => RedisKeys.WorkerIdOf(m!)).ToHashSet(StringComparer.Ordinal);
+            var suspects = (await suspectsTask.ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (long)e.Value, StringComparer.Ordinal);
+            var documents = await GetDocumentsAsync(ids).ConfigureAwait(false);
+
+            var stuck = new List<SweptJob>();
+            var removed = new List<string>();
+            var stillSuspect = new HashSet<string>(StringComparer.Ordinal);
+            var newSuspects = new List<HashEntry>();
+            for (var i = 0; i < ids.Length; i++)
+            {
+                var id = ids[i];
+                if (!TryRead(id, documents[i], out var job, out var reason))
+                {
+                    if (await QuarantineAsync(id, documents[i], reason).ConfigureAwait(false))
+                    {
+                        removed.Add(id);
+                    }
+
+                    continue;
+                }
+
+                if (SweepRules.Judge(job, now, alive.Contains) is not { } why)
+                {
+                    continue;
+                }
+
+                if (SweepRules.IsSuspicion(why))
+                {
+                    if (!suspects.TryGetValue(id, out var since))
+                    {
+                        since = now;
+                        newSuspects.Add(new HashEntry(id, now.ToString(CultureInfo.InvariantCulture)));
+                    }
+
+                    if (now - since < request.SuspectGrace.TotalMilliseconds)
+                    {
+                        stillSuspect.Add(id);
+                        continue;
+                    }
+                }
+
+                stuck.Add(new SweptJob(job, why));
+            }
+
+            await RememberSuspectsAsync(suspects.Keys.Where(id => !stillSuspect.Contains(id)), newSuspects).ConfigureAwait(false);
+            return new SweepResult(stuck, removed);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    private async Task RememberSuspectsAsync(IEnumerable<string> cleared, List<HashEntry> added)
+    {
+        var forget = cleared.Select(id => (RedisValue)id).ToArray();
+        var batch = _db.CreateBatch();
+        var writes = new List<Task>(2);
+        if (forget.Length > 0)
+        {
+            writes.Add(batch.HashDeleteAsync(_keys.SweepSuspects, forget));
+        }
+
+        if (added.Count > 0)
+        {
+            writes.Add(batch.HashSetAsync(_keys.SweepSuspects, [.. added]));
+        }
+
+        batch.Execute();
+        await Task.WhenAll(writes).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the documents of <paramref name="ids"/> with MGET, in chunks; a missing one is <see langword="null"/>.</summary>
+    private async Task<byte[]?[]> GetDocumentsAsync(IReadOnlyList<string> ids)
+    {
+        var documents = new byte[]?[ids.Count];
+        var reads = new List<(int Start, Task<RedisValue[]> Values)>();
+        for (var start = 0; start < ids.Count; start += MgetChunk)
+        {
+            var keys = new RedisKey[Math.Min(MgetChunk, ids.Count - start)];
+            for (var i = 0; i < keys.Length; i++)
+            {
+                keys[i] = ids[start + i];
+            }
+
+            reads.Add((start, _db.StringGetAsync(keys)));
+        }
+
+        foreach (var (start, values) in reads)
+        {
+            var chunk = await values.ConfigureAwait(false);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                documents[start + i] = (byte[]?)chunk[i];
+            }
+        }
+
+        return documents;
+    }
+}

@@ -1,0 +1,20 @@
+namespace Errand.Redis;
+
+/// <summary>The Lua scripts embedded in this assembly, read once.</summary>
+/// <remarks>StackExchange.Redis sends a script by EVALSHA once it knows the hash, and falls back to EVAL on NOSCRIPT (after a server restart).</remarks>
+internal static class RedisScripts
+{
+    public static readonly string Enqueue = Load("enqueue");
+    public static readonly string Dequeue = Load("dequeue");
+    public static readonly string Schedule = Load("schedule");
+    public static readonly string Quarantine = Load("quarantine");
+
+    private static string Load(string name)
+    {
+        var resource = $"Errand.Redis.Scripts.{name}.lua";
+        using var stream = typeof(RedisScripts).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"The embedded script {resource} is missing.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
