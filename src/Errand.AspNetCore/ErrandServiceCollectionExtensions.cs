@@ -29,7 +29,6 @@ public static class ErrandServiceCollectionExtensions
             services.TryAddSingleton<IErrandQueues>(sp => sp.GetRequiredService<ErrandQueues>());
             services.TryAddSingleton(sp => sp.GetRequiredService<IErrandQueues>().Default);
             services.TryAddSingleton<IQueue>(sp => sp.GetRequiredService<IErrandQueue>());
-            services.TryAddSingleton(sp => sp.GetRequiredService<IErrandQueue>().Queue);
             services.AddHostedService<ErrandWorkerService>();
         }
 
