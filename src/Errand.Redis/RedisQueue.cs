@@ -11,7 +11,7 @@ public static class RedisQueue
     /// <param name="options">The queue options, or <see langword="null"/> for the defaults.</param>
     /// <param name="time">The clock, or <see langword="null"/> for the system clock.</param>
     /// <param name="loggerFactory">The logger factory, or <see langword="null"/>.</param>
-    /// <param name="ct">Cancels the connection attempt.</param>
+    /// <param name="cancellationToken">Cancels the connection attempt.</param>
     /// <returns>The queue; disposing it closes the connection.</returns>
     /// <exception cref="ArgumentException">The URL or the queue name is not valid.</exception>
     public static async Task<Queue> ConnectAsync(
@@ -20,9 +20,9 @@ public static class RedisQueue
         QueueOptions? options = null,
         TimeProvider? time = null,
         ILoggerFactory? loggerFactory = null,
-        CancellationToken ct = default)
+        CancellationToken cancellationToken = default)
     {
-        var backend = await RedisQueueBackend.ConnectAsync(url, new RedisBackendOptions { QueueName = queueName }, time, loggerFactory, ct).ConfigureAwait(false);
+        var backend = await RedisQueueBackend.ConnectAsync(url, new RedisBackendOptions { QueueName = queueName }, time, loggerFactory, cancellationToken).ConfigureAwait(false);
         return new Queue(backend, options, time, loggerFactory);
     }
 }

@@ -54,24 +54,36 @@ public sealed partial class RedisQueueBackend
 
     // A cancelled wait must not hold the caller until the BLMOVE times out, and must not drop a job the BLMOVE takes
     // meanwhile: CLIENT UNBLOCK ends the wait as a timeout, and the move's own reply still says whether it took one.
+    // The UNBLOCK goes through another of the backend's own blocking connections (CLIENT needs admin mode, which only
+    // those have). When it cannot be sent, the caller waits for the BLMOVE's own timeout instead.
     private async Task UnblockAsync(Task<RedisResult> clientId, Task<RedisResult> move)
     {
+        ConnectionMultiplexer? control = null;
         try
         {
             var id = (long)await clientId.ConfigureAwait(false);
+            control = await RentBlockingAsync().ConfigureAwait(false);
+            var db = control.GetDatabase(_db.Database);
 
             // The UNBLOCK can overtake the BLMOVE on its way to the server; then it is sent again.
             for (var attempt = 0; attempt < UnblockAttempts && !move.IsCompleted; attempt++)
             {
-                await _db.ExecuteAsync("CLIENT", "UNBLOCK", id).ConfigureAwait(false);
+                await db.ExecuteAsync("CLIENT", "UNBLOCK", id).ConfigureAwait(false);
 
                 // Real time on purpose: this paces network round trips, not job time.
                 await Task.WhenAny(move, Task.Delay(UnblockRetryInterval, TimeProvider.System)).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
             RedisLog.UnblockFailed(_logger, ex, QueueName);
+        }
+        finally
+        {
+            if (control is not null)
+            {
+                _idleBlocking.Add(control);
+            }
         }
     }
 

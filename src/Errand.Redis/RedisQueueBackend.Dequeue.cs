@@ -98,7 +98,7 @@ public sealed partial class RedisQueueBackend
 
         var now = NowMs;
         var batch = _db.CreateBatch();
-        var writes = new List<Task>(jobs.Count * 2);
+        var writes = new List<Task<RedisResult>>(jobs.Count);
         foreach (var job in jobs)
         {
             job.Attempts++;
@@ -106,13 +106,32 @@ public sealed partial class RedisQueueBackend
             job.Touched = now;
             job.WorkerId = workerId;
             job.Status = JobStatus.Active;
-            writes.Add(batch.StringSetAsync(job.Id, JobDocument.Serialize(job)));
-            writes.Add(batch.PublishAsync(RedisChannel.Literal(job.Id), "active"));
+            writes.Add(batch.ScriptEvaluateAsync(RedisScripts.Update, [job.Id], [JobDocument.Serialize(job), "active"]));
         }
 
         batch.Execute();
         await Task.WhenAll(writes).ConfigureAwait(false);
-        return jobs;
+
+        // An abort that came between the move and this write is kept: the job never started, so it ends aborted here.
+        var marked = new List<Job>(jobs.Count);
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            if ((byte[]?)writes[i].Result is { } stored)
+            {
+                var job = jobs[i];
+                job.Attempts--;
+                job.Started = 0;
+                job.Error = JobDocument.ReadStatus(stored) is JobStatus.Aborting ? JobDocument.Deserialize(stored, job.Id, QueueName).Error : job.Error;
+                await FinishAsync(job, JobStatus.Aborted, CancellationToken.None).ConfigureAwait(false);
+                await _db.KeyDeleteAsync(RedisKeys.Abort(job.Key)).ConfigureAwait(false);
+            }
+            else
+            {
+                marked.Add(jobs[i]);
+            }
+        }
+
+        return marked;
     }
 
     private bool TryRead(string id, byte[]? document, out Job job, out string? reason)

@@ -13,13 +13,16 @@ public sealed partial class RedisQueueBackend
         EnsureOwnJob(job);
         cancellationToken.ThrowIfCancellationRequested();
         job.Touched = NowMs;
-        var batch = _db.CreateBatch();
-        var set = batch.StringSetAsync(job.Id, JobDocument.Serialize(job));
-        var publish = batch.PublishAsync(RedisChannel.Literal(job.Id), job.Status.ToWire());
-        batch.Execute();
         try
         {
-            await Task.WhenAll(set, publish).ConfigureAwait(false);
+            var stored = await WriteUnlessAbortingAsync(job).ConfigureAwait(false);
+            if (stored is not null)
+            {
+                // An abort was requested since the worker read the job: keep it, and tell the caller.
+                job.Status = JobStatus.Aborting;
+                job.Error = JobDocument.Deserialize(stored, job.Id, QueueName).Error;
+                await WriteUnlessAbortingAsync(job).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -99,6 +102,12 @@ public sealed partial class RedisQueueBackend
         _ = transaction.PublishAsync(RedisChannel.Literal(job.Id), "queued");
         return ExecuteAsync(transaction);
     }
+
+    private async Task<byte[]?> WriteUnlessAbortingAsync(Job job) =>
+        (byte[]?)await _db.ScriptEvaluateAsync(
+            RedisScripts.Update,
+            [job.Id],
+            [JobDocument.Serialize(job), job.Status.ToWire()]).ConfigureAwait(false);
 
     private async Task ExecuteAsync(ITransaction transaction)
     {

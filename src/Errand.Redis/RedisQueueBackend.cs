@@ -143,6 +143,9 @@ public sealed partial class RedisQueueBackend : IQueueBackend
         var blocking = configuration.Clone();
         var timeout = Milliseconds(options.MaxBlockingWait + options.OperationTimeout);
         blocking.AbortOnConnectFail = false;
+
+        // For CLIENT ID and CLIENT UNBLOCK only: these connections are private to the backend.
+        blocking.AllowAdmin = true;
         blocking.SyncTimeout = timeout;
         blocking.AsyncTimeout = timeout;
         blocking.ClientName = (configuration.ClientName ?? options.ClientName) + ":blocking";

@@ -8,6 +8,7 @@ internal static class RedisScripts
     public static readonly string Dequeue = Load("dequeue");
     public static readonly string Schedule = Load("schedule");
     public static readonly string Quarantine = Load("quarantine");
+    public static readonly string Update = Load("update");
 
     private static string Load(string name)
     {

@@ -42,8 +42,8 @@ public sealed partial class Worker
                 }
 
                 job.Error = null;
-                await FinishAsync(job, JobStatus.Complete, "complete").ConfigureAwait(false);
                 Interlocked.Increment(ref _complete);
+                await FinishAsync(job, JobStatus.Complete, "complete").ConfigureAwait(false);
                 var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 Log.JobCompleted(_logger, job.Key, job.Function, elapsedMs);
             }
@@ -51,9 +51,9 @@ public sealed partial class Worker
             {
                 failure = ex;
                 job.Error = reason;
+                Interlocked.Increment(ref _aborted);
                 await FinishAsync(job, JobStatus.Aborted, "aborted").ConfigureAwait(false);
                 await Safely(() => _backend.ClearAbortAsync(job.Key, CancellationToken.None)).ConfigureAwait(false);
-                Interlocked.Increment(ref _aborted);
                 Log.JobAborted(_logger, job.Key, job.Function, reason);
             }
             catch (OperationCanceledException ex) when (_jobsShutdown.IsCancellationRequested)
@@ -108,16 +108,17 @@ public sealed partial class Worker
             return;
         }
 
-        await FinishAsync(job, JobStatus.Failed, "failed").ConfigureAwait(false);
+        // Counted before the outcome is stored, so that whoever sees the outcome sees it counted.
         Interlocked.Increment(ref _failed);
+        await FinishAsync(job, JobStatus.Failed, "failed").ConfigureAwait(false);
         Log.JobFailed(_logger, exception, job.Key, job.Function, job.Attempts);
     }
 
     private async Task RetryAsync(Job job, string reason, TimeSpan delay)
     {
+        Interlocked.Increment(ref _retried);
         if (await StoreAsync(job, "queued", () => _backend.RetryAsync(job, delay, CancellationToken.None)).ConfigureAwait(false))
         {
-            Interlocked.Increment(ref _retried);
             ErrandDiagnostics.Finished.Add(1, new KeyValuePair<string, object?>("queue", _queue.Name), new KeyValuePair<string, object?>("outcome", "retried"));
             Log.JobRetrying(_logger, job.Key, job.Function, job.Attempts, reason, delay);
         }

@@ -98,9 +98,10 @@ public sealed partial class Worker : IDisposable
         await WriteWorkerInfoSafelyAsync(stoppingToken).ConfigureAwait(false);
         var timers = StartTimers(timersStop.Token);
         var jobs = new List<Task>();
+        using var slots = new SemaphoreSlim(_options.Concurrency, _options.Concurrency);
         try
         {
-            await DequeueLoopAsync(jobs, stoppingToken).ConfigureAwait(false);
+            await DequeueLoopAsync(jobs, slots, stoppingToken).ConfigureAwait(false);
         }
         finally
         {
@@ -127,9 +128,8 @@ public sealed partial class Worker : IDisposable
     /// <summary>Releases the worker's resources; call it after <see cref="RunAsync"/> has completed.</summary>
     public void Dispose() => _jobsShutdown.Dispose();
 
-    private async Task DequeueLoopAsync(List<Task> jobs, CancellationToken stoppingToken)
+    private async Task DequeueLoopAsync(List<Task> jobs, SemaphoreSlim slots, CancellationToken stoppingToken)
     {
-        using var slots = new SemaphoreSlim(_options.Concurrency, _options.Concurrency);
         var taken = 0;
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
@@ -205,7 +205,10 @@ public sealed partial class Worker : IDisposable
                 }
 
                 // Wait for a running job to end before looking again: it may retry or enqueue more work.
-                await Task.WhenAny(jobs).ConfigureAwait(false);
+                if (jobs.Count > 0)
+                {
+                    await Task.WhenAny(jobs).ConfigureAwait(false);
+                }
             }
         }
     }

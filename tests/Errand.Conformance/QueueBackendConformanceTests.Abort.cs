@@ -8,13 +8,14 @@ public abstract partial class QueueBackendConformanceTests
     [Fact]
     public async Task AbortAsync_QueuedJob_AbortsItAtOnceAndItIsNeverDequeued()
     {
-        var job = await EnqueueNewAsync("q");
+        var key = UniqueKey("abort");
+        var job = await EnqueueNewAsync(key);
         Clock.Advance(TimeSpan.FromSeconds(1));
 
         var aborted = await Backend.AbortAsync(job, "not needed", Ct);
 
         Assert.True(aborted);
-        var stored = await StoredAsync("q");
+        var stored = await StoredAsync(key);
         Assert.Equal(JobStatus.Aborted, stored.Status);
         Assert.Equal("not needed", stored.Error);
         Assert.Equal(NowMs, stored.Completed);
@@ -25,12 +26,13 @@ public abstract partial class QueueBackendConformanceTests
     [Fact]
     public async Task AbortAsync_ScheduledJob_AbortsItAtOnce()
     {
+        var key = UniqueKey("abort");
         var at = Clock.GetUtcNow().AddSeconds(30).ToUnixTimeSeconds();
-        var job = await EnqueueNewAsync("s", j => j.Scheduled = at);
+        var job = await EnqueueNewAsync(key, j => j.Scheduled = at);
 
         Assert.True(await Backend.AbortAsync(job, "cancelled by user", Ct));
 
-        Assert.Equal(JobStatus.Aborted, (await StoredAsync("s")).Status);
+        Assert.Equal(JobStatus.Aborted, (await StoredAsync(key)).Status);
         Clock.Advance(TimeSpan.FromSeconds(31));
         Assert.Empty(await Backend.ScheduleAsync(LongLock, Ct));
         Assert.Empty(await DequeueNowAsync());
@@ -40,25 +42,27 @@ public abstract partial class QueueBackendConformanceTests
     [Fact]
     public async Task AbortAsync_QueuedJob_LeavesNoMarkerThatBlocksTheKey()
     {
-        var job = await EnqueueNewAsync("q");
+        var key = UniqueKey("abort");
+        var job = await EnqueueNewAsync(key);
         Assert.True(await Backend.AbortAsync(job, "not needed", Ct));
 
-        var result = await Backend.EnqueueAsync(NewJob("q"), Ct);
+        var result = await Backend.EnqueueAsync(NewJob(key), Ct);
 
         Assert.True(result.Enqueued);
-        Assert.Equal(JobStatus.Queued, (await StoredAsync("q")).Status);
+        Assert.Equal(JobStatus.Queued, (await StoredAsync(key)).Status);
     }
 
     [Fact]
     public async Task AbortAsync_RunningJob_MarksItAbortingForItsWorker()
     {
-        await EnqueueNewAsync("run");
-        var job = await DequeueOneAsync("run");
+        var key = UniqueKey("abort");
+        await EnqueueNewAsync(key);
+        var job = await DequeueOneAsync(key);
 
         var aborted = await Backend.AbortAsync(job.Clone(), "user asked", Ct);
 
         Assert.False(aborted);
-        var stored = await StoredAsync("run");
+        var stored = await StoredAsync(key);
         Assert.Equal(JobStatus.Aborting, stored.Status);
         Assert.Equal("user asked", stored.Error);
         Assert.Equal(0, stored.Completed);
@@ -68,43 +72,45 @@ public abstract partial class QueueBackendConformanceTests
     [Fact]
     public async Task AbortAsync_RunningJobThenWorkerStopsIt_EndsAbortedAndFreesTheKey()
     {
-        await EnqueueNewAsync("run");
-        var job = await DequeueOneAsync("run");
+        var key = UniqueKey("abort");
+        await EnqueueNewAsync(key);
+        var job = await DequeueOneAsync(key);
         Assert.False(await Backend.AbortAsync(job.Clone(), "user asked", Ct));
 
         // The worker sees the stored status, cancels the handler, and ends the job.
-        var seen = await StoredAsync("run");
+        var seen = await StoredAsync(key);
         Assert.Equal(JobStatus.Aborting, seen.Status);
         Clock.Advance(TimeSpan.FromSeconds(1));
         await Backend.FinishAsync(seen, JobStatus.Aborted, Ct);
 
-        Assert.False((await Backend.EnqueueAsync(NewJob("run"), Ct)).Enqueued);
-        await Backend.ClearAbortAsync("run", Ct);
+        Assert.False((await Backend.EnqueueAsync(NewJob(key), Ct)).Enqueued);
+        await Backend.ClearAbortAsync(key, Ct);
 
-        var stored = await StoredAsync("run");
+        var stored = await StoredAsync(key);
         Assert.Equal(JobStatus.Aborted, stored.Status);
         Assert.Equal("user asked", stored.Error);
         Assert.Equal(NowMs, stored.Completed);
-        Assert.True((await Backend.EnqueueAsync(NewJob("run"), Ct)).Enqueued);
+        Assert.True((await Backend.EnqueueAsync(NewJob(key), Ct)).Enqueued);
     }
 
     [Fact]
     public async Task EnqueueAsync_WhileAbortMarkerPresent_IsRefusedUntilCleared()
     {
-        await EnqueueNewAsync("m");
-        var job = await DequeueOneAsync("m");
+        var key = UniqueKey("abort");
+        await EnqueueNewAsync(key);
+        var job = await DequeueOneAsync(key);
         Assert.False(await Backend.AbortAsync(job.Clone(), "stop", Ct));
 
-        var refused = await Backend.EnqueueAsync(NewJob("m", "other"), Ct);
+        var refused = await Backend.EnqueueAsync(NewJob(key, "other"), Ct);
 
         Assert.False(refused.Enqueued);
-        Assert.Equal("work", (await StoredAsync("m")).Function);
+        Assert.Equal("work", (await StoredAsync(key)).Function);
         Assert.Empty(await DequeueNowAsync());
 
-        await Backend.ClearAbortAsync("m", Ct);
-        var accepted = await Backend.EnqueueAsync(NewJob("m", "other"), Ct);
+        await Backend.ClearAbortAsync(key, Ct);
+        var accepted = await Backend.EnqueueAsync(NewJob(key, "other"), Ct);
 
         Assert.True(accepted.Enqueued);
-        Assert.Equal("other", (await DequeueOneAsync("m")).Function);
+        Assert.Equal("other", (await DequeueOneAsync(key)).Function);
     }
 }

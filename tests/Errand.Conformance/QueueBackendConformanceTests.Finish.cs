@@ -29,14 +29,15 @@ public abstract partial class QueueBackendConformanceTests
     public async Task UpdateAsync_JobBeingAborted_KeepsTheStoredAbortingStatus()
     {
         // A heartbeat written after an abort request must not erase the request (the worker polls the stored status).
-        await EnqueueNewAsync("ab");
-        var job = await DequeueOneAsync("ab");
+        var key = UniqueKey("ab");
+        await EnqueueNewAsync(key);
+        var job = await DequeueOneAsync(key);
         Assert.False(await Backend.AbortAsync(job.Clone(), "stop", Ct));
         job.Progress = 0.25;
 
         await Backend.UpdateAsync(job, Ct);
 
-        var stored = await StoredAsync("ab");
+        var stored = await StoredAsync(key);
         Assert.Equal(JobStatus.Aborting, stored.Status);
         Assert.Equal(0.25, stored.Progress);
     }
@@ -163,5 +164,24 @@ public abstract partial class QueueBackendConformanceTests
 
         Assert.Empty(await Backend.ScheduleAsync(LongLock, Ct));
         Assert.Empty(await DequeueNowAsync());
+    }
+
+    [Fact]
+    public async Task RetryAsync_FailedJob_QueuesItAgainAndKeepsIt()
+    {
+        await EnqueueNewAsync("again", j => j.Ttl = 600);
+        var job = await DequeueOneAsync("again");
+        job.Error = "first try";
+        await Backend.FinishAsync(job, JobStatus.Failed, Ct);
+
+        var failed = await StoredAsync("again");
+        await Backend.RetryAsync(failed, TimeSpan.Zero, Ct);
+
+        var stored = await StoredAsync("again");
+        Assert.Equal(JobStatus.Queued, stored.Status);
+        Assert.Equal(0, stored.Completed);
+        Assert.Equal("first try", stored.Error);
+        Assert.Equal(new QueueCounts(1, 0, 0, 1), await Backend.CountAsync(Ct));
+        Assert.Equal(2, (await DequeueOneAsync("again")).Attempts);
     }
 }

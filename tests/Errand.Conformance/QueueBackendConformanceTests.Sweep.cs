@@ -189,6 +189,26 @@ public abstract partial class QueueBackendConformanceTests
         Assert.Equal(new QueueCounts(0, 0, 0, 0), await Backend.CountAsync(Ct));
     }
 
+    [Fact]
+    public async Task SweepAsync_StuckJobAbortedAndRetriedByTheCaller_RunsAgain()
+    {
+        // What the worker's sweeper does with a stuck job that has attempts left (SAQ: abort "swept", then retry).
+        var key = UniqueKey("stuck");
+        await EnqueueNewAsync(key, j => (j.Timeout, j.Retries) = (1, 2));
+        await DequeueOneAsync(key, "dead-worker");
+        Clock.Advance(TimeSpan.FromSeconds(2));
+        var swept = Assert.Single((await Backend.SweepAsync(OneRound, Ct)).Stuck).Job;
+
+        Assert.False(await Backend.AbortAsync(swept, "swept", Ct));
+        var aborting = await StoredAsync(key);
+        await Backend.RetryAsync(aborting, TimeSpan.Zero, Ct);
+
+        var again = await DequeueOneAsync(key, "w2");
+        Assert.Equal(2, again.Attempts);
+        Assert.Equal("swept", again.Error);
+        Assert.Equal(new QueueCounts(0, 1, 0, 1), await Backend.CountAsync(Ct));
+    }
+
     /// <summary>Returns worker info for <paramref name="workerId"/> on this test's queue.</summary>
     protected WorkerInfo NewWorkerInfo(string workerId, JsonElement? metadata = null) =>
         new(workerId, QueueName, new WorkerStats(1, 2, 3, 4, 5000), metadata);

@@ -74,6 +74,9 @@ public abstract partial class QueueBackendConformanceTests : IAsyncLifetime
     protected Job NewJob(string? key = null, string function = "work") =>
         new(function, QueueName, key ?? $"k{Guid.NewGuid():N}");
 
+    /// <summary>Returns a key no other test uses: SAQ's abort marker (<c>saq:abort:KEY</c>) does not name the queue.</summary>
+    protected static string UniqueKey(string name) => $"{name}-{Guid.NewGuid():N}";
+
     /// <summary>Enqueues a new job and checks it was written.</summary>
     protected async Task<Job> EnqueueNewAsync(string? key = null, Action<Job>? configure = null)
     {

@@ -62,21 +62,8 @@ public abstract partial class WorkerConformanceTests : IAsyncLifetime
     protected Task<Job> WaitFinishedAsync(string key) => Queue.WaitAsync(key, Patience, TestContext.Current.CancellationToken);
 
     /// <summary>Waits until the stored job has <paramref name="status"/>, woken by the backend's notifications.</summary>
-    protected async Task<Job> WaitForStatusAsync(string key, JobStatus status)
-    {
-        await using var subscription = await Queue.Backend.SubscribeAsync([key], TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(Patience);
-        while (true)
-        {
-            if (await Queue.GetJobAsync(key, timeout.Token) is { } job && job.Status == status)
-            {
-                return job;
-            }
-
-            await subscription.Changes.ReadAsync(timeout.Token);
-        }
-    }
+    protected Task<Job> WaitForStatusAsync(string key, JobStatus status) =>
+        JobSignals.WaitForStatusAsync(Queue, Queue.Backend, key, status, Patience, TestContext.Current.CancellationToken);
 
     protected static JobFunctions Basic() => new JobFunctions()
         .Add<AddArgs, int>("add", (a, _) => Task.FromResult(a.A + a.B))

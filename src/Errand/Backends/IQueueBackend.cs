@@ -24,6 +24,7 @@ public interface IQueueBackend : IQueueMonitor, IAsyncDisposable
     Task<IReadOnlyList<Job>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken);
 
     /// <summary>Writes <paramref name="job"/> with <see cref="Job.Touched"/> set to now, and publishes its status. This is the heartbeat.</summary>
+    /// <remarks>When the stored status is <see cref="JobStatus.Aborting"/> and <paramref name="job"/> says <see cref="JobStatus.Active"/>, the stored status is kept: a heartbeat must not erase an abort request.</remarks>
     /// <param name="job">The job, with the fields to store.</param>
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>
     /// <returns>A task that completes when the job is stored.</returns>

@@ -14,6 +14,7 @@ public sealed partial class InMemoryQueueBackend
         {
             ThrowIfDisposed();
             var nowMs = NowMs();
+            PurgeExpired(nowMs);
             var id = job.Id;
             if (_incomplete.ContainsKey(id) || HasAbortMarker(job.Key, nowMs))
             {
@@ -42,8 +43,9 @@ public sealed partial class InMemoryQueueBackend
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrEmpty(request.WorkerId);
         ArgumentOutOfRangeException.ThrowIfLessThan(request.MaxJobs, 1);
-        var infinite = request.Wait == Timeout.InfiniteTimeSpan;
-        var deadline = infinite ? DateTimeOffset.MaxValue : _time.GetUtcNow() + request.Wait;
+        var start = _time.GetUtcNow();
+        var infinite = request.Wait == Timeout.InfiniteTimeSpan || request.Wait >= DateTimeOffset.MaxValue - start;
+        var deadline = infinite ? DateTimeOffset.MaxValue : start + request.Wait;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();

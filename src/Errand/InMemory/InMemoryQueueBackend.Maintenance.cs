@@ -20,6 +20,7 @@ public sealed partial class InMemoryQueueBackend
             }
 
             _scheduleLockUntilMs = nowMs + (long)lockFor.TotalMilliseconds;
+            PurgeExpired(nowMs);
             var nowSeconds = nowMs / 1000.0;
             var due = _incomplete
                 .Where(entry => entry.Value >= 1 && entry.Value <= nowSeconds)

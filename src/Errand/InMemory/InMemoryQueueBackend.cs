@@ -20,6 +20,9 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
     // saq:job:Q:K -> the job document, and when it expires (0 = never).
     private readonly Dictionary<string, (byte[] Document, long ExpiresAtMs)> _documents = new(StringComparer.Ordinal);
 
+    // Documents with an expiry, soonest first, so finished jobs are dropped even if nobody reads them again.
+    private readonly PriorityQueue<string, long> _expiries = new();
+
     // saq:Q:incomplete: id -> score, epoch seconds when it may run (0 = now).
     private readonly Dictionary<string, double> _incomplete = new(StringComparer.Ordinal);
 
@@ -61,7 +64,7 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
     /// <value>Always <see cref="BackendCapabilities.BlockingDequeue"/>: an idle dequeue wakes on enqueue, but nothing is durable or seen by other processes.</value>
     public BackendCapabilities Capabilities => BackendCapabilities.BlockingDequeue;
 
-    /// <summary>Ends every subscription and wakes waiting dequeues, which return empty; later calls throw <see cref="ObjectDisposedException"/>.</summary>
+    /// <summary>Ends every subscription and wakes waiting dequeues; from then on dequeues return empty and other calls throw <see cref="ObjectDisposedException"/>.</summary>
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync()
     {
@@ -83,6 +86,18 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Gets how many documents are held, expired or not (a test seam).</summary>
+    internal int DocumentCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _documents.Count;
+            }
+        }
     }
 
     /// <summary>Deletes a job's document and nothing else, as if it had vanished from the store (a test seam).</summary>
@@ -165,7 +180,27 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
         }
     }
 
-    private void Store(Job job, long expiresAtMs = 0) => _documents[job.Id] = (JobDocument.Serialize(job), expiresAtMs);
+    private void Store(Job job, long expiresAtMs = 0)
+    {
+        _documents[job.Id] = (JobDocument.Serialize(job), expiresAtMs);
+        if (expiresAtMs > 0)
+        {
+            _expiries.Enqueue(job.Id, expiresAtMs);
+        }
+    }
+
+    // Drops documents whose TTL has passed; an entry is stale when the document was written again since.
+    private void PurgeExpired(long nowMs)
+    {
+        while (_expiries.TryPeek(out var id, out var expiresAtMs) && expiresAtMs <= nowMs)
+        {
+            _expiries.Dequeue();
+            if (_documents.TryGetValue(id, out var entry) && entry.ExpiresAtMs != 0 && entry.ExpiresAtMs <= nowMs)
+            {
+                _documents.Remove(id);
+            }
+        }
+    }
 
     private void Publish(string key, JobStatus status)
     {

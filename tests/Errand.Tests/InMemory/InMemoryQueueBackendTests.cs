@@ -44,6 +44,23 @@ public sealed class InMemoryQueueBackendTests : QueueBackendConformanceTests
     }
 
     [Fact]
+    public async Task ScheduleAsync_AfterFinishedJobsTtl_DropsThemEvenIfNobodyReadsThem()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await EnqueueNewAsync($"f{i}", j => j.Ttl = 10);
+            await Backend.FinishAsync(await DequeueOneAsync($"f{i}"), JobStatus.Complete, Ct);
+        }
+
+        await EnqueueNewAsync("kept", j => j.Ttl = 10);
+        Clock.Advance(TimeSpan.FromSeconds(11));
+
+        await Backend.ScheduleAsync(ShortLock, Ct);
+
+        Assert.Equal(1, Memory.DocumentCount);
+    }
+
+    [Fact]
     public async Task EnqueueAsync_AbortMarkerOlderThanFiveSeconds_IsAccepted()
     {
         await EnqueueNewAsync("m");

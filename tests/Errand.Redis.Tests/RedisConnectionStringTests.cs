@@ -1,0 +1,55 @@
+using StackExchange.Redis;
+
+namespace Errand.Redis.Tests;
+
+public sealed class RedisConnectionStringTests
+{
+    [Fact]
+    public void Parse_UrlWithUserPasswordPortAndDatabase_ReadsEachPart()
+    {
+        var options = RedisConnectionString.Parse("redis://app:p%40ss@cache.local:6380/3");
+
+        Assert.Equal("app", options.User);
+        Assert.Equal("p@ss", options.Password);
+        Assert.Equal(3, options.DefaultDatabase);
+        Assert.False(options.Ssl);
+        Assert.Equal("redis://cache.local:6380/3", RedisConnectionString.Describe(options));
+    }
+
+    [Fact]
+    public void Parse_RedissUrlWithPasswordOnly_UsesTlsAndTheDefaultPort()
+    {
+        var options = RedisConnectionString.Parse("rediss://:secret@cache.local");
+
+        Assert.True(options.Ssl);
+        Assert.Null(options.User);
+        Assert.Equal("secret", options.Password);
+        Assert.Equal("rediss://cache.local:6379", RedisConnectionString.Describe(options));
+    }
+
+    [Fact]
+    public void Parse_StackExchangeConfigurationString_IsPassedThrough()
+    {
+        var options = RedisConnectionString.Parse("localhost:7000,password=secret,defaultDatabase=2");
+
+        Assert.Equal("secret", options.Password);
+        Assert.Equal(2, options.DefaultDatabase);
+        Assert.DoesNotContain("secret", RedisConnectionString.Describe(options), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_BadDatabase_ThrowsWithoutEchoingThePassword()
+    {
+        var error = Assert.Throws<ArgumentException>(() => RedisConnectionString.Parse("redis://u:topsecret@host:1/x"));
+
+        Assert.DoesNotContain("topsecret", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WorkerIdOf_StatsMember_IsThePartAfterTheLastColon()
+    {
+        Assert.Equal("w1", RedisKeys.WorkerIdOf("saq:q:worker_info:w1"));
+        Assert.Equal("uuid", RedisKeys.WorkerIdOf("saq:q:stats:uuid"));
+        _ = ConfigurationOptions.Parse("localhost");
+    }
+}

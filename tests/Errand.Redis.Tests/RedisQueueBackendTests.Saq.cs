@@ -1,0 +1,211 @@
+using System.Globalization;
+using System.Text.Json;
+using Errand.Backends;
+using StackExchange.Redis;
+
+namespace Errand.Redis.Tests;
+
+/// <content>The SAQ layout, key by key, and documents written by Python SAQ.</content>
+public sealed partial class RedisQueueBackendTests
+{
+    [Fact]
+    public async Task EnqueueAsync_ReadyJob_WritesSaqDocumentScoreAndQueuedList()
+    {
+        var job = NewJob("exact");
+        job.Kwargs = Json("""{"a": 1}""");
+
+        await Backend.EnqueueAsync(job, Ct);
+
+        var stored = (byte[]?)await redis.Db.StringGetAsync(Id("exact"));
+        Assert.Equal(JobDocument.Serialize(job), stored);
+        using var document = JsonDocument.Parse(stored);
+        Assert.Equal("queued", document.RootElement.GetProperty("status").GetString());
+        Assert.Equal(NowMs, document.RootElement.GetProperty("queued").GetInt64());
+        Assert.Equal(0, await redis.Db.SortedSetScoreAsync(KeyOf("incomplete"), Id("exact")));
+        Assert.Equal([Id("exact")], (await redis.Db.ListRangeAsync(KeyOf("queued"))).Select(v => (string)v!));
+        Assert.Null(await redis.Db.KeyTimeToLiveAsync(Id("exact")));
+    }
+
+    [Fact]
+    public async Task EnqueueAsync_ScheduledJob_WritesScheduledAsAnIntegerAndScoresItInSeconds()
+    {
+        var at = Clock.GetUtcNow().AddMinutes(5).ToUnixTimeSeconds();
+        var job = NewJob("later");
+        job.Scheduled = at;
+
+        await Backend.EnqueueAsync(job, Ct);
+
+        var text = (string?)await redis.Db.StringGetAsync(Id("later"));
+        Assert.Contains($"\"scheduled\":{at},", text, StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(text!);
+        Assert.Equal(JsonValueKind.Number, document.RootElement.GetProperty("scheduled").ValueKind);
+        Assert.True(document.RootElement.GetProperty("scheduled").TryGetInt64(out var written));
+        Assert.Equal(at, written);
+        Assert.Equal(at, await redis.Db.SortedSetScoreAsync(KeyOf("incomplete"), Id("later")));
+        Assert.Equal(0, await redis.Db.ListLengthAsync(KeyOf("queued")));
+    }
+
+    [Fact]
+    public async Task FinishAsync_Complete_SetsTheDocumentWithItsTtlAndLeavesTheLists()
+    {
+        await EnqueueNewAsync("done", j => j.Ttl = 120);
+        var job = await DequeueOneAsync("done");
+        job.Result = Json("42");
+
+        await Backend.FinishAsync(job, JobStatus.Complete, Ct);
+
+        var ttl = await redis.Db.KeyTimeToLiveAsync(Id("done"));
+        Assert.NotNull(ttl);
+        Assert.InRange(ttl.Value, TimeSpan.FromSeconds(110), TimeSpan.FromSeconds(120));
+        Assert.Equal(JobDocument.Serialize(job), (byte[]?)await redis.Db.StringGetAsync(Id("done")));
+        Assert.Null(await redis.Db.SortedSetScoreAsync(KeyOf("incomplete"), Id("done")));
+        Assert.Equal(0, await redis.Db.ListLengthAsync(KeyOf("active")));
+        Assert.Equal(0, await redis.Db.ListLengthAsync(KeyOf("queued")));
+    }
+
+    [Fact]
+    public async Task FinishAsync_TtlZero_KeepsTheDocumentWithoutExpiry()
+    {
+        await EnqueueNewAsync("forever", j => j.Ttl = 0);
+        var job = await DequeueOneAsync("forever");
+
+        await Backend.FinishAsync(job, JobStatus.Complete, Ct);
+
+        Assert.True(await redis.Db.KeyExistsAsync(Id("forever")));
+        Assert.Null(await redis.Db.KeyTimeToLiveAsync(Id("forever")));
+    }
+
+    [Fact]
+    public async Task DequeueAsync_DocumentWrittenByPythonSaq_IsTakenAndWorkedThroughTheContract()
+    {
+        // What SAQ 0.2x writes: json.dumps(job.to_dict()) with its default ", " and ": " separators.
+        var queuedMs = NowMs - 1500;
+        var python = """{"function": "add", "kwargs": {"a": 1, "b": 2}, "queue": "QUEUE", "key": "py-1", "timeout": 10, "heartbeat": 0, "retries": 1, "ttl": 600, "retry_delay": 0.0, "retry_backoff": false, "scheduled": 0, "progress": 0.0, "attempts": 0, "completed": 0, "queued": QUEUED_MS, "started": 0, "touched": 0, "result": null, "error": null, "status": "queued", "priority": 0, "group_key": null, "meta": {}}""".Replace("QUEUED_MS", queuedMs.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal).Replace("QUEUE", QueueName, StringComparison.Ordinal);
+        await redis.Db.StringSetAsync(Id("py-1"), python);
+        await redis.Db.SortedSetAddAsync(KeyOf("incomplete"), Id("py-1"), 0);
+        await redis.Db.ListRightPushAsync(KeyOf("queued"), Id("py-1"));
+
+        var job = await DequeueOneAsync("py-1", "dotnet-worker");
+
+        Assert.Equal("add", job.Function);
+        Assert.Equal(3, job.Kwargs!.Value.GetProperty("a").GetInt32() + job.Kwargs!.Value.GetProperty("b").GetInt32());
+        Assert.Equal(queuedMs, job.Queued);
+        Assert.Equal(1, job.Attempts);
+        Assert.Equal(JobStatus.Active, job.Status);
+        job.Result = Json("3");
+        await Backend.FinishAsync(job, JobStatus.Complete, Ct);
+
+        using var stored = JsonDocument.Parse((string)(await redis.Db.StringGetAsync(Id("py-1")))!);
+        Assert.Equal("complete", stored.RootElement.GetProperty("status").GetString());
+        Assert.Equal(3, stored.RootElement.GetProperty("result").GetInt32());
+        Assert.Equal(1.0, stored.RootElement.GetProperty("progress").GetDouble());
+        Assert.Equal(NowMs, stored.RootElement.GetProperty("completed").GetInt64());
+        Assert.Equal("dotnet-worker", stored.RootElement.GetProperty("worker_id").GetString());
+        Assert.Equal(new QueueCounts(0, 0, 0, 0), await Backend.CountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task DequeueAsync_CorruptDocumentFirst_MovesItAsideLogsItAndReturnsTheNextJob()
+    {
+        await redis.Db.StringSetAsync(Id("broken"), "{\"function\": ");
+        await redis.Db.SortedSetAddAsync(KeyOf("incomplete"), Id("broken"), 0);
+        await redis.Db.ListRightPushAsync(KeyOf("queued"), Id("broken"));
+        await EnqueueNewAsync("good");
+
+        var job = await DequeueOneAsync("good");
+
+        Assert.Equal(JobStatus.Active, job.Status);
+        Assert.Equal(new QueueCounts(0, 1, 0, 1), await Backend.CountAsync(Ct));
+        Assert.False(await redis.Db.KeyExistsAsync(Id("broken")));
+        Assert.Equal("{\"function\": ", (string?)await redis.Db.HashGetAsync($"errand:{QueueName}:corrupt", Id("broken")));
+        var record = Assert.Single(_logs.GetSnapshot(), r => r.Id.Id == 3002);
+        Assert.Contains(Id("broken"), record.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DequeueAsync_AbortedBetweenTheMoveAndTheMark_EndsItAbortedInsteadOfRunningIt()
+    {
+        // The instant of the race, frozen: the id was taken, and an abort wrote "aborting" before the worker marked it.
+        var job = await EnqueueNewAsync("raced");
+        job.Status = JobStatus.Aborting;
+        job.Error = "stop it";
+        await redis.Db.StringSetAsync(Id("raced"), JobDocument.Serialize(job));
+        await redis.Db.StringSetAsync("saq:abort:raced", "stop it", TimeSpan.FromSeconds(5));
+
+        Assert.Empty(await DequeueNowAsync());
+
+        var stored = await StoredAsync("raced");
+        Assert.Equal(JobStatus.Aborted, stored.Status);
+        Assert.Equal("stop it", stored.Error);
+        Assert.Equal(0, stored.Attempts);
+        Assert.False(await redis.Db.KeyExistsAsync("saq:abort:raced"));
+        Assert.Equal(new QueueCounts(0, 0, 0, 0), await Backend.CountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task DequeueAsync_IdWithoutDocument_DropsItAndReturnsTheNextJob()
+    {
+        await redis.Db.SortedSetAddAsync(KeyOf("incomplete"), Id("ghost"), 0);
+        await redis.Db.ListRightPushAsync(KeyOf("queued"), Id("ghost"));
+        await EnqueueNewAsync("real");
+
+        Assert.Equal("real", (await DequeueOneAsync("real")).Key);
+
+        Assert.Equal(new QueueCounts(0, 1, 0, 1), await Backend.CountAsync(Ct));
+        Assert.Contains(_logs.GetSnapshot(), r => r.Id.Id == 3003 && r.Message.Contains(Id("ghost"), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WriteWorkerInfoAsync_WritesSaqWorkerInfoAndStatsScoreInMilliseconds()
+    {
+        await Backend.WriteWorkerInfoAsync(NewWorkerInfo("w9"), TimeSpan.FromSeconds(11), Ct);
+
+        var member = KeyOf("worker_info:w9");
+        Assert.Equal(NowMs + 11_000, await redis.Db.SortedSetScoreAsync(KeyOf("stats"), member));
+        var ttl = await redis.Db.KeyTimeToLiveAsync(member);
+        Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(9), TimeSpan.FromSeconds(11));
+        Assert.NotNull(await redis.Db.KeyTimeToLiveAsync(KeyOf("stats")));
+        using var document = JsonDocument.Parse((string)(await redis.Db.StringGetAsync(member))!);
+        Assert.Equal(QueueName, document.RootElement.GetProperty("queue_key").GetString());
+        Assert.Equal(1, document.RootElement.GetProperty("stats").GetProperty("complete").GetInt32());
+    }
+
+    [Fact]
+    public async Task AbortAsync_RunningJob_WritesTheSaqAbortMarkerWithAShortExpiry()
+    {
+        await EnqueueNewAsync("stop");
+        var job = await DequeueOneAsync("stop");
+
+        Assert.False(await Backend.AbortAsync(job, "enough", Ct));
+
+        Assert.Equal("enough", (string?)await redis.Db.StringGetAsync("saq:abort:stop"));
+        Assert.InRange((await redis.Db.KeyTimeToLiveAsync("saq:abort:stop"))!.Value, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5));
+        Assert.Equal(0, await redis.Db.ListLengthAsync(KeyOf("active")));
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_StatusPublishedByAnotherClient_IsDelivered()
+    {
+        await using var subscription = await Backend.SubscribeAsync(["remote"], Ct);
+
+        await redis.Db.PublishAsync(RedisChannel.Literal($"saq:job:{QueueName}x:remote"), "active");
+        await redis.Db.PublishAsync(RedisChannel.Literal(Id("remote")), "complete");
+
+        var change = await Within(subscription.Changes.ReadAsync(Ct).AsTask());
+        Assert.Equal(new JobStatusChange("remote", JobStatus.Complete), change);
+    }
+
+    [Fact]
+    public async Task ListJobsAsync_QueuedWithScheduledJobs_PagesReadyThenScheduled()
+    {
+        var later = Clock.GetUtcNow().AddHours(1).ToUnixTimeSeconds();
+        await EnqueueNewAsync("s1", j => j.Scheduled = later);
+        await EnqueueNewAsync("r1");
+        await EnqueueNewAsync("r2");
+
+        var page = await Backend.ListJobsAsync(new JobQuery(JobStatus.Queued, 1, 5), Ct);
+
+        Assert.Equal(3, page.Total);
+        Assert.Equal(["r2", "s1"], page.Jobs.Select(j => j.Key));
+    }
+}

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Errand.Redis.Tests;
+
+/// <summary>A real <c>redis-server</c> process on a loopback port, in a temporary directory of its own.</summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private readonly string _executable;
+    private readonly bool _persistent;
+    private Process? _process;
+
+    private RedisServer(string executable, int port, string directory, bool persistent)
+    {
+        _executable = executable;
+        Port = port;
+        Directory = directory;
+        _persistent = persistent;
+    }
+
+    public int Port { get; }
+
+    public string Directory { get; }
+
+    public string Endpoint => $"127.0.0.1:{Port}";
+
+    public string Url => $"redis://127.0.0.1:{Port}";
+
+    /// <summary>Returns the path of redis-server (or of <c>ERRAND_REDIS_SERVER</c> when set), or <see langword="null"/> when it is not installed.</summary>
+    public static string? FindExecutable()
+    {
+        if (Environment.GetEnvironmentVariable("ERRAND_REDIS_SERVER") is { Length: > 0 } configured)
+        {
+            return File.Exists(configured) ? configured : null;
+        }
+
+        var candidates = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, "redis-server"))
+            .Prepend("/usr/bin/redis-server");
+        return candidates.FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>Starts a server on a free port; <paramref name="persistent"/> turns on the append-only file (fsync always).</summary>
+    public static async Task<RedisServer> StartAsync(string executable, bool persistent = false, CancellationToken cancellationToken = default)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"errand-redis-{Guid.NewGuid():N}");
+        System.IO.Directory.CreateDirectory(directory);
+        var server = new RedisServer(executable, FreePort(), directory, persistent);
+        await server.StartAsync(cancellationToken);
+        return server;
+    }
+
+    /// <summary>Starts the process again on the same port and directory, after <see cref="StopAsync"/>.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        var info = new ProcessStartInfo(_executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Directory,
+        };
+        foreach (var argument in new[]
+        {
+            "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--bind", "127.0.0.1",
+            "--dir", Directory,
+            "--save", string.Empty,
+            "--appendonly", _persistent ? "yes" : "no",
+            "--appendfsync", "always",
+            "--daemonize", "no",
+            "--protected-mode", "no",
+        })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var output = new StringBuilder();
+        _process = new Process { StartInfo = info };
+        _process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        _process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(20);
+        while (!await PingAsync(cancellationToken))
+        {
+            if (_process.HasExited || TimeProvider.System.GetUtcNow() > deadline)
+            {
+                string log;
+                lock (output)
+                {
+                    log = output.ToString();
+                }
+
+                throw new InvalidOperationException($"redis-server did not answer PING on port {Port}:\n{log}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, cancellationToken);
+        }
+    }
+
+    /// <summary>Stops the process (SIGKILL) and waits for it to exit.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task<bool> PingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, Port, cancellationToken);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray(), cancellationToken);
+            var buffer = new byte[16];
+            var read = await stream.ReadAsync(buffer, cancellationToken);
+            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
