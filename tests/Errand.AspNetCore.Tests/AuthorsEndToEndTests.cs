@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Authors;
+using Errand.Redis.Tests;
 
 namespace Errand.AspNetCore.Tests;
 

@@ -1,11 +1,12 @@
 using System.Text.Json;
+using Errand.Redis.Tests;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Errand.AspNetCore.Tests;
 
 /// <summary>The hosted worker running service-object jobs: new scopes, worker-supplied parameters, failures, retries and shutdown.</summary>
-public sealed class ErrandWorkerServiceTests
+public sealed class ErrandWorkerServiceTests(RedisServerFixture redis)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -137,6 +138,35 @@ public sealed class ErrandWorkerServiceTests
         Assert.Equal(2, signals.Attempts);
         await second.StopAsync(Ct);
         await queue.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task StopAsync_SlowMethodRunningOnRedis_JobIsRetriedAndCompletesAfterRestart()
+    {
+        redis.SkipIfMissing();
+        var signals = new Signals();
+        var settings = new Dictionary<string, string?> { ["Errand:Url"] = redis.Url, ["Errand:Queue"] = $"restart-{Guid.NewGuid():N}" };
+        void ShortShutdown(IServiceCollection s) => s.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        string key;
+        using (var first = TestHosts.Build(settings, services: ShortShutdown, signals: signals))
+        {
+            await first.StartAsync(Ct);
+            var started = signals.NextAsync();
+            key = (await first.Services.GetRequiredService<IErrandQueue>().EnqueueAsync<GreetingService>(s => s.SlowAsync("slow", default), cancellationToken: Ct)).Key;
+            Assert.Equal(1, await started);
+
+            await first.StopAsync(Ct);
+        }
+
+        using var second = TestHosts.Build(settings, services: ShortShutdown, signals: signals);
+        var queue = second.Services.GetRequiredService<IErrandQueue>();
+        var handedBack = await queue.GetJobAsync(key, Ct);
+        Assert.Equal((JobStatus.Queued, "cancelled"), (handedBack!.Status, handedBack.Error));
+        await second.StartAsync(Ct);
+        var done = await queue.WaitAsync(key, TestHosts.Timeout, Ct);
+
+        Assert.Equal((JobStatus.Complete, 2), (done.Status, done.Attempts));
+        await second.StopAsync(Ct);
     }
 
     [Theory]
