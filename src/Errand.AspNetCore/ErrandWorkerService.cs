@@ -30,6 +30,9 @@ internal sealed class ErrandWorkerService(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Startup that must block (and fail the host) happens here; ExecuteAsync only runs the workers. The queues are
+        // created (and Redis connected) even without a worker, so that no request waits for it.
+        await queues.InitializeAsync(cancellationToken).ConfigureAwait(false);
         var settings = options.Value;
         if (!settings.Worker.Enabled)
         {
@@ -37,8 +40,6 @@ internal sealed class ErrandWorkerService(
             return;
         }
 
-        // Startup that must block (and fail the host) happens here; ExecuteAsync only runs the workers.
-        await queues.InitializeAsync(cancellationToken).ConfigureAwait(false);
         var shutdownTimeout = hostOptions.Value.ShutdownTimeout;
         var grace = GracePeriod(settings.Worker.ShutdownGracePeriod, shutdownTimeout);
         foreach (var service in registry.Services)
