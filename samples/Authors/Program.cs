@@ -6,6 +6,12 @@ using Authors;
 if (args.Length > 0 && args[0] == "worker")
 {
     using var worker = await AuthorsApp.BuildWorkerAsync(args[1..]);
+    if (string.IsNullOrEmpty(worker.Services.GetRequiredService<IConfiguration>()["Errand:Url"]))
+    {
+        await Console.Error.WriteLineAsync("The worker process takes its jobs from Redis: set Errand__Url=redis://... (the web app uses the same).");
+        Environment.Exit(2);
+    }
+
     await worker.RunAsync();
     return;
 }

@@ -21,6 +21,7 @@ internal sealed class ErrandQueues : IErrandQueues, IAsyncDisposable
     private readonly SemaphoreSlim _lock = new(1, 1);
     private Dictionary<string, ErrandQueue>? _queues;
     private ConnectionMultiplexer? _multiplexer;
+    private int _disposed;
 
     public ErrandQueues(
         IOptions<ErrandOptions> options,
@@ -67,6 +68,12 @@ internal sealed class ErrandQueues : IErrandQueues, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The container may dispose this instance twice: as itself and as IErrandQueues.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         if (_queues is { } queues)
         {
             foreach (var queue in queues.Values.Where(q => !_external.ContainsKey(q.Name)))

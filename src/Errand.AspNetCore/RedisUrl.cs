@@ -52,5 +52,5 @@ internal static class RedisUrl
 
     /// <summary>Describes the endpoint without the password, for the log.</summary>
     public static string Describe(ConfigurationOptions configuration) =>
-        $"{(configuration.Ssl ? "rediss" : "redis")}://{string.Join(",", configuration.EndPoints.Select(e => e.ToString()))}/{configuration.DefaultDatabase ?? 0}";
+        $"{(configuration.Ssl ? "rediss" : "redis")}://{string.Join(",", configuration.EndPoints.Select(EndPointCollection.ToString))}/{configuration.DefaultDatabase ?? 0}";
 }

@@ -6,7 +6,6 @@ namespace Errand.AspNetCore.JobServices;
 /// <summary>One public method of a job service: its function name, how its arguments are checked, stored, bound and passed.</summary>
 internal sealed class JobMethod
 {
-    private static readonly NullabilityInfoContext Nullability = new();
     private readonly MethodInfo _method;
     private readonly JobParameter[] _parameters;
     private readonly PropertyInfo? _resultProperty;
@@ -17,7 +16,9 @@ internal sealed class JobMethod
         _method = method;
         FunctionName = $"{service.Name}.{method.Name}";
         Defaults = method.GetCustomAttribute<JobAttribute>()?.ToJobOptions();
-        _parameters = [.. method.GetParameters().Select(p => new JobParameter(p, Nullability))];
+        // NullabilityInfoContext is not safe for concurrent use: one per method, used here only.
+        var nullability = new NullabilityInfoContext();
+        _parameters = [.. method.GetParameters().Select(p => new JobParameter(p, nullability))];
         var returns = method.ReturnType;
         if (returns.IsGenericType && returns.GetGenericTypeDefinition() == typeof(ValueTask<>))
         {
