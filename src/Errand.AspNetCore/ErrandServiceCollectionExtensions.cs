@@ -52,7 +52,7 @@ public static class ErrandServiceCollectionExtensions
         var options = new JobServiceOptions();
         configure?.Invoke(options);
         var name = string.IsNullOrWhiteSpace(options.ServiceName) ? typeof(TService).FullName! : options.ServiceName;
-        builder.Services.AddSingleton(new JobServiceRegistration(typeof(TService), name));
+        builder.Services.AddSingleton(new JobServiceRegistration(typeof(TService), name, new Dictionary<string, JobOptions>(options.Methods, StringComparer.Ordinal)));
         if (!typeof(TService).IsInterface && !typeof(TService).IsAbstract)
         {
             builder.Services.TryAddScoped<TService>();

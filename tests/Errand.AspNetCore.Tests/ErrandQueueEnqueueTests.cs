@@ -53,6 +53,20 @@ public sealed class ErrandQueueEnqueueTests : IDisposable
     }
 
     [Fact]
+    public async Task AddJobService_MethodOptions_OverrideTheAttributeAndAreOverriddenByTheCall()
+    {
+        using var host = TestHosts.Build(new() { ["Errand:Worker:Enabled"] = "false" }, errand: e => e.AddJobService<GreetingService>(o =>
+            o.Methods[nameof(GreetingService.FailWithBackoffAsync)] = new JobOptions { Retries = 4, Ttl = TimeSpan.FromSeconds(60) }));
+        var queue = host.Services.GetRequiredService<IErrandQueue>();
+
+        var configured = await queue.EnqueueAsync<GreetingService>(s => s.FailWithBackoffAsync(), cancellationToken: TestContext.Current.CancellationToken);
+        var called = await queue.EnqueueAsync<GreetingService>(s => s.FailWithBackoffAsync(), new JobOptions { Retries = 1 }, TestContext.Current.CancellationToken);
+
+        Assert.Equal((4, 60, 42, true), (configured.Retries, configured.Ttl, configured.Timeout, configured.RetryBackoff));
+        Assert.Equal((1, 60), (called.Retries, called.Ttl));
+    }
+
+    [Fact]
     public async Task EnqueueForServiceAsync_UnknownMethod_ThrowsNamingThePublicMethods()
     {
         var ex = await Assert.ThrowsAsync<ArgumentException>(() => Queue.EnqueueForServiceAsync<GreetingService>("SendAsync", null, null, TestContext.Current.CancellationToken));

@@ -10,12 +10,13 @@ internal sealed class JobMethod
     private readonly JobParameter[] _parameters;
     private readonly PropertyInfo? _resultProperty;
 
-    public JobMethod(JobService service, MethodInfo method)
+    public JobMethod(JobService service, MethodInfo method, JobOptions? configured)
     {
         Service = service;
         _method = method;
         FunctionName = $"{service.Name}.{method.Name}";
-        Defaults = method.GetCustomAttribute<JobAttribute>()?.ToJobOptions();
+        var attribute = method.GetCustomAttribute<JobAttribute>()?.ToJobOptions();
+        Defaults = configured is null ? attribute : configured.WithDefaults(attribute);
         // NullabilityInfoContext is not safe for concurrent use: one per method, used here only.
         var nullability = new NullabilityInfoContext();
         _parameters = [.. method.GetParameters().Select(p => new JobParameter(p, nullability))];
@@ -36,7 +37,7 @@ internal sealed class JobMethod
 
     public string FunctionName { get; }
 
-    /// <summary>Gets the options set by the method's <see cref="JobAttribute"/>, or <see langword="null"/>.</summary>
+    /// <summary>Gets the options set for the method in <see cref="JobServiceOptions.Methods"/> over its <see cref="JobAttribute"/>, or <see langword="null"/>.</summary>
     public JobOptions? Defaults { get; }
 
     /// <summary>Checks named arguments against the parameters and returns the job's kwargs, keyed by the names the queue writes.</summary>

@@ -10,13 +10,9 @@ internal sealed class JobServiceRegistry
     public JobServiceRegistry(IEnumerable<JobServiceRegistration> registrations)
     {
         var names = new Dictionary<string, Type>(StringComparer.Ordinal);
-        foreach (var registration in registrations)
+        // AddJobService called again for a type replaces its name and method options.
+        foreach (var registration in registrations.GroupBy(r => r.ServiceType).Select(g => g.Last()))
         {
-            if (_byType.ContainsKey(registration.ServiceType))
-            {
-                continue;
-            }
-
             if (names.TryGetValue(registration.ServiceName, out var other))
             {
                 throw new InvalidOperationException(
@@ -24,7 +20,7 @@ internal sealed class JobServiceRegistry
             }
 
             names[registration.ServiceName] = registration.ServiceType;
-            _byType[registration.ServiceType] = new JobService(registration.ServiceType, registration.ServiceName);
+            _byType[registration.ServiceType] = new JobService(registration.ServiceType, registration.ServiceName, registration.MethodDefaults);
         }
     }
 
@@ -42,14 +38,18 @@ internal sealed class JobService
 {
     private readonly Dictionary<string, JobMethod[]> _methods;
 
-    public JobService(Type type, string name)
+    public JobService(Type type, string name, IReadOnlyDictionary<string, JobOptions> methodDefaults)
     {
         Type = type;
         Name = name;
         _methods = type.GetMethods(BindingFlags.Public | BindingFlags.Instance)
             .Where(m => m.DeclaringType != typeof(object) && !m.IsSpecialName && !m.IsGenericMethodDefinition)
             .GroupBy(m => m.Name, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(m => new JobMethod(this, m)).ToArray(), StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => g.Select(m => new JobMethod(this, m, methodDefaults.GetValueOrDefault(m.Name))).ToArray(), StringComparer.Ordinal);
+        foreach (var method in methodDefaults.Keys.Where(m => !_methods.ContainsKey(m)))
+        {
+            throw new InvalidOperationException($"Job options are set for {type.FullName}.{method}, which is not a public method of it.");
+        }
     }
 
     public Type Type { get; }
