@@ -17,6 +17,7 @@ internal sealed class ErrandWorkerService(
     IEnumerable<ErrandFunctionsSetup> functionSetups,
     IServiceProvider services,
     IServiceScopeFactory scopes,
+    IServiceProviderIsService isService,
     IOptions<ErrandOptions> options,
     IOptions<HostOptions> hostOptions,
     TimeProvider time,
@@ -42,11 +43,9 @@ internal sealed class ErrandWorkerService(
 
         var shutdownTimeout = hostOptions.Value.ShutdownTimeout;
         var grace = GracePeriod(settings.Worker.ShutdownGracePeriod, shutdownTimeout);
-        foreach (var service in registry.Services)
+        foreach (var service in registry.Services.Where(s => !isService.IsService(s.Type)))
         {
-            using var scope = scopes.CreateScope();
-            _ = scope.ServiceProvider.GetService(service.Type)
-                ?? throw new InvalidOperationException($"Job service {service.Type.FullName} is not registered in the service container; register it so that the worker can create it.");
+            throw new InvalidOperationException($"Job service {service.Type.FullName} is not registered in the service container; register it so that the worker can create it.");
         }
 
         foreach (var name in queues.Names)

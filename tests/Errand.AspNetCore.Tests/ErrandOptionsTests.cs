@@ -68,6 +68,16 @@ public sealed class ErrandOptionsTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task StartAsync_JobServiceMissingFromContainer_FailsNamingIt()
+    {
+        using var host = TestHosts.Build(errand: e => e.AddJobService<IUnregisteredService>());
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync(Ct));
+
+        Assert.Contains(nameof(IUnregisteredService), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AddErrand_WorkerDisabled_RunsNoWorker()
     {
         using var host = TestHosts.Build(new() { ["Errand:Worker:Enabled"] = "false" });
