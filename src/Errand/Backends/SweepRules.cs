@@ -42,6 +42,6 @@ public static class SweepRules
 
     /// <summary>Returns whether <paramref name="reason"/> must hold for the suspect grace before the job is swept.</summary>
     /// <param name="reason">The reason from <see cref="Judge"/>.</param>
-    /// <returns><see langword="true"/> for <see cref="SweepReason.NotActive"/> of a job still marked queued, and for <see cref="SweepReason.WorkerGone"/>.</returns>
+    /// <returns><see langword="true"/> for <see cref="SweepReason.NotActive"/> (a job just taken is still marked queued) and for <see cref="SweepReason.WorkerGone"/>.</returns>
     public static bool IsSuspicion(SweepReason reason) => reason is SweepReason.NotActive or SweepReason.WorkerGone;
 }
