@@ -53,6 +53,20 @@ public sealed class AuthorsEndToEndTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task PostAuthor_SmtpHostConfigured_SendsTheEmailThroughSmtp()
+    {
+        using var smtp = new SmtpSink();
+        await using var host = await AuthorsHost.StartAsync(["--Email:SmtpHost=127.0.0.1", $"--Email:SmtpPort={smtp.Port}"]);
+
+        var (_, job) = await host.CreateAuthorAndWaitAsync("Hedy Lamarr");
+        var message = await smtp.Message.WaitAsync(TestHosts.Timeout, Ct);
+
+        Assert.Equal(JobStatus.Complete, job.Status);
+        Assert.Contains("Subject: Welcome, Hedy Lamarr", message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(host.Outbox));
+    }
+
+    [Fact]
     public async Task PostAuthor_Redis_InProcessWorker_EmailJobCompletes()
     {
         redis.SkipIfMissing();
