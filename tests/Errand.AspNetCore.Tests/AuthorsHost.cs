@@ -36,7 +36,7 @@ internal sealed class AuthorsHost : IAsyncDisposable
     public static async Task<AuthorsHost> StartAsync(string[]? args = null, Action<WebApplicationBuilder>? configure = null, string? contentRoot = null)
     {
         contentRoot ??= NewContentRoot();
-        string[] all = ["--urls", "http://127.0.0.1:0", "--contentRoot", contentRoot, "--Logging:LogLevel:Default=Warning", .. args ?? []];
+        string[] all = ["--urls", "http://127.0.0.1:0", "--contentRoot", contentRoot, "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Errand.AspNetCore=Error", .. args ?? []];
         var app = await AuthorsApp.BuildWebAsync(all, configure);
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new AuthorsHost(app, contentRoot);
