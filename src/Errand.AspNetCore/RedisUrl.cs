@@ -20,9 +20,6 @@ internal static class RedisUrl
             Ssl = string.Equals(uri.Scheme, "rediss", StringComparison.OrdinalIgnoreCase),
             AbortOnConnectFail = false,
             ClientName = "errand",
-
-            // The Redis backend ends an idle worker's blocking BLMOVE with CLIENT UNBLOCK, sent on the shared connection.
-            AllowAdmin = true,
         };
         configuration.EndPoints.Add(uri.Host, uri.IsDefaultPort || uri.Port < 0 ? 6379 : uri.Port);
         if (uri.UserInfo.Length > 0)
