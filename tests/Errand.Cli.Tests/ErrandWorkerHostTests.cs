@@ -39,6 +39,30 @@ public sealed partial class ErrandWorkerHostTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task Check_UrlAndQueueFromAppsettingsJson_ChecksThatQueue()
+    {
+        await using var queue = await TestQueue.CreateAsync(redis);
+        queue.StartWorker();
+        await queue.RunAsync("add", new { a = 1, b = 1 });
+        var directory = Directory.CreateTempSubdirectory("errand-host-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(
+                Path.Combine(directory, "appsettings.json"),
+                $$"""{ "Errand": { "Url": "{{queue.Url}}", "Queue": "{{queue.Name}}" } }""",
+                TestContext.Current.CancellationToken);
+            using var check = ProgramProcess.Start(Program, ["--check"], workingDirectory: directory);
+
+            Assert.True(await check.WaitForExitAsync(Patience) == 0, check.Output);
+            Assert.Contains($"Queue {queue.Name} has 1 live workers", check.Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Run_UnknownOption_ExitsTwo()
     {
         using var process = ProgramProcess.Start(Program, ["--url", "redis://127.0.0.1:1", "--frobnicate"]);

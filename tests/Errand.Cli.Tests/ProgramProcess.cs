@@ -53,10 +53,11 @@ public sealed class ProgramProcess : IDisposable
     public string Output => $"--- stdout\n{Stdout}--- stderr\n{Stderr}";
 
     /// <summary>Starts <c>dotnet PROGRAM.dll args</c>, where the program is a project built next to this test assembly.</summary>
-    public static ProgramProcess Start(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    public static ProgramProcess Start(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
