@@ -61,6 +61,9 @@ public static class ErrandWorkerHost
             o.TimestampFormat = "HH:mm:ss ";
         });
         ApplyVerbosity(hostBuilder.Logging, values.Verbosity);
+
+        // "Application started. Press Ctrl+C to shut down." once per process is noise in a worker group; -v brings it back.
+        hostBuilder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = values.Verbosity == 0);
         var builder = new ErrandWorkerBuilder(hostBuilder);
         configure(builder);
 
