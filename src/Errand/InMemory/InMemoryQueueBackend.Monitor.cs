@@ -49,7 +49,10 @@ public sealed partial class InMemoryQueueBackend
     }
 
     /// <inheritdoc />
-    /// <remarks>Unfinished jobs come first, then the most recently enqueued; the total is exact.</remarks>
+    /// <remarks>
+    /// Unfinished jobs come first, then the most recently enqueued; finished jobs of one status are the most recently
+    /// completed first. The total is exact. Every call reads every job: fine for the sizes this backend is for.
+    /// </remarks>
     public Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -71,7 +74,7 @@ public sealed partial class InMemoryQueueBackend
 
             var page = matching
                 .OrderBy(job => job.Status.IsFinished())
-                .ThenByDescending(job => job.Queued)
+                .ThenByDescending(job => query.Status is { } s && s.IsFinished() ? job.Completed : job.Queued)
                 .ThenBy(job => job.Key, StringComparer.Ordinal)
                 .Skip(query.Offset)
                 .Take(query.Limit)
