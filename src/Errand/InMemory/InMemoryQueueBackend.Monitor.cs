@@ -63,6 +63,11 @@ public sealed partial class InMemoryQueueBackend
         {
             ThrowIfDisposed();
             var nowMs = NowMs();
+            if (query.Status == JobStatus.Queued)
+            {
+                return Task.FromResult(ListQueued(query, nowMs));
+            }
+
             var matching = new List<Job>();
             foreach (var id in _documents.Keys.ToList())
             {
@@ -139,6 +144,14 @@ public sealed partial class InMemoryQueueBackend
         }
 
         return Task.CompletedTask;
+    }
+
+    // As Redis pages them: the ready list (next first), then the scheduled ones (soonest first).
+    private JobPage ListQueued(JobQuery query, long nowMs)
+    {
+        var ids = _queued.Concat(_incomplete.Where(e => e.Value > 0).OrderBy(e => e.Value).Select(e => e.Key)).ToList();
+        var page = ids.Skip(query.Offset).Take(query.Limit).Select(id => TryReadJob(id, nowMs)).OfType<Job>().ToList();
+        return new JobPage(page, ids.Count);
     }
 
     private static void CheckWorkerId(string workerId)
