@@ -52,6 +52,8 @@ public sealed partial class RedisQueueBackend
         var transaction = _db.CreateTransaction();
         _ = transaction.ListRemoveAsync(_keys.Active, job.Id);
         _ = transaction.SortedSetRemoveAsync(_keys.Incomplete, job.Id);
+        IndexFinished(transaction, job, job.Ttl >= 0 ? status : null);
+        RecordHistory(transaction, status.ToWire(), job.Completed);
         if (job.Ttl > 0)
         {
             _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(job), TimeSpan.FromSeconds(job.Ttl));
@@ -98,9 +100,34 @@ public sealed partial class RedisQueueBackend
             _ = transaction.ListRightPushAsync(_keys.Queued, job.Id);
         }
 
+        IndexFinished(transaction, job, null);
+        RecordHistory(transaction, "retried", now);
         _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(job));
         _ = transaction.PublishAsync(RedisChannel.Literal(job.Id), "queued");
         return ExecuteAsync(transaction);
+    }
+
+    // Errand's index of finished jobs: the job is in the set of its status (when kept) and in no other.
+    private void IndexFinished(ITransaction transaction, Job job, JobStatus? status)
+    {
+        foreach (var finished in (ReadOnlySpan<JobStatus>)[JobStatus.Complete, JobStatus.Failed, JobStatus.Aborted])
+        {
+            if (finished == status)
+            {
+                _ = transaction.SortedSetAddAsync(_keys.Finished(finished), job.Id, job.Completed);
+            }
+            else
+            {
+                _ = transaction.SortedSetRemoveAsync(_keys.Finished(finished), job.Id);
+            }
+        }
+    }
+
+    private void RecordHistory(ITransaction transaction, string field, long nowMs)
+    {
+        var key = _keys.History(nowMs / MsPerMinute);
+        _ = transaction.HashIncrementAsync(key, field);
+        _ = transaction.KeyExpireAsync(key, HistoryKeyTtl);
     }
 
     private async Task<byte[]?> WriteUnlessAbortingAsync(Job job) =>

@@ -9,6 +9,7 @@ internal static class RedisScripts
     public static readonly string Schedule = Load("schedule");
     public static readonly string Quarantine = Load("quarantine");
     public static readonly string Update = Load("update");
+    public static readonly string ListFinished = Load("list_finished");
 
     private static string Load(string name)
     {
