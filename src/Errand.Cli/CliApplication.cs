@@ -19,6 +19,7 @@ internal static class CliApplication
             RetryCommand.Create(),
             AbortCommand.Create(),
             CheckCommand.Create(),
+            DashboardCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is ParseErrorAction)

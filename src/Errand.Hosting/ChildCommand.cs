@@ -8,11 +8,11 @@ internal sealed record ChildCommand(string FileName, IReadOnlyList<string> Argum
 {
     public const string IndexVariable = "ERRAND_WORKER_INDEX";
 
-    /// <summary>Returns the command of this program with <paramref name="args"/>, minus <c>--workers</c>.</summary>
+    /// <summary>Returns the command of this program with <paramref name="args"/>, minus <c>--workers</c> and the dashboard's options.</summary>
     public static ChildCommand ForCurrentProcess(IReadOnlyList<string> args)
     {
         var path = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this program is unknown, so --workers cannot start more of it.");
-        var childArgs = WorkerCommandLine.WithoutWorkers(args);
+        var childArgs = WorkerCommandLine.ChildArguments(args);
         var isDotnetHost = string.Equals(Path.GetFileNameWithoutExtension(path), "dotnet", StringComparison.OrdinalIgnoreCase);
 
         // Under "dotnet app.dll" the process is the dotnet host; the first command-line argument is the app's dll.

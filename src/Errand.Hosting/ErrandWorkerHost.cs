@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Runtime.InteropServices;
+using Errand.Dashboard;
 using Errand.Redis;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,10 +13,11 @@ namespace Errand.Hosting;
 /// <summary>Gives a worker program SAQ's command line in one call: <c>return await ErrandWorkerHost.RunAsync(args, worker => ...);</c></summary>
 /// <remarks>
 /// <para>Options: <c>--url</c>, <c>--queue</c>, <c>--concurrency</c>, <c>--workers N</c> (N supervised processes of the
-/// same program), <c>--check</c> (exit 0 when the queue has a live worker, else 1), <c>-v</c>/<c>-vv</c>.</para>
+/// same program), <c>--web [--port P] [--bind A]</c> (the dashboard, on loopback port 8080 by default), <c>--check</c> (exit 0 when the queue has a live worker, else 1), <c>-v</c>/<c>-vv</c>.</para>
 /// <para>Configuration comes from <c>appsettings.json</c> and environment variables, as in any .NET host:
 /// <c>Errand:Url</c>, <c>Errand:Queue</c>, <c>Errand:Concurrency</c> and the section <c>Errand:Worker</c>
-/// (<see cref="WorkerOptions"/>); the command line wins over them.</para>
+/// (<see cref="WorkerOptions"/>), and <c>Errand:Dashboard</c> (<see cref="ErrandDashboardOptions"/>: basic credentials,
+/// read-only, title); the command line wins over them.</para>
 /// <para>Exit codes: 0 done (including after SIGTERM/SIGINT), 1 the check found no live worker or the worker failed,
 /// 2 the command line or the settings are not valid.</para>
 /// </remarks>
@@ -93,7 +96,28 @@ public static class ErrandWorkerHost
         if (values.Workers > 1)
         {
             using var host = hostBuilder.Build();
-            return await SuperviseAsync(args, values.Workers, settings, Logger(host), cancellationToken).ConfigureAwait(false);
+            var loggerFactory = host.Services.GetRequiredService<ILoggerFactory>();
+            var queue = await RedisQueue.ConnectAsync(settings.Url!, settings.Queue, builder.QueueOptions, loggerFactory: loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using (queue.ConfigureAwait(false))
+            {
+                var web = values.Web ? await StartDashboardAsync(queue, values, builder, loggerFactory, cancellationToken).ConfigureAwait(false) : null;
+                if (values.Web && web is null)
+                {
+                    return UsageExitCode;
+                }
+
+                try
+                {
+                    return await SuperviseAsync(args, values.Workers, settings, Logger(host), cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (web is not null)
+                    {
+                        await web.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
+            }
         }
 
         var run = new WorkerRun(settings, builder.Functions, builder.QueueOptions);
@@ -102,10 +126,54 @@ public static class ErrandWorkerHost
         hostBuilder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Worker.ShutdownGracePeriod + TimeSpan.FromSeconds(15));
         using (var host = hostBuilder.Build())
         {
-            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            var loggerFactory = host.Services.GetRequiredService<ILoggerFactory>();
+            var queue = settings.Url is { } url
+                ? await RedisQueue.ConnectAsync(url, settings.Queue, builder.QueueOptions, loggerFactory: loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false)
+                : Queue.InMemory(settings.Queue, builder.QueueOptions, loggerFactory: loggerFactory);
+            await using (queue.ConfigureAwait(false))
+            {
+                run.Queue = queue;
+                var web = values.Web ? await StartDashboardAsync(queue, values, builder, loggerFactory, cancellationToken).ConfigureAwait(false) : null;
+                if (values.Web && web is null)
+                {
+                    return UsageExitCode;
+                }
+
+                try
+                {
+                    await host.RunAsync(cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (web is not null)
+                    {
+                        await web.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
+            }
         }
 
         return run.ExitCode;
+    }
+
+    private static async Task<ErrandDashboardServer?> StartDashboardAsync(Queue queue, WorkerCommandLine.Values values, ErrandWorkerBuilder builder, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var logger = loggerFactory.CreateLogger(typeof(ErrandWorkerHost));
+        var options = new ErrandDashboardOptions();
+        builder.Configuration.GetSection("Errand:Dashboard").Bind(options);
+        options.Queues.Add(queue);
+        try
+        {
+            var server = await ErrandDashboardServer.StartAsync(options, values.Bind, values.Port, cancellationToken).ConfigureAwait(false);
+            HostingLog.DashboardServing(logger, queue.Name, server.Url);
+            return server;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException)
+        {
+            var reason = $"the dashboard cannot start: {ex.Message}";
+            HostingLog.InvalidSettings(logger, reason);
+            return null;
+        }
     }
 
     private static async Task<int> CheckAsync(WorkerSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken)

@@ -29,6 +29,10 @@ internal static partial class HostingLog
         Message = "Starting {Count} worker processes for queue {Queue} on {Endpoint}")]
     public static partial void WorkerGroupStarting(ILogger logger, int count, string queue, string endpoint);
 
+    [LoggerMessage(EventId = 5606, EventName = "DashboardServing", Level = LogLevel.Information,
+        Message = "Dashboard of queue {Queue} at {Url}")]
+    public static partial void DashboardServing(ILogger logger, string queue, Uri url);
+
     [LoggerMessage(EventId = 5610, EventName = "CheckHealthy", Level = LogLevel.Information,
         Message = "Queue {Queue} has {Count} live workers")]
     public static partial void CheckHealthy(ILogger logger, string queue, int count);

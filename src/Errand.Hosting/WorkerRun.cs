@@ -9,6 +9,9 @@ internal sealed class WorkerRun(WorkerSettings settings, JobFunctions functions,
 
     public QueueOptions QueueOptions { get; } = queueOptions;
 
+    /// <summary>Gets or sets the queue the worker takes jobs from; set once the host's logging exists, before the host runs.</summary>
+    public Queue? Queue { get; set; }
+
     /// <summary>Gets or sets the process exit code: 0 unless the worker stopped with an error.</summary>
     public int ExitCode { get; set; }
 }

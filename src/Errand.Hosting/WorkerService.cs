@@ -1,4 +1,3 @@
-using Errand.Redis;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -15,14 +14,9 @@ internal sealed class WorkerService(WorkerRun run, ILoggerFactory loggerFactory,
         var settings = run.Settings;
         try
         {
-            var queue = settings.Url is { } url
-                ? await RedisQueue.ConnectAsync(url, settings.Queue, run.QueueOptions, loggerFactory: loggerFactory, cancellationToken: stoppingToken).ConfigureAwait(false)
-                : Queue.InMemory(settings.Queue, run.QueueOptions, loggerFactory: loggerFactory);
-            await using (queue.ConfigureAwait(false))
-            {
-                using var worker = new Worker(queue, run.Functions, settings.Worker, loggerFactory: loggerFactory, services: services);
-                await worker.RunAsync(stoppingToken).ConfigureAwait(false);
-            }
+            var queue = run.Queue ?? throw new InvalidOperationException("The worker's queue was not opened before the host ran.");
+            using var worker = new Worker(queue, run.Functions, settings.Worker, loggerFactory: loggerFactory, services: services);
+            await worker.RunAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -108,6 +108,26 @@ public sealed partial class ErrandWorkerHostTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task WorkerGroupWithWeb_ParentServesTheDashboardOfTheGroup()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var queue = await TestQueue.CreateAsync(redis);
+        using var group = ProgramProcess.Start(Program, ["--url", queue.Url, "--queue", queue.Name, "--workers", "2", "--web", "--port", "0"], FastTimers);
+        var url = await DashboardCommandTests.UrlAsync(group);
+        await WaitForWorkersAsync(group, 2);
+        await queue.RunAsync("add", new { a = 1, b = 2 });
+        using var http = new HttpClient { BaseAddress = url };
+
+        using var workers = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("api/workers", UriKind.Relative), ct));
+        await ProgramProcess.SignalAsync(group.Id, "TERM");
+
+        Assert.Equal(2, workers.RootElement.GetArrayLength());
+        Assert.All(workers.RootElement.EnumerateArray(), w => Assert.Equal(queue.Name, w.GetProperty("queue").GetString()));
+        Assert.True(await group.WaitForExitAsync(Patience) == 0, group.Output);
+        Assert.Single(Regex.Matches(group.Stdout, "Dashboard of queue"));
+    }
+
+    [Fact]
     public async Task WorkerGroup_ChildKilled_IsRestartedAndItsJobRecovered()
     {
         var ct = TestContext.Current.CancellationToken;

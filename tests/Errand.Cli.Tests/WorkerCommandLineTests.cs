@@ -7,10 +7,10 @@ public sealed class WorkerCommandLineTests
 {
     [Theory]
     [InlineData(new[] { "--url", "redis://h:1", "--workers", "3", "-v" }, new[] { "--url", "redis://h:1", "-v" })]
-    [InlineData(new[] { "--workers=4", "--queue", "q" }, new[] { "--queue", "q" })]
+    [InlineData(new[] { "--workers=4", "--queue", "q", "--web", "--port", "0", "--bind=0.0.0.0" }, new[] { "--queue", "q" })]
     [InlineData(new[] { "--queue", "--workers-of-mine" }, new[] { "--queue", "--workers-of-mine" })]
-    public void WithoutWorkers_ChildArguments_DropOnlyTheWorkersOption(string[] args, string[] expected) =>
-        Assert.Equal(expected, WorkerCommandLine.WithoutWorkers(args));
+    public void ChildArguments_OfTheParent_DropTheWorkersAndDashboardOptionsOnly(string[] args, string[] expected) =>
+        Assert.Equal(expected, WorkerCommandLine.ChildArguments(args));
 
     [Fact]
     public void Backoff_RepeatedCrashes_DoublesFromHalfASecondUpToThirtySeconds()
