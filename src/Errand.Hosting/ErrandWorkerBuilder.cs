@@ -41,8 +41,6 @@ public sealed class ErrandWorkerBuilder
         return this;
     }
 
-    internal HostApplicationBuilder Host => _host;
-
     internal void ApplyWorkerOptions(WorkerOptions options)
     {
         foreach (var configure in _configureWorker)
