@@ -33,8 +33,24 @@ public static class AuthorsApp
         app.UseStatusCodePages();
         app.MapAuthors();
         app.MapHealthChecks("/health");
+        MapDashboard(app);
         await CreateDatabaseAsync(app.Services);
         return app;
+    }
+
+    /// <summary>Maps the Errand dashboard at /monitor: open on a developer's machine, behind basic auth elsewhere.</summary>
+    private static void MapDashboard(WebApplication app)
+    {
+        var user = app.Configuration["Dashboard:User"];
+        var password = app.Configuration["Dashboard:Password"];
+        if (!string.IsNullOrEmpty(password))
+        {
+            app.MapErrandDashboard("/monitor", o => { o.BasicAuthUserName = user ?? "admin"; o.BasicAuthPassword = password; });
+        }
+        else if (app.Environment.IsDevelopment())
+        {
+            app.MapErrandDashboard("/monitor", o => o.AllowAnonymous = true);
+        }
     }
 
     /// <summary>Builds a worker-only process: the same registrations, no HTTP.</summary>

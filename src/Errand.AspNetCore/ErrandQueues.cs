@@ -9,7 +9,7 @@ using StackExchange.Redis;
 namespace Errand.AspNetCore;
 
 /// <summary>Creates the configured queues once, over one backend kind, sharing one Redis multiplexer; disposes what it created.</summary>
-internal sealed class ErrandQueues : IErrandQueues, IAsyncDisposable
+internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposable
 {
     private readonly ErrandOptions _options;
     private readonly IReadOnlyDictionary<string, Queue> _external;
@@ -45,6 +45,8 @@ internal sealed class ErrandQueues : IErrandQueues, IAsyncDisposable
     public IReadOnlyList<string> Names { get; }
 
     public IErrandQueue Default => Get(_options.Queue);
+
+    IReadOnlyList<Queue> IQueueCatalog.Queues => [.. Names.Select(name => Get(name).Queue)];
 
     /// <summary>Gets the queue options each queue is created with: its job defaults over the application's.</summary>
     public QueueOptions QueueOptionsFor(string name) => new()

@@ -27,6 +27,7 @@ public static class ErrandServiceCollectionExtensions
             services.TryAddSingleton(sp => new JobServiceRegistry(sp.GetServices<JobServiceRegistration>()));
             services.TryAddSingleton<ErrandQueues>();
             services.TryAddSingleton<IErrandQueues>(sp => sp.GetRequiredService<ErrandQueues>());
+            services.TryAddSingleton<IQueueCatalog>(sp => sp.GetRequiredService<ErrandQueues>());
             services.TryAddSingleton(sp => sp.GetRequiredService<IErrandQueues>().Default);
             services.TryAddSingleton<IQueue>(sp => sp.GetRequiredService<IErrandQueue>());
             services.AddHostedService<ErrandWorkerService>();

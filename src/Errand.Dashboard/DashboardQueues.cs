@@ -24,7 +24,9 @@ internal sealed class DashboardQueues(ErrandDashboardOptions options)
     {
         IEnumerable<IQueue> queues = options.Queues.Count > 0
             ? options.Queues
-            : options.QueueResolver?.Invoke(services) ?? services.GetServices<IQueue>();
+            : options.QueueResolver?.Invoke(services)
+                ?? services.GetService<IQueueCatalog>()?.Queues
+                ?? services.GetServices<IQueue>();
         var list = new List<DashboardQueue>();
         foreach (var queue in queues)
         {

@@ -26,6 +26,21 @@ public sealed class AuthorsEndToEndTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task Monitor_BasicAuthConfigured_DashboardShowsTheCompletedEmailJobOnlyToThatUser()
+    {
+        await using var host = await AuthorsHost.StartAsync(["--Dashboard:User=ops", "--Dashboard:Password=s3cret"]);
+        var (_, job) = await host.CreateAuthorAndWaitAsync("Grace Hopper");
+
+        var anonymous = await host.Client.GetAsync("/monitor/api/queues", Ct);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/monitor/api/queues/{job.Queue}/jobs?status=complete");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String("ops:s3cret"u8.ToArray()));
+        var page = await (await host.Client.SendAsync(request, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Contains(page.GetProperty("jobs").EnumerateArray(), j => j.GetProperty("key").GetString() == job.Key);
+    }
+
+    [Fact]
     public async Task PostAuthor_NoName_ReturnsValidationProblemDetails()
     {
         await using var host = await AuthorsHost.StartAsync(["--Errand:Worker:Enabled=false"]);
