@@ -8,6 +8,9 @@ internal sealed record ChildCommand(string FileName, IReadOnlyList<string> Argum
 {
     public const string IndexVariable = "ERRAND_WORKER_INDEX";
 
+    /// <summary>The variable that tells a worker process the pid of its supervisor, so that it stops when the supervisor is gone.</summary>
+    public const string SupervisorVariable = "ERRAND_SUPERVISOR_PID";
+
     /// <summary>Returns the command of this program with <paramref name="args"/>, minus <c>--workers</c> and the dashboard's options.</summary>
     public static ChildCommand ForCurrentProcess(IReadOnlyList<string> args)
     {
@@ -30,6 +33,7 @@ internal sealed record ChildCommand(string FileName, IReadOnlyList<string> Argum
         }
 
         info.Environment[IndexVariable] = index.ToString(CultureInfo.InvariantCulture);
+        info.Environment[SupervisorVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         return info;
     }
 }

@@ -139,9 +139,11 @@ public static class ErrandWorkerHost
                     return UsageExitCode;
                 }
 
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                SupervisorWatch.CancelWhenGone(stop, loggerFactory.CreateLogger(typeof(ErrandWorkerHost)));
                 try
                 {
-                    await host.RunAsync(cancellationToken).ConfigureAwait(false);
+                    await host.RunAsync(stop.Token).ConfigureAwait(false);
                 }
                 finally
                 {

@@ -33,6 +33,10 @@ internal static partial class HostingLog
         Message = "Dashboard of queue {Queue} at {Url}")]
     public static partial void DashboardServing(ILogger logger, string queue, Uri url);
 
+    [LoggerMessage(EventId = 5607, EventName = "SupervisorGone", Level = LogLevel.Warning,
+        Message = "The supervising process {ProcessId} is gone; this worker process stops")]
+    public static partial void SupervisorGone(ILogger logger, int processId);
+
     [LoggerMessage(EventId = 5610, EventName = "CheckHealthy", Level = LogLevel.Information,
         Message = "Queue {Queue} has {Count} live workers")]
     public static partial void CheckHealthy(ILogger logger, string queue, int count);

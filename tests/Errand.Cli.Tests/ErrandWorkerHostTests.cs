@@ -153,6 +153,26 @@ public sealed partial class ErrandWorkerHostTests(RedisServerFixture redis)
         Assert.True(await group.WaitForExitAsync(Patience) == 0, group.Output);
     }
 
+    [Fact]
+    public async Task WorkerGroup_SupervisorKilled_ChildrenStopAndHandBackTheirJobs()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var queue = await TestQueue.CreateAsync(redis);
+        using var group = ProgramProcess.Start(Program, ["--url", queue.Url, "--queue", queue.Name, "--workers", "2"], FastTimers);
+        await WaitForWorkersAsync(group, 2);
+        var job = await queue.Queue.EnqueueAsync("sleep", new { seconds = 30 }, new JobOptions { Timeout = TimeSpan.Zero }, ct);
+        await JobSignals.WaitForStatusAsync(queue.Queue, queue.Queue.Backend, job.Key, JobStatus.Active, Patience, ct);
+
+        await ProgramProcess.SignalAsync(group.Id, "KILL");
+
+        // The children write to the pipe they inherited from the killed parent: their last lines still arrive.
+        await group.WaitForLinesAsync(l => l.Contains("Errand.Worker[1012]", StringComparison.Ordinal), 2, Patience);
+        Assert.Equal(2, Regex.Count(group.Stdout, "SupervisorGone|The supervising process"));
+        var stored = await queue.Queue.GetJobAsync(job.Key, ct);
+        Assert.True(stored is { Status: JobStatus.Queued, Error: "cancelled" }, $"{stored?.Status} {stored?.Error}\n{group.Output}");
+        Assert.Empty(await queue.Queue.Backend.GetWorkersAsync(ct));
+    }
+
     private static Task<string> WaitForWorkersAsync(ProgramProcess group, int count) =>
         group.WaitForLinesAsync(l => l.Contains("Errand.Worker[1010]", StringComparison.Ordinal), count, Patience);
 
