@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test of the repository against real servers, then prints one line: "N passed, N failed".
-# Installs redis-server from Debian's packages when it is missing (the tests start their own on a free port).
+# Installs redis-server and chromium from Debian's packages when they are missing (the tests start their own redis-server on a free port and drive chromium headless).
 set -uo pipefail
 cd "$(dirname "$0")"
 
-if ! command -v redis-server >/dev/null 2>&1; then
-  echo "redis-server is missing; installing it from Debian's packages" >&2
+missing=""
+command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
+[ -x /usr/bin/chromium ] || missing="$missing chromium"   # the dashboard's browser tests
+if [ -n "$missing" ]; then
+  echo "missing:$missing; installing from Debian's packages" >&2
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq redis-server >/dev/null
+  $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq $missing >/dev/null
 fi
 
 log=$(mktemp)

@@ -5,10 +5,15 @@ using StackExchange.Redis;
 namespace Errand.Redis;
 
 /// <summary>Reads <c>redis://[user:password@]host:port[/db]</c>, <c>rediss://</c> (TLS) or a StackExchange.Redis configuration string.</summary>
-internal static class RedisConnectionString
+/// <remarks>Public for the worker host and the <c>errand</c> command, which open connections of their own and name servers in messages.</remarks>
+public static class RedisConnectionString
 {
     private const int DefaultPort = 6379;
 
+    /// <summary>Parses a Redis URL or a StackExchange.Redis configuration string.</summary>
+    /// <param name="url"><c>redis://[user:password@]host:port[/db]</c>, <c>rediss://...</c> for TLS, or a StackExchange.Redis configuration string.</param>
+    /// <returns>The connection options.</returns>
+    /// <exception cref="ArgumentException">The URL is not valid; the message never repeats it, since it may hold a password.</exception>
     public static ConfigurationOptions Parse(string url)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(url);
@@ -56,8 +61,11 @@ internal static class RedisConnectionString
     }
 
     /// <summary>Describes the server of <paramref name="options"/> without credentials, for messages and logs.</summary>
+    /// <param name="options">The connection options.</param>
+    /// <returns><c>redis://host:port[/db]</c> (or <c>rediss://</c>), with no user or password.</returns>
     public static string Describe(ConfigurationOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var endpoints = string.Join(",", options.EndPoints.Select(Describe));
         var scheme = options.Ssl ? "rediss" : "redis";
         return options.DefaultDatabase is { } db and not 0 ? $"{scheme}://{endpoints}/{db}" : $"{scheme}://{endpoints}";

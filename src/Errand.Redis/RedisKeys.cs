@@ -16,6 +16,9 @@ internal sealed class RedisKeys
         Stats = $"saq:{queue}:stats";
         Corrupt = $"errand:{queue}:corrupt";
         SweepSuspects = $"errand:{queue}:sweep_suspects";
+        FinishedComplete = $"errand:{queue}:finished:complete";
+        FinishedFailed = $"errand:{queue}:finished:failed";
+        FinishedAborted = $"errand:{queue}:finished:aborted";
         JobPattern = RedisChannel.Pattern($"saq:job:{EscapeGlob(queue)}*");
         JobScanPattern = $"saq:job:{EscapeGlob(queue)}:*";
     }
@@ -40,6 +43,15 @@ internal sealed class RedisKeys
     /// <summary>Gets Errand's hash of sweep suspects: id -> epoch ms when first suspected.</summary>
     public RedisKey SweepSuspects { get; }
 
+    /// <summary>Gets Errand's index of complete jobs: a sorted set of ids scored by completed ms.</summary>
+    public RedisKey FinishedComplete { get; }
+
+    /// <summary>Gets Errand's index of failed jobs.</summary>
+    public RedisKey FinishedFailed { get; }
+
+    /// <summary>Gets Errand's index of aborted jobs.</summary>
+    public RedisKey FinishedAborted { get; }
+
     /// <summary>Gets the pattern of every job channel of the queue (it also matches queues whose name starts with this one).</summary>
     public RedisChannel JobPattern { get; }
 
@@ -47,6 +59,18 @@ internal sealed class RedisKeys
     public string JobScanPattern { get; }
 
     public RedisKey Job(string key) => JobIds.For(Queue, key);
+
+    /// <summary>Returns the index of finished jobs of <paramref name="status"/> (complete, failed or aborted).</summary>
+    public RedisKey Finished(JobStatus status) => status switch
+    {
+        JobStatus.Complete => FinishedComplete,
+        JobStatus.Failed => FinishedFailed,
+        JobStatus.Aborted => FinishedAborted,
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Only finished statuses are indexed."),
+    };
+
+    /// <summary>Returns Errand's per-minute history hash of epoch minute <paramref name="minute"/>: status word -> count.</summary>
+    public RedisKey History(long minute) => $"errand:{Queue}:history:{minute}";
 
     public static RedisKey Abort(string key) => $"saq:abort:{key}";
 

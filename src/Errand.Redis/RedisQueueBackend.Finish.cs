@@ -54,7 +54,7 @@ public sealed partial class RedisQueueBackend
             job.Progress = 1.0;
         }
 
-        var pending = new PendingFinish(job.Id, job.Ttl, status.ToWire(), job.Ttl >= 0 ? JobDocument.Serialize(job) : []);
+        var pending = new PendingFinish(job.Id, _keys.History(job.Completed / MsPerMinute), job.Ttl, status.ToWire(), job.Ttl >= 0 ? JobDocument.Serialize(job) : [], job.Completed);
         bool flush;
         lock (_finishLock)
         {
@@ -100,17 +100,23 @@ public sealed partial class RedisQueueBackend
                 }
             }
 
-            var keys = new RedisKey[batch.Count + 2];
-            var values = new RedisValue[batch.Count * 3];
+            var keys = new RedisKey[5 + (batch.Count * 2)];
+            var values = new RedisValue[1 + (batch.Count * 4)];
             keys[0] = _keys.Active;
             keys[1] = _keys.Incomplete;
+            keys[2] = _keys.FinishedComplete;
+            keys[3] = _keys.FinishedFailed;
+            keys[4] = _keys.FinishedAborted;
+            values[0] = (long)HistoryKeyTtl.TotalSeconds;
             for (var i = 0; i < batch.Count; i++)
             {
                 var finish = batch[i];
-                keys[i + 2] = finish.Id;
-                values[i * 3] = finish.Ttl;
-                values[(i * 3) + 1] = finish.Status;
-                values[(i * 3) + 2] = finish.Document;
+                keys[5 + (2 * i)] = finish.Id;
+                keys[6 + (2 * i)] = finish.History;
+                values[1 + (4 * i)] = finish.Ttl;
+                values[2 + (4 * i)] = finish.Status;
+                values[3 + (4 * i)] = finish.Document;
+                values[4 + (4 * i)] = finish.Completed;
             }
 
             try
@@ -161,9 +167,34 @@ public sealed partial class RedisQueueBackend
             _ = transaction.ListRightPushAsync(_keys.Queued, job.Id);
         }
 
+        IndexFinished(transaction, job, null);
+        RecordHistory(transaction, "retried", now);
         _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(job));
         _ = transaction.PublishAsync(RedisChannel.Literal(job.Id), "queued");
         return ExecuteAsync(transaction);
+    }
+
+    // Errand's index of finished jobs: the job is in the set of its status (when kept) and in no other.
+    private void IndexFinished(ITransaction transaction, Job job, JobStatus? status)
+    {
+        foreach (var finished in (ReadOnlySpan<JobStatus>)[JobStatus.Complete, JobStatus.Failed, JobStatus.Aborted])
+        {
+            if (finished == status)
+            {
+                _ = transaction.SortedSetAddAsync(_keys.Finished(finished), job.Id, job.Completed);
+            }
+            else
+            {
+                _ = transaction.SortedSetRemoveAsync(_keys.Finished(finished), job.Id);
+            }
+        }
+    }
+
+    private void RecordHistory(ITransaction transaction, string field, long nowMs)
+    {
+        var key = _keys.History(nowMs / MsPerMinute);
+        _ = transaction.HashIncrementAsync(key, field);
+        _ = transaction.KeyExpireAsync(key, HistoryKeyTtl);
     }
 
     private async Task<byte[]?> WriteUnlessAbortingAsync(Job job) =>
@@ -186,9 +217,13 @@ public sealed partial class RedisQueueBackend
 }
 
 /// <summary>A finish waiting for its batch.</summary>
-internal sealed class PendingFinish(string id, int ttl, string status, byte[] document)
+internal sealed class PendingFinish(string id, RedisKey history, int ttl, string status, byte[] document, long completed)
 {
     public string Id { get; } = id;
+
+    public RedisKey History { get; } = history;
+
+    public long Completed { get; } = completed;
 
     public int Ttl { get; } = ttl;
 

@@ -7,7 +7,7 @@ namespace Errand.Redis;
 public sealed partial class RedisQueueBackend
 {
     private readonly Lock _subscriptionsLock = new();
-    private RedisJobSubscription[] _subscriptions = [];
+    private JobSubscription[] _subscriptions = [];
     private Task<ChannelMessageQueue>? _pattern;
 
     /// <inheritdoc />
@@ -15,7 +15,7 @@ public sealed partial class RedisQueueBackend
     public async Task<IJobSubscription> SubscribeAsync(IReadOnlyCollection<string>? keys, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var subscription = new RedisJobSubscription(keys, Unsubscribe);
+        var subscription = new JobSubscription(keys, Unsubscribe);
         Task<ChannelMessageQueue> pattern;
         lock (_subscriptionsLock)
         {
@@ -72,7 +72,7 @@ public sealed partial class RedisQueueBackend
         }
     }
 
-    private void Unsubscribe(RedisJobSubscription subscription)
+    private void Unsubscribe(JobSubscription subscription)
     {
         lock (_subscriptionsLock)
         {
@@ -82,7 +82,7 @@ public sealed partial class RedisQueueBackend
 
     private async Task CloseNotificationsAsync()
     {
-        RedisJobSubscription[] subscriptions;
+        JobSubscription[] subscriptions;
         Task<ChannelMessageQueue>? pattern;
         lock (_subscriptionsLock)
         {

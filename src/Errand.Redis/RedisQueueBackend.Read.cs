@@ -71,10 +71,14 @@ public sealed partial class RedisQueueBackend
     /// <inheritdoc />
     /// <remarks>
     /// Queued jobs are the ready list (next to run first) followed by the scheduled ones (soonest first); active jobs
-    /// are the active list (oldest first). Both read only the page. Every other status, and all jobs, are found with
-    /// SCAN over <c>saq:job:QUEUE:*</c>, which reads every job document of the queue (finished ones included) on
-    /// each call: O(jobs kept) in time and memory, fine for a dashboard of thousands of jobs, not for millions.
-    /// Those pages are sorted newest first (finished jobs by completion, others by enqueue time).
+    /// are the active list (oldest first). Complete, failed and aborted jobs are paged from Errand's index
+    /// (<c>errand:QUEUE:finished:STATUS</c>, a sorted set by completion time, newest first) in one script that reads
+    /// only the page: O(log n + page) however many jobs are kept. The index is pruned as it is read (expired documents,
+    /// keys enqueued again), so its size, the total, may count a few expired jobs past the page. Jobs finished by
+    /// another library (Python SAQ) are not in the index: <see cref="JobQuery.ScanUnindexed"/> finds them, and adds
+    /// them to the index. That path, and every other status or all jobs, use SCAN over <c>saq:job:QUEUE:*</c>,
+    /// which reads every job document of the queue on each call: O(jobs kept) in time and memory.
+    /// Scanned pages are sorted newest first (finished jobs by completion, others by enqueue time).
     /// </remarks>
     /// <exception cref="BackendUnavailableException">Redis could not be reached in time.</exception>
     public async Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken)
@@ -89,6 +93,8 @@ public sealed partial class RedisQueueBackend
             {
                 JobStatus.Queued => await ListQueuedAsync(query.Offset, query.Limit).ConfigureAwait(false),
                 JobStatus.Active => await ListActiveAsync(query.Offset, query.Limit).ConfigureAwait(false),
+                { } status when status.IsFinished() && !query.ScanUnindexed =>
+                    await ListFinishedAsync(status, query.Offset, query.Limit).ConfigureAwait(false),
                 _ => await ListScannedAsync(query.Status, query.Offset, query.Limit, cancellationToken).ConfigureAwait(false),
             };
         }
@@ -135,6 +141,29 @@ public sealed partial class RedisQueueBackend
         return await PageOfAsync(ids, total).ConfigureAwait(false);
     }
 
+    private async Task<JobPage> ListFinishedAsync(JobStatus status, int offset, int limit)
+    {
+        var index = _keys.Finished(status);
+        if (limit == 0)
+        {
+            return new JobPage([], await _db.SortedSetLengthAsync(index).ConfigureAwait(false));
+        }
+
+        var reply = (RedisResult[])(await _db.ScriptEvaluateAsync(
+            RedisScripts.ListFinished,
+            [index],
+            [offset, limit, status.ToWire()]).ConfigureAwait(false))!;
+        var ids = new string[(reply.Length - 1) / 2];
+        var documents = new byte[]?[ids.Length];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = (string)reply[1 + (2 * i)]!;
+            documents[i] = (byte[]?)reply[2 + (2 * i)];
+        }
+
+        return new JobPage([.. ReadAll(ids, documents).OfType<Job>()], (long)reply[0]);
+    }
+
     private async Task<JobPage> PageOfAsync(List<string> ids, long total)
     {
         var jobs = ReadAll(ids, await GetDocumentsAsync(ids).ConfigureAwait(false));
@@ -168,7 +197,25 @@ public sealed partial class RedisQueueBackend
             .OrderByDescending(job => job.Status.IsFinished() ? job.Completed : job.Queued)
             .ThenBy(job => job.Key, StringComparer.Ordinal)
             .ToList();
+        await IndexScannedAsync(matching).ConfigureAwait(false);
         return new JobPage([.. matching.Skip(offset).Take(limit)], matching.Count);
+    }
+
+    // Adds finished jobs that the index lacks (finished by Python SAQ), so the fast path finds them from now on.
+    private async Task IndexScannedAsync(List<Job> jobs)
+    {
+        var batch = _db.CreateBatch();
+        var writes = new List<Task>();
+        foreach (var job in jobs.Where(j => j.Status.IsFinished()))
+        {
+            writes.Add(batch.SortedSetAddAsync(_keys.Finished(job.Status), job.Id, job.Completed, SortedSetWhen.NotExists));
+        }
+
+        if (writes.Count > 0)
+        {
+            batch.Execute();
+            await Task.WhenAll(writes).ConfigureAwait(false);
+        }
     }
 
     private Job?[] ReadAll(IReadOnlyList<string> ids, byte[]?[] documents)

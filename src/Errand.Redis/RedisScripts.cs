@@ -11,6 +11,7 @@ internal static class RedisScripts
     public static readonly string Update = Load("update");
     public static readonly string MarkActive = Load("mark_active");
     public static readonly string Finish = Load("finish");
+    public static readonly string ListFinished = Load("list_finished");
 
     private static string Load(string name)
     {

@@ -30,6 +30,8 @@ public sealed class SignallingBackend(IQueueBackend inner) : IQueueBackend
 
     public Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken) => inner.ListJobsAsync(query, cancellationToken);
 
+    public Task<IReadOnlyList<HistoryPoint>> GetHistoryAsync(int minutes, CancellationToken cancellationToken) => inner.GetHistoryAsync(minutes, cancellationToken);
+
     public Task<EnqueueResult> EnqueueAsync(Job job, CancellationToken cancellationToken) => inner.EnqueueAsync(job, cancellationToken);
 
     public Task<IReadOnlyList<Job>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken) => inner.DequeueAsync(request, cancellationToken);

@@ -305,4 +305,24 @@ public abstract partial class WorkerConformanceTests : IAsyncLifetime
         Assert.Equal(JobStatus.Aborted, (await Queue.GetJobAsync(job.Key, TestContext.Current.CancellationToken))!.Status);
         Assert.Equal(1, ran);
     }
+
+    [Fact]
+    public async Task RetryAsync_FailedJob_RunsAgainAndCompletes()
+    {
+        var healthy = false;
+        StartWorker(new JobFunctions().Add<JsonElement, string>("fragile", (_, _) =>
+            Volatile.Read(ref healthy) ? Task.FromResult("fixed") : throw new InvalidOperationException("broken")));
+        var job = await Queue.EnqueueAsync("fragile");
+        var failed = await WaitFinishedAsync(job.Key);
+        Volatile.Write(ref healthy, true);
+
+        var retried = await Queue.RetryAsync(job.Key, TestContext.Current.CancellationToken);
+        var done = await WaitFinishedAsync(job.Key);
+
+        Assert.Equal(JobStatus.Failed, failed.Status);
+        Assert.NotNull(retried);
+        Assert.Equal(JobStatus.Complete, done.Status);
+        Assert.Equal("fixed", done.Result!.Value.GetString());
+        Assert.Equal(2, done.Attempts);
+    }
 }

@@ -3,6 +3,9 @@ namespace Errand.Backends;
 /// <summary>Reads a queue for dashboards, the command line and callers; kept off the worker's hot path.</summary>
 public interface IQueueMonitor
 {
+    /// <summary>Gets how many minutes of history a backend keeps at least: 60.</summary>
+    const int HistoryMinutes = 60;
+
     /// <summary>Gets the name of the queue.</summary>
     string QueueName { get; }
 
@@ -34,4 +37,15 @@ public interface IQueueMonitor
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>
     /// <returns>The page and the total of jobs that match.</returns>
     Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Gets how many jobs completed, failed, were retried and were aborted in each of the last <paramref name="minutes"/> minutes.</summary>
+    /// <param name="minutes">How many minutes, the current one included: 1 to <see cref="HistoryMinutes"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>One point per minute, oldest first, the last being the current minute; a minute with nothing recorded has zeros.</returns>
+    /// <remarks>
+    /// Only what this library's backends record is counted: jobs finished by other processes (Python SAQ workers) leave no
+    /// history, and the history is kept for a bit over <see cref="HistoryMinutes"/> minutes.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="minutes"/> is not between 1 and <see cref="HistoryMinutes"/>.</exception>
+    Task<IReadOnlyList<HistoryPoint>> GetHistoryAsync(int minutes, CancellationToken cancellationToken);
 }

@@ -167,6 +167,7 @@ public sealed partial class InMemoryQueueBackend
             }
 
             Store(job);
+            Record(JobStatus.Queued, nowMs);
             Publish(job.Key, JobStatus.Queued);
         }
 
@@ -227,6 +228,7 @@ public sealed partial class InMemoryQueueBackend
             Store(job, job.Ttl > 0 ? nowMs + (job.Ttl * 1000L) : 0);
         }
 
+        Record(status, nowMs);
         Publish(job.Key, status);
     }
 }

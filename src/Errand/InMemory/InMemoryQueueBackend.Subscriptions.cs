@@ -9,7 +9,7 @@ public sealed partial class InMemoryQueueBackend
     public Task<IJobSubscription> SubscribeAsync(IReadOnlyCollection<string>? keys, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var subscription = new InMemoryJobSubscription(keys, Unsubscribe);
+        var subscription = new JobSubscription(keys, Unsubscribe);
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -19,7 +19,7 @@ public sealed partial class InMemoryQueueBackend
         return Task.FromResult<IJobSubscription>(subscription);
     }
 
-    private void Unsubscribe(InMemoryJobSubscription subscription)
+    private void Unsubscribe(JobSubscription subscription)
     {
         lock (_gate)
         {

@@ -39,7 +39,7 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
     // Active ids under suspicion (in transit or worker gone) -> when the sweeper first saw them so.
     private readonly Dictionary<string, long> _suspects = new(StringComparer.Ordinal);
 
-    private readonly List<InMemoryJobSubscription> _subscriptions = [];
+    private readonly List<JobSubscription> _subscriptions = [];
 
     private long _scheduleLockUntilMs;
     private long _sweepLockUntilMs;
@@ -207,7 +207,7 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
         var change = new JobStatusChange(key, status);
         foreach (var subscription in _subscriptions)
         {
-            subscription.Offer(change);
+            subscription.Deliver(change);
         }
     }
 }

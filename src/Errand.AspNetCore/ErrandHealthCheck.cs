@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Errand.AspNetCore;
+
+/// <summary>Checks every queue: its backend answers, and at least one live worker takes its jobs.</summary>
+internal sealed class ErrandHealthCheck(IErrandQueues queues) : IHealthCheck
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = new Dictionary<string, object>(StringComparer.Ordinal);
+        var idle = new List<string>();
+        foreach (var name in queues.Names)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(Timeout);
+            try
+            {
+                var queue = queues.Get(name).Queue;
+                var workers = await queue.Backend.GetWorkersAsync(deadline.Token).ConfigureAwait(false);
+                var counts = await queue.Backend.CountAsync(deadline.Token).ConfigureAwait(false);
+                data[name] = new { workers = workers.Count, queued = counts.Queued, active = counts.Active };
+                if (workers.Count == 0)
+                {
+                    idle.Add(name);
+                }
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                return HealthCheckResult.Unhealthy($"The backend of Errand queue '{name}' cannot be reached.", ex, data);
+            }
+        }
+
+        return idle.Count > 0
+            ? HealthCheckResult.Degraded($"No live worker takes the jobs of Errand queue(s) {string.Join(", ", idle)}.", data: data)
+            : HealthCheckResult.Healthy($"{queues.Names.Count} Errand queue(s) reachable, each with a live worker.", data);
+    }
+}

@@ -1,0 +1,12 @@
+namespace Errand.AspNetCore;
+
+/// <summary>Settings of one named queue (<c>Errand:Queues:NAME</c>); each one left unset takes the application-wide setting.</summary>
+public sealed class ErrandQueueSettings
+{
+    /// <summary>Gets or sets how many jobs this queue's in-process worker runs at the same time.</summary>
+    /// <value>The default is unset (<see cref="ErrandOptions.Concurrency"/>).</value>
+    public int? Concurrency { get; set; }
+
+    /// <summary>Gets the job options of this queue, over <see cref="ErrandOptions.JobDefaults"/>.</summary>
+    public ErrandJobDefaults JobDefaults { get; } = new();
+}

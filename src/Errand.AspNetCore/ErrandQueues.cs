@@ -1,0 +1,152 @@
+using Errand.AspNetCore.JobServices;
+using Errand.InMemory;
+using Errand.Redis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Errand.AspNetCore;
+
+/// <summary>Creates the configured queues once, over one backend kind, sharing one Redis multiplexer; disposes what it created.</summary>
+internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposable
+{
+    private readonly ErrandOptions _options;
+    private readonly IReadOnlyDictionary<string, Queue> _external;
+    private readonly JobServiceRegistry _registry;
+    private readonly IServiceProviderIsService _isService;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private Dictionary<string, ErrandQueue>? _queues;
+    private ConnectionMultiplexer? _multiplexer;
+    private int _disposed;
+
+    public ErrandQueues(
+        IOptions<ErrandOptions> options,
+        IEnumerable<ExternalQueue> external,
+        JobServiceRegistry registry,
+        IServiceProviderIsService isService,
+        TimeProvider time,
+        ILoggerFactory loggerFactory)
+    {
+        _options = options.Value;
+        _options.Validate();
+        _external = external.GroupBy(q => q.Queue.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Queue, StringComparer.Ordinal);
+        _registry = registry;
+        _isService = isService;
+        _time = time;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger("Errand.AspNetCore");
+        Names = [.. _options.QueueNames, .. _external.Keys.Where(n => !_options.QueueNames.Contains(n, StringComparer.Ordinal))];
+    }
+
+    public IReadOnlyList<string> Names { get; }
+
+    public IErrandQueue Default => Get(_options.Queue);
+
+    IReadOnlyList<Queue> IQueueCatalog.Queues => [.. Names.Select(name => Get(name).Queue)];
+
+    /// <summary>Gets the queue options each queue is created with: its job defaults over the application's.</summary>
+    public QueueOptions QueueOptionsFor(string name) => new()
+    {
+        JobDefaults = _options.Queues.TryGetValue(name, out var settings)
+            ? settings.JobDefaults.ToJobOptions().WithDefaults(_options.JobDefaults.ToJobOptions())
+            : _options.JobDefaults.ToJobOptions(),
+    };
+
+    public IErrandQueue Get(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var queues = _queues ?? Initialize(CancellationToken.None).GetAwaiter().GetResult();
+        return queues.TryGetValue(name, out var queue)
+            ? queue
+            : throw new ArgumentException($"No Errand queue is named '{name}'. Queues: {string.Join(", ", Names)}. Add it under Errand:Queues or with AddQueue.", nameof(name));
+    }
+
+    /// <summary>Creates the queues (and connects to Redis) now, rather than on first use.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken) => await Initialize(cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask DisposeAsync()
+    {
+        // The container may dispose this instance twice: as itself and as IErrandQueues.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_queues is { } queues)
+        {
+            foreach (var queue in queues.Values.Where(q => !_external.ContainsKey(q.Name)))
+            {
+                await queue.Queue.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        if (_multiplexer is { } multiplexer)
+        {
+            await multiplexer.CloseAsync().ConfigureAwait(false);
+            await multiplexer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _lock.Dispose();
+    }
+
+    private async Task<Dictionary<string, ErrandQueue>> Initialize(CancellationToken cancellationToken)
+    {
+        if (_queues is { } ready)
+        {
+            return ready;
+        }
+
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_queues is { } created)
+            {
+                return created;
+            }
+
+            var owned = Names.Where(n => !_external.ContainsKey(n)).ToList();
+            var ownedNames = string.Join(", ", owned);
+            if (owned.Count > 0 && string.IsNullOrEmpty(_options.Url))
+            {
+                ErrandLog.InMemoryQueues(_logger, ownedNames);
+            }
+            else if (owned.Count > 0)
+            {
+                var configuration = RedisUrl.Parse(_options.Url!);
+                _multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
+                var endpoint = RedisUrl.Describe(configuration);
+                ErrandLog.RedisQueues(_logger, ownedNames, endpoint);
+            }
+
+            var queues = new Dictionary<string, ErrandQueue>(StringComparer.Ordinal);
+            foreach (var name in Names)
+            {
+                var queue = _external.TryGetValue(name, out var given) ? given : Create(name);
+                queues[name] = new ErrandQueue(queue, _registry, _isService);
+            }
+
+            _queues = queues;
+            return queues;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private Queue Create(string name)
+    {
+        var options = QueueOptionsFor(name);
+        var backend = _multiplexer is null
+            ? (Backends.IQueueBackend)new InMemoryQueueBackend(name, _time)
+            : RedisQueueBackend.Create(_multiplexer, new RedisBackendOptions { QueueName = name }, _time, _loggerFactory);
+        return new Queue(backend, options, _time, _loggerFactory);
+    }
+}
+
+/// <summary>A queue the application built itself and handed to <c>AddQueue</c>; Errand uses it and does not dispose it.</summary>
+internal sealed record ExternalQueue(Queue Queue);

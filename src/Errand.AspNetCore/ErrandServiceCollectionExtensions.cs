@@ -1,0 +1,94 @@
+using Errand;
+using Errand.AspNetCore;
+using Errand.AspNetCore.JobServices;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds Errand to an application: queues, the in-process worker and service-object jobs.</summary>
+public static class ErrandServiceCollectionExtensions
+{
+    /// <summary>Adds Errand's queues and in-process worker, with options bound from the configuration section <c>Errand</c>.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Changes the options after they are bound, or <see langword="null"/>.</param>
+    /// <returns>A builder to add job services and queues; calling <c>AddErrand</c> again adds nothing twice.</returns>
+    /// <remarks>
+    /// With no <c>Errand:Url</c> every queue is kept in memory (said once in the log). The worker runs in the host unless
+    /// <c>Errand:Worker:Enabled</c> is <see langword="false"/>; its grace period follows the host's shutdown timeout.
+    /// </remarks>
+    public static IErrandBuilder AddErrand(this IServiceCollection services, Action<ErrandOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<ErrandOptions>();
+        if (!services.Any(d => d.ServiceType == typeof(ErrandQueues)))
+        {
+            options.BindConfiguration(ErrandOptions.SectionName).Validate(ValidOptions).ValidateOnStart();
+            services.TryAddSingleton(TimeProvider.System);
+            services.TryAddSingleton(sp => new JobServiceRegistry(sp.GetServices<JobServiceRegistration>()));
+            services.TryAddSingleton<ErrandQueues>();
+            services.TryAddSingleton<IErrandQueues>(sp => sp.GetRequiredService<ErrandQueues>());
+            services.TryAddSingleton<IQueueCatalog>(sp => sp.GetRequiredService<ErrandQueues>());
+            services.TryAddSingleton(sp => sp.GetRequiredService<IErrandQueues>().Default);
+            services.TryAddSingleton<IQueue>(sp => sp.GetRequiredService<IErrandQueue>());
+            services.AddHostedService<ErrandWorkerService>();
+        }
+
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        return new ErrandBuilder(services);
+    }
+
+    /// <summary>Lets <typeparamref name="TService"/>'s public methods run as jobs; the function names are its stable name, a dot and the method name.</summary>
+    /// <typeparam name="TService">The service; a class is added to the container as scoped when it is not there yet.</typeparam>
+    /// <param name="builder">The Errand builder.</param>
+    /// <param name="configure">Sets the stable service name, or <see langword="null"/> for the type's full name.</param>
+    /// <returns>The builder.</returns>
+    public static IErrandBuilder AddJobService<TService>(this IErrandBuilder builder, Action<JobServiceOptions>? configure = null)
+        where TService : class
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = new JobServiceOptions();
+        configure?.Invoke(options);
+        var name = string.IsNullOrWhiteSpace(options.ServiceName) ? typeof(TService).FullName! : options.ServiceName;
+        builder.Services.AddSingleton(new JobServiceRegistration(typeof(TService), name, new Dictionary<string, JobOptions>(options.Methods, StringComparer.Ordinal)));
+        if (!typeof(TService).IsInterface && !typeof(TService).IsAbstract)
+        {
+            builder.Services.TryAddScoped<TService>();
+        }
+
+        return builder;
+    }
+
+    /// <summary>Adds a queue the application built itself; Errand uses it under its name and does not dispose it.</summary>
+    /// <param name="builder">The Errand builder.</param>
+    /// <param name="queue">The queue.</param>
+    /// <returns>The builder.</returns>
+    public static IErrandBuilder AddQueue(this IErrandBuilder builder, Queue queue)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(queue);
+        builder.Services.AddSingleton(new ExternalQueue(queue));
+        return builder;
+    }
+
+    /// <summary>Adds plain job functions (by name, with typed arguments) to the worker of every queue.</summary>
+    /// <param name="builder">The Errand builder.</param>
+    /// <param name="configure">Registers the functions; it gets the root service provider.</param>
+    /// <returns>The builder.</returns>
+    public static IErrandBuilder AddFunctions(this IErrandBuilder builder, Action<JobFunctions, IServiceProvider> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.AddSingleton(new ErrandFunctionsSetup(configure));
+        return builder;
+    }
+
+    private static bool ValidOptions(ErrandOptions options)
+    {
+        options.Validate();
+        return true;
+    }
+}

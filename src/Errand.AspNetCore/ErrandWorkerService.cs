@@ -1,0 +1,147 @@
+using Errand.AspNetCore.JobServices;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Errand.AspNetCore;
+
+/// <summary>Runs one <see cref="Worker"/> per queue inside the host, started and stopped with it.</summary>
+/// <remarks>
+/// The grace period follows the host's shutdown timeout, so that a job still running when it ends is handed back to
+/// the queue (retried as <c>cancelled</c>) before the host gives up, rather than being left for the sweeper.
+/// </remarks>
+internal sealed class ErrandWorkerService(
+    ErrandQueues queues,
+    JobServiceRegistry registry,
+    IEnumerable<ErrandFunctionsSetup> functionSetups,
+    IServiceProvider services,
+    IServiceScopeFactory scopes,
+    IServiceProviderIsService isService,
+    IOptions<ErrandOptions> options,
+    IOptions<HostOptions> hostOptions,
+    TimeProvider time,
+    ILoggerFactory loggerFactory) : BackgroundService
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger("Errand.AspNetCore");
+    private readonly List<Worker> _workers = [];
+
+    /// <summary>Gets the workers, once started.</summary>
+    public IReadOnlyList<Worker> Workers => _workers;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Startup that must block (and fail the host) happens here; ExecuteAsync only runs the workers. The queues are
+        // created (and Redis connected) even without a worker, so that no request waits for it.
+        await queues.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        var settings = options.Value;
+        if (!settings.Worker.Enabled)
+        {
+            ErrandLog.WorkerDisabled(_logger);
+            return;
+        }
+
+        var shutdownTimeout = hostOptions.Value.ShutdownTimeout;
+        var grace = GracePeriod(settings.Worker.ShutdownGracePeriod, shutdownTimeout);
+        foreach (var service in registry.Services.Where(s => !isService.IsService(s.Type)))
+        {
+            throw new InvalidOperationException($"Job service {service.Type.FullName} is not registered in the service container; register it so that the worker can create it.");
+        }
+
+        foreach (var name in queues.Names)
+        {
+            var queue = queues.Get(name).Queue;
+            var functions = BuildFunctions();
+            var concurrency = settings.Queues.TryGetValue(name, out var queueSettings) ? queueSettings.Concurrency ?? settings.Concurrency : settings.Concurrency;
+            var workerOptions = WorkerOptionsFor(settings.Worker, concurrency, grace);
+            _workers.Add(new Worker(queue, functions, workerOptions, time, loggerFactory, services));
+        }
+
+        var names = string.Join(", ", queues.Names);
+        ErrandLog.WorkerHostStarting(_logger, names, grace, shutdownTimeout);
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override void Dispose()
+    {
+        foreach (var worker in _workers)
+        {
+            worker.Dispose();
+        }
+
+        base.Dispose();
+    }
+
+    internal TimeSpan GracePeriod(TimeSpan? configured, TimeSpan shutdownTimeout)
+    {
+        if (shutdownTimeout == Timeout.InfiniteTimeSpan)
+        {
+            return configured ?? new WorkerOptions().ShutdownGracePeriod;
+        }
+
+        // Keep time after the grace period for the cut-off jobs to be handed back: a quarter of the timeout, at most 5 s.
+        var reserve = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, shutdownTimeout.Ticks / 4));
+        var fits = shutdownTimeout - reserve;
+        if (configured is not { } wanted)
+        {
+            return fits;
+        }
+
+        if (wanted > fits)
+        {
+            ErrandLog.GracePeriodShortened(_logger, wanted, shutdownTimeout, fits);
+            return fits;
+        }
+
+        return wanted;
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(_workers.Select(worker => worker.RunAsync(stoppingToken)));
+
+    private static WorkerOptions WorkerOptionsFor(ErrandWorkerSettings settings, int concurrency, TimeSpan grace)
+    {
+        var defaults = new WorkerOptions();
+        return new WorkerOptions
+        {
+            Concurrency = concurrency,
+            ShutdownGracePeriod = grace,
+            DequeueWait = settings.DequeueWait ?? defaults.DequeueWait,
+            ScheduleInterval = settings.ScheduleInterval ?? defaults.ScheduleInterval,
+            SweepInterval = settings.SweepInterval ?? defaults.SweepInterval,
+            AbortCheckInterval = settings.AbortCheckInterval ?? defaults.AbortCheckInterval,
+            WorkerInfoInterval = settings.WorkerInfoInterval ?? defaults.WorkerInfoInterval,
+        };
+    }
+
+    private JobFunctions BuildFunctions()
+    {
+        var functions = new JobFunctions();
+        foreach (var service in registry.Services)
+        {
+            foreach (var method in service.Methods)
+            {
+                functions.Add(method.FunctionName, (job, context, json) => RunInScopeAsync(method, job, context, json));
+            }
+        }
+
+        foreach (var setup in functionSetups)
+        {
+            setup.Configure(functions, services);
+        }
+
+        return functions;
+    }
+
+    private async Task<System.Text.Json.JsonElement?> RunInScopeAsync(JobMethod method, Job job, JobContext context, System.Text.Json.JsonSerializerOptions json)
+    {
+        var arguments = method.BindArguments(job, context, json);
+        var scope = scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            ErrandLog.ServiceJobStarting(_logger, job.Key, method.Service.Name, method.Name);
+            var service = scope.ServiceProvider.GetRequiredService(method.Service.Type);
+            return await method.InvokeAsync(service, arguments, json).ConfigureAwait(false);
+        }
+    }
+}

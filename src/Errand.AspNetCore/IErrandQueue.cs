@@ -1,0 +1,34 @@
+using System.Linq.Expressions;
+
+namespace Errand.AspNetCore;
+
+/// <summary>A queue that also enqueues calls of service methods, run by the worker in a new DI scope.</summary>
+/// <remarks>Safe for concurrent use. Mistakes (an unknown method, arguments that do not fit, an unregistered service) throw at enqueue time.</remarks>
+public interface IErrandQueue : IQueue
+{
+    /// <summary>Gets the underlying queue, with its backend.</summary>
+    Queue Queue { get; }
+
+    /// <summary>Enqueues a call of one of <typeparamref name="TService"/>'s public methods, with named arguments.</summary>
+    /// <typeparam name="TService">A service registered with <c>AddJobService</c>.</typeparam>
+    /// <param name="methodName">The method's name, as in <c>nameof(AuthorService.SendAsync)</c>.</param>
+    /// <param name="args">An object with one property per parameter (<c>new { rawAuthor = dto }</c>), a dictionary, or <see langword="null"/>; <see cref="CancellationToken"/> and <see cref="JobContext"/> parameters are given by the worker.</param>
+    /// <param name="options">Options of this call, over the method's <see cref="JobAttribute"/> and the queue's defaults.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>The stored job.</returns>
+    /// <exception cref="InvalidOperationException">The service is not registered as a job service, or not in the container.</exception>
+    /// <exception cref="ArgumentException">The method is unknown, not public or overloaded, or the arguments do not fit its parameters.</exception>
+    Task<Job> EnqueueForServiceAsync<TService>(string methodName, object? args = null, JobOptions? options = null, CancellationToken cancellationToken = default)
+        where TService : class;
+
+    /// <summary>Enqueues the call <paramref name="call"/> of a <typeparamref name="TService"/> method; its arguments are evaluated now and stored by parameter name.</summary>
+    /// <typeparam name="TService">A service registered with <c>AddJobService</c>.</typeparam>
+    /// <param name="call">A call of one public method, as in <c>s =&gt; s.SendAsync(dto, default)</c>.</param>
+    /// <param name="options">Options of this call, over the method's <see cref="JobAttribute"/> and the queue's defaults.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>The stored job.</returns>
+    /// <exception cref="InvalidOperationException">The service is not registered as a job service, or not in the container.</exception>
+    /// <exception cref="ArgumentException">The expression is not a call of one method of the service, or an argument does not serialize.</exception>
+    Task<Job> EnqueueAsync<TService>(Expression<Func<TService, Task>> call, JobOptions? options = null, CancellationToken cancellationToken = default)
+        where TService : class;
+}

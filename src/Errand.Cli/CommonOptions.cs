@@ -1,0 +1,36 @@
+using System.CommandLine;
+
+namespace Errand.Cli;
+
+/// <summary>The arguments and options several commands share; each command gets instances of its own.</summary>
+internal static class CommonOptions
+{
+    /// <summary>Gets the option every command inherits: how long to wait for Redis.</summary>
+    public static Option<double> Timeout { get; } = new("--timeout")
+    {
+        Description = "Seconds to wait for Redis to connect or answer.",
+        DefaultValueFactory = _ => 5,
+        Recursive = true,
+    };
+
+    public static Argument<string> Url() => new("URL")
+    {
+        Description = "The Redis: redis://[user:password@]host:port[/db], or rediss://... for TLS.",
+    };
+
+    public static Option<string> Queue() => new("--queue", "-q")
+    {
+        Description = "The queue name.",
+        Required = true,
+    };
+
+    public static Option<bool> Json() => new("--json")
+    {
+        Description = "Print JSON instead of a table, for scripts.",
+    };
+
+    public static Argument<string> Key() => new("KEY")
+    {
+        Description = "The job key.",
+    };
+}

@@ -1,0 +1,51 @@
+using System.CommandLine;
+
+namespace Errand.Cli;
+
+/// <summary><c>errand job URL --queue Q KEY</c>: one job with its arguments, result and error.</summary>
+internal static class JobCommand
+{
+    public static Command Create()
+    {
+        var url = CommonOptions.Url();
+        var queue = CommonOptions.Queue();
+        var key = CommonOptions.Key();
+        var json = CommonOptions.Json();
+        var command = new Command("job", "Show one job: arguments, result, error, times.") { url, key, queue, json };
+        command.SetAction((result, ct) => CliApplication.ExecuteAsync(result, result.GetRequiredValue(url), async session =>
+        {
+            var job = await FindAsync(session, result.GetRequiredValue(queue), result.GetRequiredValue(key), ct).ConfigureAwait(false);
+            if (result.GetValue(json))
+            {
+                Terminal.Json(w => JobView.WriteJson(w, job));
+            }
+            else
+            {
+                Terminal.Out.Write(JobView.Details(job));
+            }
+
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    /// <summary>Gets a stored job, or fails with <see cref="ExitCodes.QueueNotFound"/> or <see cref="ExitCodes.JobNotFound"/>.</summary>
+    public static async Task<Job> FindAsync(RedisSession session, string queueName, string key, CancellationToken cancellationToken)
+    {
+        var queue = session.Open(queueName);
+        await using (queue.ConfigureAwait(false))
+        {
+            if (await queue.GetJobAsync(key, cancellationToken).ConfigureAwait(false) is { } job)
+            {
+                return job;
+            }
+        }
+
+        if (!await session.QueueExistsAsync(queueName, cancellationToken).ConfigureAwait(false))
+        {
+            throw session.QueueNotFound(queueName);
+        }
+
+        throw new CliException(ExitCodes.JobNotFound, $"job '{key}' not found on queue '{queueName}' (never enqueued, or expired after its ttl).");
+    }
+}

@@ -1,0 +1,3 @@
+using Errand.Cli;
+
+return await CliApplication.RunAsync(args).ConfigureAwait(false);

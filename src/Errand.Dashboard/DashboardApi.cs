@@ -1,0 +1,246 @@
+using Errand.Backends;
+using Errand.Dashboard.Models;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Errand.Dashboard;
+
+/// <summary>The JSON API: every page of the dashboard reads it, and it can be used alone (README, "Dashboard").</summary>
+internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueues queues)
+{
+    private const int MaxLimit = 200;
+    private const string AbortReason = "aborted from the dashboard";
+
+    public void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/config", Config);
+        api.MapGet("/queues", QueuesAsync);
+        api.MapGet("/queues/{queue}/history", HistoryAsync);
+        api.MapGet("/queues/{queue}/jobs", JobsAsync);
+        api.MapGet("/queues/{queue}/jobs/{key}", JobAsync);
+        api.MapGet("/workers", WorkersAsync);
+
+        var actions = api.MapGroup(string.Empty).AddEndpointFilter(new ActionGuardFilter(options.ReadOnly));
+        actions.MapPost("/queues/{queue}/jobs/{key}/retry", RetryAsync);
+        actions.MapPost("/queues/{queue}/jobs/{key}/abort", AbortAsync);
+        actions.MapPost("/queues/{queue}/retry-failed", RetryFailedAsync);
+    }
+
+    private JsonHttpResult<DashboardConfig> Config(HttpContext context) =>
+        TypedResults.Json(
+            new DashboardConfig(options.Title, options.ReadOnly, (int)options.PollInterval.TotalMilliseconds, [.. queues.All(context.RequestServices).Select(q => q.Name)]),
+            DashboardJsonContext.Default.DashboardConfig);
+
+    private async Task<JsonHttpResult<IReadOnlyList<QueueSummary>>> QueuesAsync(HttpContext context, CancellationToken ct)
+    {
+        var summaries = await Task.WhenAll(queues.All(context.RequestServices).Select(q => SummarizeAsync(q, ct))).ConfigureAwait(false);
+        return TypedResults.Json<IReadOnlyList<QueueSummary>>(summaries, DashboardJsonContext.Default.IReadOnlyListQueueSummary);
+    }
+
+    private async Task<Results<JsonHttpResult<IReadOnlyList<HistoryPoint>>, JsonHttpResult<ErrorMessage>>> HistoryAsync(HttpContext context, string queue, int? minutes)
+    {
+        if (queues.Find(context.RequestServices, queue) is not { } found)
+        {
+            return UnknownQueue(queue);
+        }
+
+        var span = Math.Clamp(minutes ?? IQueueMonitor.HistoryMinutes, 1, IQueueMonitor.HistoryMinutes);
+        var history = await found.Monitor.GetHistoryAsync(span, context.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Json(history, DashboardJsonContext.Default.IReadOnlyListHistoryPoint);
+    }
+
+    private async Task<Results<JsonHttpResult<JobList>, JsonHttpResult<ErrorMessage>>> JobsAsync(
+        HttpContext context, string queue, string? status, int? offset, int? limit, bool? scan)
+    {
+        if (queues.Find(context.RequestServices, queue) is not { } found)
+        {
+            return UnknownQueue(queue);
+        }
+
+        var word = status ?? "queued";
+        var skip = Math.Max(0, offset ?? 0);
+        var take = Math.Clamp(limit ?? 50, 1, MaxLimit);
+        var ct = context.RequestAborted;
+        JobPage page;
+        if (word is "queued" or "scheduled")
+        {
+            // A queued page is the ready list then the scheduled jobs: split it where the counts say.
+            var counts = await found.Monitor.CountAsync(ct).ConfigureAwait(false);
+            var ready = counts.Queued;
+            page = word == "queued"
+                ? await PageWithinAsync(found.Monitor, skip, (int)Math.Max(0, Math.Min(take, ready - skip)), ready, ct).ConfigureAwait(false)
+                : await PageWithinAsync(found.Monitor, (int)Math.Min(int.MaxValue, ready + skip), take, counts.Scheduled, ct).ConfigureAwait(false);
+        }
+        else if (JobStatusExtensions.TryParseWire(word, out var parsed) && parsed != JobStatus.New)
+        {
+            page = await found.Monitor.ListJobsAsync(new JobQuery(parsed, skip, take) { ScanUnindexed = scan ?? false }, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            return Error(StatusCodes.Status400BadRequest, $"Unknown status '{word}': use queued, scheduled, active, aborting, complete, failed or aborted.");
+        }
+
+        return TypedResults.Json(new JobList(found.Name, word, skip, take, page.Total, [.. page.Jobs.Select(JobSummary.From)]), DashboardJsonContext.Default.JobList);
+    }
+
+    private async Task<Results<JsonHttpResult<JobDetail>, JsonHttpResult<ErrorMessage>>> JobAsync(HttpContext context, string queue, string key)
+    {
+        if (queues.Find(context.RequestServices, queue) is not { } found)
+        {
+            return UnknownQueue(queue);
+        }
+
+        Job? job;
+        try
+        {
+            job = await found.Monitor.GetJobAsync(key, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (CorruptJobException ex)
+        {
+            return Error(StatusCodes.Status500InternalServerError, ex.Message);
+        }
+
+        return job is null ? Error(StatusCodes.Status404NotFound, $"No job with key '{key}' on queue '{queue}'.") : TypedResults.Json(JobDetail.From(job), DashboardJsonContext.Default.JobDetail);
+    }
+
+    private async Task<JsonHttpResult<IReadOnlyList<WorkerSummary>>> WorkersAsync(HttpContext context, CancellationToken ct)
+    {
+        var perQueue = await Task.WhenAll(queues.All(context.RequestServices).Select(q => q.Monitor.GetWorkersAsync(ct))).ConfigureAwait(false);
+        IReadOnlyList<WorkerSummary> workers = [.. perQueue.SelectMany(w => w).Select(w => new WorkerSummary(w.WorkerId, w.Queue, w.Stats, w.Metadata, w.LastSeen))];
+        return TypedResults.Json(workers, DashboardJsonContext.Default.IReadOnlyListWorkerSummary);
+    }
+
+    private async Task<Results<JsonHttpResult<ActionOutcome>, JsonHttpResult<ErrorMessage>>> RetryAsync(HttpContext context, string queue, string key)
+    {
+        if (queues.Find(context.RequestServices, queue) is not { } found)
+        {
+            return UnknownQueue(queue);
+        }
+
+        var ct = context.RequestAborted;
+        var job = await found.Monitor.GetJobAsync(key, ct).ConfigureAwait(false);
+        if (job is null)
+        {
+            return Error(StatusCodes.Status404NotFound, $"No job with key '{key}' on queue '{queue}'.");
+        }
+
+        if (!job.Status.IsFinished())
+        {
+            return Error(StatusCodes.Status409Conflict, $"Job '{key}' is {job.Status.ToWire()}: only a complete, failed or aborted job can be retried.");
+        }
+
+        var retried = await found.Queue.RetryAsync(key, ct).ConfigureAwait(false);
+        var (logger, user) = (Logger(context), UserOf(context));
+        DashboardLog.JobRetried(logger, key, found.Name, user);
+        var after = await found.Monitor.GetJobAsync(key, ct).ConfigureAwait(false) ?? retried;
+        return Done($"Job '{key}' was queued again.", 1, after);
+    }
+
+    private async Task<Results<JsonHttpResult<ActionOutcome>, JsonHttpResult<ErrorMessage>>> AbortAsync(HttpContext context, string queue, string key)
+    {
+        if (queues.Find(context.RequestServices, queue) is not { } found)
+        {
+            return UnknownQueue(queue);
+        }
+
+        var ct = context.RequestAborted;
+        var job = await found.Monitor.GetJobAsync(key, ct).ConfigureAwait(false);
+        if (job is null)
+        {
+            return Error(StatusCodes.Status404NotFound, $"No job with key '{key}' on queue '{queue}'.");
+        }
+
+        if (job.Status.IsFinished())
+        {
+            return Error(StatusCodes.Status409Conflict, $"Job '{key}' has already finished ({job.Status.ToWire()}).");
+        }
+
+        var after = await found.Queue.AbortAsync(key, AbortReason, ct).ConfigureAwait(false) ?? job;
+        var (logger, user) = (Logger(context), UserOf(context));
+        DashboardLog.JobAborted(logger, key, found.Name, user);
+        var message = after.Status == JobStatus.Aborted
+            ? $"Job '{key}' was aborted."
+            : $"Abort of job '{key}' requested: its worker stops it within a second.";
+        return Done(message, 1, after);
+    }
+
+    private async Task<Results<JsonHttpResult<ActionOutcome>, JsonHttpResult<ErrorMessage>>> RetryFailedAsync(HttpContext context, string queue)
+    {
+        if (queues.Find(context.RequestServices, queue) is not { } found)
+        {
+            return UnknownQueue(queue);
+        }
+
+        var ct = context.RequestAborted;
+        var count = 0;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (count < options.MaxBulkRetry)
+        {
+            // Each retried job leaves the failed page, so the next batch is again at offset 0.
+            var page = await found.Monitor.ListJobsAsync(new JobQuery(JobStatus.Failed, 0, Math.Min(MaxLimit, options.MaxBulkRetry - count)), ct).ConfigureAwait(false);
+            var fresh = page.Jobs.Where(j => seen.Add(j.Key)).ToList();
+            if (fresh.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var job in fresh)
+            {
+                if (await found.Queue.RetryAsync(job.Key, ct).ConfigureAwait(false) is not null)
+                {
+                    count++;
+                }
+            }
+        }
+
+        var (logger, user) = (Logger(context), UserOf(context));
+        DashboardLog.BulkRetried(logger, count, found.Name, user);
+        return Done(count == 1 ? "1 failed job was queued again." : $"{count} failed jobs were queued again.", count, null);
+    }
+
+    private static async Task<JobPage> PageWithinAsync(IQueueMonitor monitor, int offset, int limit, long total, CancellationToken ct)
+    {
+        if (limit <= 0 || offset < 0)
+        {
+            return new JobPage([], total);
+        }
+
+        var page = await monitor.ListJobsAsync(new JobQuery(JobStatus.Queued, offset, limit), ct).ConfigureAwait(false);
+        return new JobPage(page.Jobs, total);
+    }
+
+    private static async Task<QueueSummary> SummarizeAsync(DashboardQueue queue, CancellationToken ct)
+    {
+        var counts = queue.Monitor.CountAsync(ct);
+        var workers = queue.Monitor.GetWorkersAsync(ct);
+        var complete = queue.Monitor.ListJobsAsync(new JobQuery(JobStatus.Complete, 0, 0), ct);
+        var failed = queue.Monitor.ListJobsAsync(new JobQuery(JobStatus.Failed, 0, 0), ct);
+        var aborted = queue.Monitor.ListJobsAsync(new JobQuery(JobStatus.Aborted, 0, 0), ct);
+        var c = await counts.ConfigureAwait(false);
+        return new QueueSummary(
+            queue.Name,
+            c.Queued,
+            c.Active,
+            c.Scheduled,
+            (await complete.ConfigureAwait(false)).Total,
+            (await failed.ConfigureAwait(false)).Total,
+            (await aborted.ConfigureAwait(false)).Total,
+            (await workers.ConfigureAwait(false)).Count);
+    }
+
+    private static JsonHttpResult<ActionOutcome> Done(string message, int count, Job? job) =>
+        TypedResults.Json(new ActionOutcome(true, message, count, job is null ? null : JobDetail.From(job)), DashboardJsonContext.Default.ActionOutcome);
+
+    private static JsonHttpResult<ErrorMessage> UnknownQueue(string queue) => Error(StatusCodes.Status404NotFound, $"No queue named '{queue}' on this dashboard.");
+
+    private static JsonHttpResult<ErrorMessage> Error(int status, string message) =>
+        TypedResults.Json(new ErrorMessage(message), DashboardJsonContext.Default.ErrorMessage, statusCode: status);
+
+    private static ILogger Logger(HttpContext context) => context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Errand.Dashboard");
+
+    private static string UserOf(HttpContext context) => context.User.Identity?.Name ?? "anonymous";
+}

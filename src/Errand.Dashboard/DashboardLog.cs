@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace Errand.Dashboard;
+
+/// <summary>The dashboard's log events (5xxx: dashboard and command line; see docs/telemetry.md).</summary>
+internal static partial class DashboardLog
+{
+    [LoggerMessage(EventId = 5501, EventName = "DashboardJobRetried", Level = LogLevel.Information, Message = "Dashboard: job {JobKey} on queue {Queue} queued again by {User}")]
+    public static partial void JobRetried(ILogger logger, string jobKey, string queue, string user);
+
+    [LoggerMessage(EventId = 5502, EventName = "DashboardJobAborted", Level = LogLevel.Information, Message = "Dashboard: job {JobKey} on queue {Queue} aborted by {User}")]
+    public static partial void JobAborted(ILogger logger, string jobKey, string queue, string user);
+
+    [LoggerMessage(EventId = 5503, EventName = "DashboardBulkRetry", Level = LogLevel.Information, Message = "Dashboard: {Count} failed jobs on queue {Queue} queued again by {User}")]
+    public static partial void BulkRetried(ILogger logger, int count, string queue, string user);
+
+    [LoggerMessage(EventId = 5504, EventName = "DashboardRequestRefused", Level = LogLevel.Warning, Message = "Dashboard: refused {Method} {Path}: {Reason}")]
+    public static partial void RequestRefused(ILogger logger, string method, string path, string reason);
+}

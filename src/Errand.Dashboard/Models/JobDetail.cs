@@ -1,0 +1,53 @@
+using System.Text.Json;
+
+namespace Errand.Dashboard.Models;
+
+/// <summary>A whole job, for its page: every field of the SAQ document. Times are epoch milliseconds, <c>scheduled</c> epoch seconds, 0 = not yet.</summary>
+internal sealed record JobDetail(
+    string Key,
+    string Id,
+    string Queue,
+    string Function,
+    string Status,
+    JsonElement? Kwargs,
+    JsonElement? Result,
+    string? Error,
+    double Progress,
+    int Attempts,
+    int Retries,
+    int Timeout,
+    int Heartbeat,
+    int Ttl,
+    double RetryDelay,
+    long Scheduled,
+    long Queued,
+    long Started,
+    long Completed,
+    long Touched,
+    string? WorkerId,
+    IReadOnlyDictionary<string, JsonElement> Meta)
+{
+    public static JobDetail From(Job job) => new(
+        job.Key,
+        job.Id,
+        job.Queue,
+        job.Function,
+        job.Status.ToWire(),
+        job.Kwargs,
+        job.Result,
+        job.Error,
+        job.Progress,
+        job.Attempts,
+        job.Retries,
+        job.Timeout,
+        job.Heartbeat,
+        job.Ttl,
+        job.RetryDelay,
+        job.Scheduled,
+        job.Queued,
+        job.Started,
+        job.Completed,
+        job.Touched,
+        job.WorkerId,
+        job.Meta);
+}

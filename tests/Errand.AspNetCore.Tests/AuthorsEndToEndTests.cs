@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Authors;
+using Errand.Redis.Tests;
+
+namespace Errand.AspNetCore.Tests;
+
+/// <summary>The Authors sample end to end, on Kestrel: POST an author, the e-mail job runs, the .eml names the author.</summary>
+public sealed class AuthorsEndToEndTests(RedisServerFixture redis)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task PostAuthor_InMemoryQueue_EmailJobCompletesAndEmlNamesTheAuthor()
+    {
+        await using var host = await AuthorsHost.StartAsync();
+
+        var (author, job) = await host.CreateAuthorAndWaitAsync("Ada Lovelace");
+
+        Assert.Equal(JobStatus.Complete, job.Status);
+        Assert.Equal(author.Id, job.Kwargs!.Value.GetProperty("author").GetProperty("id").GetInt32());
+        AssertEmailNames(host.Outbox, "Ada Lovelace");
+        Assert.Equal(author, await host.Client.GetFromJsonAsync<AuthorDto>($"/authors/{author.Id}", Ct));
+        Assert.Contains(author, (await host.Client.GetFromJsonAsync<AuthorDto[]>("/authors", Ct))!);
+    }
+
+    [Fact]
+    public async Task Monitor_BasicAuthConfigured_DashboardShowsTheCompletedEmailJobOnlyToThatUser()
+    {
+        await using var host = await AuthorsHost.StartAsync(["--Dashboard:User=ops", "--Dashboard:Password=s3cret"]);
+        var (_, job) = await host.CreateAuthorAndWaitAsync("Grace Hopper");
+
+        var anonymous = await host.Client.GetAsync("/monitor/api/queues", Ct);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/monitor/api/queues/{job.Queue}/jobs?status=complete");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String("ops:s3cret"u8.ToArray()));
+        var page = await (await host.Client.SendAsync(request, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Contains(page.GetProperty("jobs").EnumerateArray(), j => j.GetProperty("key").GetString() == job.Key);
+    }
+
+    [Fact]
+    public async Task PostAuthor_NoName_ReturnsValidationProblemDetails()
+    {
+        await using var host = await AuthorsHost.StartAsync(["--Errand:Worker:Enabled=false"]);
+
+        var response = await host.Client.PostAsJsonAsync("/authors", new { name = " ", email = "not-an-address" }, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        Assert.True(problem.GetProperty("errors").TryGetProperty("name", out _));
+        Assert.True(problem.GetProperty("errors").TryGetProperty("email", out _));
+        Assert.Equal(0, (await host.Queue.CountAsync(Ct)).Incomplete);
+    }
+
+    [Fact]
+    public async Task GetAuthor_Unknown_Returns404ProblemDetails()
+    {
+        await using var host = await AuthorsHost.StartAsync(["--Errand:Worker:Enabled=false"]);
+
+        var response = await host.Client.GetAsync(new Uri("/authors/4242", UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task PostAuthor_SmtpHostConfigured_SendsTheEmailThroughSmtp()
+    {
+        using var smtp = new SmtpSink();
+        await using var host = await AuthorsHost.StartAsync(["--Email:SmtpHost=127.0.0.1", $"--Email:SmtpPort={smtp.Port}"]);
+
+        var (_, job) = await host.CreateAuthorAndWaitAsync("Hedy Lamarr");
+        var message = await smtp.Message.WaitAsync(TestHosts.Timeout, Ct);
+
+        Assert.Equal(JobStatus.Complete, job.Status);
+        Assert.Contains("Subject: Welcome, Hedy Lamarr", message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(host.Outbox));
+    }
+
+    [Fact]
+    public async Task PostAuthor_Redis_InProcessWorker_EmailJobCompletes()
+    {
+        redis.SkipIfMissing();
+        var queueName = $"authors-{Guid.NewGuid():N}";
+        await using var host = await AuthorsHost.StartAsync([$"--Errand:Url={redis.Url}", $"--Errand:Queue={queueName}"]);
+
+        var (_, job) = await host.CreateAuthorAndWaitAsync("Grace Hopper");
+
+        Assert.Equal(JobStatus.Complete, job.Status);
+        Assert.IsType<Redis.RedisQueueBackend>(host.Queue.Queue.Backend);
+        AssertEmailNames(host.Outbox, "Grace Hopper");
+    }
+
+    [Fact]
+    public async Task PostAuthor_Redis_WorkerInSeparateProcess_EmailJobCompletes()
+    {
+        redis.SkipIfMissing();
+        var queueName = $"authors-{Guid.NewGuid():N}";
+        var contentRoot = AuthorsHost.NewContentRoot();
+        await using var host = await AuthorsHost.StartAsync([$"--Errand:Url={redis.Url}", $"--Errand:Queue={queueName}", "--Errand:Worker:Enabled=false"], contentRoot: contentRoot);
+        using var worker = AuthorsHost.StartWorkerProcess(contentRoot, redis.Url, queueName);
+        try
+        {
+            var (_, job) = await host.CreateAuthorAndWaitAsync("Katherine Johnson");
+            Assert.Equal(JobStatus.Complete, job.Status);
+        }
+        finally
+        {
+            worker.Kill(entireProcessTree: true);
+            await worker.WaitForExitAsync(CancellationToken.None);
+        }
+
+        AssertEmailNames(host.Outbox, "Katherine Johnson");
+    }
+
+    private static void AssertEmailNames(string outbox, string name)
+    {
+        var file = Assert.Single(Directory.GetFiles(outbox, "*.eml"));
+        var text = File.ReadAllText(file);
+        Assert.Contains($"Subject: Welcome, {name}", text, StringComparison.Ordinal);
+        Assert.Contains($"Hello {name},", text, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,52 @@
+using Errand.Redis.Tests;
+
+namespace Errand.Cli.Tests;
+
+/// <summary><c>errand abort</c> on a real Redis.</summary>
+public sealed class AbortCommandTests(RedisServerFixture redis)
+{
+    [Fact]
+    public async Task Abort_ScheduledJob_EndsItAborted()
+    {
+        await using var queue = await TestQueue.CreateAsync(redis);
+        var job = await queue.Queue.EnqueueAsync("add", new { a = 1, b = 1 }, new JobOptions { Delay = TimeSpan.FromHours(1) }, TestContext.Current.CancellationToken);
+
+        var result = await ErrandCli.RunAsync("abort", queue.Url, "--queue", queue.Name, job.Key, "--reason", "changed my mind");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal($"aborted {job.Key} (was queued)", result.Stdout.Trim());
+        var stored = await queue.Queue.GetJobAsync(job.Key, TestContext.Current.CancellationToken);
+        Assert.Equal(JobStatus.Aborted, stored!.Status);
+        Assert.Equal("changed my mind", stored.Error);
+    }
+
+    [Fact]
+    public async Task Abort_RunningJob_TheWorkerStopsIt()
+    {
+        await using var queue = await TestQueue.CreateAsync(redis);
+        queue.StartWorker();
+        var job = await queue.Queue.EnqueueAsync("sleep", new { seconds = 60 }, new JobOptions { Timeout = TimeSpan.Zero }, TestContext.Current.CancellationToken);
+        await Conformance.JobSignals.WaitForStatusAsync(queue.Queue, queue.Queue.Backend, job.Key, JobStatus.Active, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        var result = await ErrandCli.RunAsync("abort", queue.Url, "--queue", queue.Name, job.Key);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith($"aborting {job.Key}", result.Stdout, StringComparison.Ordinal);
+        var done = await queue.Queue.WaitAsync(job.Key, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.Equal(JobStatus.Aborted, done.Status);
+    }
+
+    [Fact]
+    public async Task Abort_FinishedJob_ExitsOneAndChangesNothing()
+    {
+        await using var queue = await TestQueue.CreateAsync(redis);
+        queue.StartWorker();
+        var job = await queue.RunAsync("add", new { a = 1, b = 1 });
+
+        var result = await ErrandCli.RunAsync("abort", queue.Url, "--queue", queue.Name, job.Key);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("has already ended (complete)", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(JobStatus.Complete, (await queue.Queue.GetJobAsync(job.Key, TestContext.Current.CancellationToken))!.Status);
+    }
+}

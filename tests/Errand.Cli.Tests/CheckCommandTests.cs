@@ -1,0 +1,35 @@
+using System.Text.Json;
+using Errand.Redis.Tests;
+
+namespace Errand.Cli.Tests;
+
+/// <summary><c>errand check</c>: a health check of a queue's workers.</summary>
+public sealed class CheckCommandTests(RedisServerFixture redis)
+{
+    [Fact]
+    public async Task Check_LiveWorker_ExitsZero()
+    {
+        await using var queue = await TestQueue.CreateAsync(redis);
+        queue.StartWorker();
+        await queue.RunAsync("add", new { a = 1, b = 1 });
+
+        var result = await ErrandCli.RunAsync("check", queue.Url, "--queue", queue.Name);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal($"ok: queue '{queue.Name}' has 1 live worker", result.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Check_NoWorker_ExitsOne()
+    {
+        await using var queue = await TestQueue.CreateAsync(redis);
+        await queue.Queue.EnqueueAsync("add", new { a = 1, b = 1 }, cancellationToken: TestContext.Current.CancellationToken);
+
+        var result = await ErrandCli.RunAsync("check", queue.Url, "--queue", queue.Name, "--json");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        using var json = JsonDocument.Parse(result.Stdout);
+        Assert.False(json.RootElement.GetProperty("healthy").GetBoolean());
+        Assert.Equal(0, json.RootElement.GetProperty("workers").GetInt32());
+    }
+}

@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Errand.Backends;
+using Errand.Conformance;
+using Errand.Redis.Tests;
+
+namespace Errand.Cli.Tests;
+
+/// <summary>The test worker program, built with ErrandWorkerHost, run as real processes: --check, and groups started with --workers.</summary>
+public sealed partial class ErrandWorkerHostTests(RedisServerFixture redis)
+{
+    private const string Program = "Errand.Cli.Tests.Worker";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    // Fast timers from environment variables, as any .NET host reads them: a dead worker is noticed within seconds.
+    private static readonly Dictionary<string, string> FastTimers = new(StringComparer.Ordinal)
+    {
+        ["Errand__Worker__SweepInterval"] = "00:00:01",
+        ["Errand__Worker__WorkerInfoInterval"] = "00:00:01",
+        ["Errand__Worker__ShutdownGracePeriod"] = "00:00:01",
+    };
+
+    [Fact]
+    public async Task Check_WithAndWithoutALiveWorker_ExitsZeroThenOne()
+    {
+        await using var queue = await TestQueue.CreateAsync(redis);
+        string[] check = ["--url", queue.Url, "--queue", queue.Name, "--check"];
+        using (var none = ProgramProcess.Start(Program, check))
+        {
+            Assert.True(await none.WaitForExitAsync(Patience) == 1, none.Output);
+            Assert.Contains($"Queue {queue.Name} has no live worker", none.Stdout, StringComparison.Ordinal);
+        }
+
+        queue.StartWorker();
+        await queue.RunAsync("add", new { a = 1, b = 1 });
+        using var one = ProgramProcess.Start(Program, check);
+        Assert.True(await one.WaitForExitAsync(Patience) == 0, one.Output);
+        Assert.Contains($"Queue {queue.Name} has 1 live workers", one.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_UrlAndQueueFromAppsettingsJson_ChecksThatQueue()
+    {
+        await using var queue = await TestQueue.CreateAsync(redis);
+        queue.StartWorker();
+        await queue.RunAsync("add", new { a = 1, b = 1 });
+        var directory = Directory.CreateTempSubdirectory("errand-host-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(
+                Path.Combine(directory, "appsettings.json"),
+                $$"""{ "Errand": { "Url": "{{queue.Url}}", "Queue": "{{queue.Name}}" } }""",
+                TestContext.Current.CancellationToken);
+            using var check = ProgramProcess.Start(Program, ["--check"], workingDirectory: directory);
+
+            Assert.True(await check.WaitForExitAsync(Patience) == 0, check.Output);
+            Assert.Contains($"Queue {queue.Name} has 1 live workers", check.Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Run_UnknownOption_ExitsTwo()
+    {
+        using var process = ProgramProcess.Start(Program, ["--url", "redis://127.0.0.1:1", "--frobnicate"]);
+
+        Assert.True(await process.WaitForExitAsync(Patience) == 2, process.Output);
+        Assert.Contains("--frobnicate", process.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WorkerGroup_SigtermUnderLoad_NoJobLostNoneFailedAndParentExitsZero()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var queue = await TestQueue.CreateAsync(redis);
+        using var group = ProgramProcess.Start(Program, ["--url", queue.Url, "--queue", queue.Name, "--workers", "3", "--concurrency", "4"], FastTimers);
+        await WaitForWorkersAsync(group, 3);
+
+        // Short jobs keep every slot busy; long ones are still running at SIGTERM and are handed back as "cancelled".
+        await using var changes = await queue.Queue.Backend.SubscribeAsync(null, ct);
+        var keys = new List<string>();
+        for (var i = 0; i < 150; i++)
+        {
+            var seconds = i % 25 == 0 ? 5 : 0.02 * (i % 5);
+            keys.Add((await queue.Queue.EnqueueAsync("sleep", new { seconds }, new JobOptions { Retries = 1 }, ct)).Key);
+        }
+
+        await WaitForCompletionsAsync(changes, 40, ct);
+        await ProgramProcess.SignalAsync(group.Id, "TERM");
+
+        Assert.True(await group.WaitForExitAsync(Patience) == 0, group.Output);
+        Assert.Equal(3, Regex.Count(group.Stdout, @"Worker process \d \(pid \d+\) exited with code 0"));
+        var afterStop = await queue.Queue.GetJobsAsync(keys, ct);
+        Assert.All(afterStop, job => Assert.True(job is { Status: JobStatus.Complete or JobStatus.Queued }, $"{job?.Key}: {job?.Status} {job?.Error}"));
+        Assert.Equal(0, (await queue.Queue.CountAsync(ct)).Active);
+        Assert.Empty(await queue.Queue.Backend.GetWorkersAsync(ct));
+
+        // A new worker finishes what the group handed back: every job completes, none failed.
+        queue.StartWorker();
+        foreach (var key in keys)
+        {
+            var done = await queue.Queue.WaitAsync(key, Patience, ct);
+            Assert.True(done.Status == JobStatus.Complete, $"{done.Key}: {done.Status} {done.Error}");
+        }
+    }
+
+    [Fact]
+    public async Task WorkerGroupWithWeb_ParentServesTheDashboardOfTheGroup()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var queue = await TestQueue.CreateAsync(redis);
+        using var group = ProgramProcess.Start(Program, ["--url", queue.Url, "--queue", queue.Name, "--workers", "2", "--web", "--port", "0"], FastTimers);
+        var url = await DashboardCommandTests.UrlAsync(group);
+        await WaitForWorkersAsync(group, 2);
+        await queue.RunAsync("add", new { a = 1, b = 2 });
+        using var http = new HttpClient { BaseAddress = url };
+
+        using var workers = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("api/workers", UriKind.Relative), ct));
+        await ProgramProcess.SignalAsync(group.Id, "TERM");
+
+        Assert.Equal(2, workers.RootElement.GetArrayLength());
+        Assert.All(workers.RootElement.EnumerateArray(), w => Assert.Equal(queue.Name, w.GetProperty("queue").GetString()));
+        Assert.True(await group.WaitForExitAsync(Patience) == 0, group.Output);
+        Assert.Single(Regex.Matches(group.Stdout, "Dashboard of queue"));
+    }
+
+    [Fact]
+    public async Task WorkerGroup_ChildKilled_IsRestartedAndItsJobRecovered()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var queue = await TestQueue.CreateAsync(redis);
+        using var group = ProgramProcess.Start(Program, ["--url", queue.Url, "--queue", queue.Name, "--workers", "3"], FastTimers);
+        await WaitForWorkersAsync(group, 3);
+
+        // No timeout and no heartbeat: only the dead worker's expired info lets the sweeper take the job back.
+        var job = await queue.Queue.EnqueueAsync("sleep", new { seconds = 2 }, new JobOptions { Timeout = TimeSpan.Zero, Retries = 2 }, ct);
+        var active = await JobSignals.WaitForStatusAsync(queue.Queue, queue.Queue.Backend, job.Key, JobStatus.Active, Patience, ct);
+        var pid = await PidOfAsync(queue, active.WorkerId!, ct);
+        await ProgramProcess.SignalAsync(pid, "KILL");
+
+        var crashed = await group.WaitForLineAsync(l => l.Contains($"(pid {pid}) exited with code 137; restarting it", StringComparison.Ordinal), Patience);
+        var index = Regex.Match(crashed, @"Worker process (\d)").Groups[1].Value;
+        await group.WaitForLineAsync(l => l.Contains($"Worker process {index} started", StringComparison.Ordinal) && !l.Contains($"pid {pid})", StringComparison.Ordinal), Patience);
+        var done = await queue.Queue.WaitAsync(job.Key, Patience, ct);
+
+        Assert.True(done.Status == JobStatus.Complete, $"{done.Status}: {done.Error}\n{group.Output}");
+        Assert.Equal(2, done.Attempts);
+        Assert.NotEqual(active.WorkerId, done.WorkerId);
+        await ProgramProcess.SignalAsync(group.Id, "TERM");
+        Assert.True(await group.WaitForExitAsync(Patience) == 0, group.Output);
+    }
+
+    [Fact]
+    public async Task WorkerGroup_SupervisorKilled_ChildrenStopAndHandBackTheirJobs()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var queue = await TestQueue.CreateAsync(redis);
+        using var group = ProgramProcess.Start(Program, ["--url", queue.Url, "--queue", queue.Name, "--workers", "2"], FastTimers);
+        await WaitForWorkersAsync(group, 2);
+        var job = await queue.Queue.EnqueueAsync("sleep", new { seconds = 30 }, new JobOptions { Timeout = TimeSpan.Zero }, ct);
+        await JobSignals.WaitForStatusAsync(queue.Queue, queue.Queue.Backend, job.Key, JobStatus.Active, Patience, ct);
+
+        await ProgramProcess.SignalAsync(group.Id, "KILL");
+
+        // The children write to the pipe they inherited from the killed parent: their last lines still arrive.
+        await group.WaitForLinesAsync(l => l.Contains("Errand.Worker[1012]", StringComparison.Ordinal), 2, Patience);
+        Assert.Equal(2, Regex.Count(group.Stdout, "SupervisorGone|The supervising process"));
+        var stored = await queue.Queue.GetJobAsync(job.Key, ct);
+        Assert.True(stored is { Status: JobStatus.Queued, Error: "cancelled" }, $"{stored?.Status} {stored?.Error}\n{group.Output}");
+        Assert.Empty(await queue.Queue.Backend.GetWorkersAsync(ct));
+    }
+
+    private static Task<string> WaitForWorkersAsync(ProgramProcess group, int count) =>
+        group.WaitForLinesAsync(l => l.Contains("Errand.Worker[1010]", StringComparison.Ordinal), count, Patience);
+
+    private static async Task WaitForCompletionsAsync(IJobSubscription changes, int count, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(Patience);
+        var complete = 0;
+        while (complete < count)
+        {
+            var change = await changes.Changes.ReadAsync(deadline.Token);
+            if (change.Status == JobStatus.Complete)
+            {
+                complete++;
+            }
+        }
+    }
+
+    private static async Task<int> PidOfAsync(TestQueue queue, string workerId, CancellationToken ct)
+    {
+        var worker = (await queue.Queue.Backend.GetWorkersAsync(ct)).Single(w => w.WorkerId == workerId);
+        return int.Parse(worker.Metadata!.Value.GetProperty("pid").GetRawText(), CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,268 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Errand.Redis.Tests;
+using Microsoft.AspNetCore.Builder;
+
+namespace Errand.Dashboard.Tests;
+
+/// <summary>The JSON API on a real Kestrel over a real Redis, with jobs in every status.</summary>
+public sealed class DashboardApiTests(RedisServerFixture redis)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Queues_JobsInEveryStatus_CountsEachState()
+    {
+        await using var host = await StartWithJobsAsync();
+        using var client = host.CreateClient();
+
+        var queues = await GetJsonAsync(client, "api/queues");
+
+        var queue = Assert.Single(queues.EnumerateArray().ToList());
+        Assert.Equal(host.Queue.Name, queue.GetProperty("name").GetString());
+        Assert.Equal(2, queue.GetProperty("queued").GetInt64());
+        Assert.Equal(1, queue.GetProperty("active").GetInt64());
+        Assert.Equal(1, queue.GetProperty("scheduled").GetInt64());
+        Assert.Equal(1, queue.GetProperty("complete").GetInt64());
+        Assert.Equal(1, queue.GetProperty("failed").GetInt64());
+        Assert.Equal(1, queue.GetProperty("aborted").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("queued", new[] { "q1", "q2" })]
+    [InlineData("scheduled", new[] { "s1" })]
+    [InlineData("active", new[] { "a1" })]
+    [InlineData("complete", new[] { "c1" })]
+    [InlineData("failed", new[] { "f1" })]
+    [InlineData("aborted", new[] { "x1" })]
+    public async Task Jobs_ByStatus_ListsThatStatusWithTotal(string status, string[] keys)
+    {
+        await using var host = await StartWithJobsAsync();
+        using var client = host.CreateClient();
+
+        var page = await GetJsonAsync(client, $"api/queues/{host.Queue.Name}/jobs?status={status}&limit=10");
+
+        Assert.Equal(keys, page.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("key").GetString()));
+        Assert.Equal(keys.Length, page.GetProperty("total").GetInt64());
+        Assert.All(page.GetProperty("jobs").EnumerateArray(), j => Assert.Equal(status == "scheduled" ? "queued" : status, j.GetProperty("status").GetString()));
+    }
+
+    [Fact]
+    public async Task Job_Failed_HasItsFullErrorKwargsAndTimes()
+    {
+        await using var host = await StartWithJobsAsync();
+        using var client = host.CreateClient();
+
+        var job = await GetJsonAsync(client, $"api/queues/{host.Queue.Name}/jobs/f1");
+
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        Assert.Equal(JobsInEveryStatus.FailedError, job.GetProperty("error").GetString());
+        Assert.Equal("<script>alert('x')</script>", job.GetProperty("kwargs").GetProperty("to").GetString());
+        Assert.True(job.GetProperty("started").GetInt64() > 0);
+        Assert.True(job.GetProperty("completed").GetInt64() >= job.GetProperty("started").GetInt64());
+        Assert.Equal("worker-1", job.GetProperty("worker_id").GetString());
+    }
+
+    [Fact]
+    public async Task Job_UnknownKeyOrQueueOrStatus_AnswersWithAnError()
+    {
+        await using var host = await StartWithJobsAsync();
+        using var client = host.CreateClient();
+
+        var missing = await client.GetAsync($"api/queues/{host.Queue.Name}/jobs/nope", Ct);
+        var noQueue = await client.GetAsync("api/queues/nope/jobs", Ct);
+        var badStatus = await client.GetAsync($"api/queues/{host.Queue.Name}/jobs?status=bogus", Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("nope", await missing.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, noQueue.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
+    }
+
+    [Fact]
+    public async Task Retry_FailedJobWithTheHeader_QueuesItAgain()
+    {
+        await using var host = await StartWithJobsAsync();
+        using var client = host.CreateClient();
+
+        var response = await PostAsync(client, $"api/queues/{host.Queue.Name}/jobs/f1/retry");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var outcome = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal("queued", outcome.GetProperty("job").GetProperty("status").GetString());
+        Assert.Contains("queued again", outcome.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JobStatus.Queued, (await host.Queue.GetJobAsync("f1", Ct))!.Status);
+    }
+
+    [Fact]
+    public async Task Retry_WithoutTheHeaderOrFromAnotherOrigin_IsRefused()
+    {
+        await using var host = await StartWithJobsAsync();
+        using var client = host.CreateClient();
+
+        var bare = await client.PostAsync($"api/queues/{host.Queue.Name}/jobs/f1/retry", null, Ct);
+        using var crossSite = new HttpRequestMessage(HttpMethod.Post, $"api/queues/{host.Queue.Name}/jobs/f1/retry");
+        crossSite.Headers.Add("X-Errand-Dashboard", "1");
+        crossSite.Headers.Add("Origin", "https://evil.example");
+        var fromElsewhere = await client.SendAsync(crossSite, Ct);
+        var get = await client.GetAsync($"api/queues/{host.Queue.Name}/jobs/f1/retry", Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, bare.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, fromElsewhere.StatusCode);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
+        Assert.Equal(JobStatus.Failed, (await host.Queue.GetJobAsync("f1", Ct))!.Status);
+    }
+
+    [Fact]
+    public async Task Abort_QueuedJob_EndsItAborted_AndAFinishedOneIsAConflict()
+    {
+        await using var host = await StartWithJobsAsync();
+        using var client = host.CreateClient();
+
+        var abort = await PostAsync(client, $"api/queues/{host.Queue.Name}/jobs/q1/abort");
+        var again = await PostAsync(client, $"api/queues/{host.Queue.Name}/jobs/q1/abort");
+        var retryActive = await PostAsync(client, $"api/queues/{host.Queue.Name}/jobs/a1/retry");
+
+        Assert.Equal(HttpStatusCode.OK, abort.StatusCode);
+        Assert.Equal(JobStatus.Aborted, (await host.Queue.GetJobAsync("q1", Ct))!.Status);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, retryActive.StatusCode);
+    }
+
+    [Fact]
+    public async Task RetryFailed_ManyFailedJobs_QueuesThemAllAgain()
+    {
+        await using var host = await DashboardHost.StartAsync(redis);
+        var backend = host.Queue.Backend;
+        for (var i = 0; i < 250; i++)
+        {
+            await backend.EnqueueAsync(new Job("f", host.Queue.Name, $"f{i}"), Ct);
+        }
+
+        foreach (var job in await backend.DequeueAsync(new Backends.DequeueRequest("w", 250, TimeSpan.Zero), Ct))
+        {
+            await backend.FinishAsync(job, JobStatus.Failed, Ct);
+        }
+
+        using var client = host.CreateClient();
+        var response = await PostAsync(client, $"api/queues/{host.Queue.Name}/retry-failed");
+
+        var outcome = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal(250, outcome.GetProperty("count").GetInt32());
+        Assert.Equal(250, (await host.Queue.CountAsync(Ct)).Queued);
+        Assert.Equal(0, (await GetJsonAsync(client, $"api/queues/{host.Queue.Name}/jobs?status=failed")).GetProperty("total").GetInt64());
+    }
+
+    [Fact]
+    public async Task History_AfterFinishes_CountsThemInTheCurrentMinute()
+    {
+        await using var host = await StartWithJobsAsync();
+        using var client = host.CreateClient();
+
+        var history = (await GetJsonAsync(client, $"api/queues/{host.Queue.Name}/history")).EnumerateArray().ToList();
+
+        Assert.Equal(60, history.Count);
+        Assert.Equal(1, history.Sum(p => p.GetProperty("complete").GetInt64()));
+        Assert.Equal(1, history.Sum(p => p.GetProperty("failed").GetInt64()));
+        Assert.Equal(1, history.Sum(p => p.GetProperty("aborted").GetInt64()));
+    }
+
+    [Fact]
+    public async Task ReadOnly_Actions_AreRefusedAndConfigSaysSo()
+    {
+        await using var host = await StartWithJobsAsync(o => o.ReadOnly = true);
+        using var client = host.CreateClient();
+
+        var retry = await PostAsync(client, $"api/queues/{host.Queue.Name}/jobs/f1/retry");
+        var config = await GetJsonAsync(client, "api/config");
+
+        Assert.Equal(HttpStatusCode.Forbidden, retry.StatusCode);
+        Assert.True(config.GetProperty("read_only").GetBoolean());
+        Assert.Equal(JobStatus.Failed, (await host.Queue.GetJobAsync("f1", Ct))!.Status);
+    }
+
+    [Fact]
+    public async Task BasicAuth_WithoutOrWithWrongCredentials_Is401_WithThemIsServed()
+    {
+        await using var host = await DashboardHost.StartAsync(redis, o =>
+        {
+            o.AllowAnonymous = false;
+            o.BasicAuthUserName = "ops";
+            o.BasicAuthPassword = "s3cret";
+        });
+        using var client = host.CreateClient();
+
+        var anonymous = await client.GetAsync("api/queues", Ct);
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, "api/queues");
+        wrong.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("ops:nope")));
+        var wrongAnswer = await client.SendAsync(wrong, Ct);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("ops:s3cret")));
+        var page = await client.GetAsync(string.Empty, Ct);
+        var api = await client.GetAsync("api/queues", Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.StartsWith("Basic", anonymous.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongAnswer.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, api.StatusCode);
+    }
+
+    [Fact]
+    public void MapErrandDashboard_NoAccessRuleChosen_Throws()
+    {
+        var app = WebApplication.CreateSlimBuilder().Build();
+
+        var none = Assert.Throws<InvalidOperationException>(() => app.MapErrandDashboard("/monitor", new ErrandDashboardOptions()));
+        var two = Assert.Throws<InvalidOperationException>(() => app.MapErrandDashboard("/monitor", o => { o.AllowAnonymous = true; o.AuthorizationPolicy = "ops"; }));
+
+        Assert.Contains("AllowAnonymous", none.Message, StringComparison.Ordinal);
+        Assert.Contains("More than one", two.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Page_IsEmbeddedWithCspAndETag_AndRevalidatesTo304()
+    {
+        await using var host = await DashboardHost.StartAsync(redis);
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = host.BaseAddress };
+
+        var redirect = await client.GetAsync(host.BaseAddress.AbsoluteUri.TrimEnd('/'), Ct);
+        var page = await client.GetAsync(string.Empty, Ct);
+        var script = await client.GetAsync("assets/app.js", Ct);
+        using var again = new HttpRequestMessage(HttpMethod.Get, "assets/app.js");
+        again.Headers.IfNoneMatch.Add(script.Headers.ETag!);
+        var notModified = await client.SendAsync(again, Ct);
+
+        Assert.Equal(HttpStatusCode.Redirect, redirect.StatusCode);
+        Assert.EndsWith("/monitor/", redirect.Headers.Location!.ToString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("script-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Contains("assets/app.js", await page.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.NotNull(script.Headers.ETag);
+        Assert.Equal("no-cache", script.Headers.CacheControl!.ToString());
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+    }
+
+    private async Task<DashboardHost> StartWithJobsAsync(Action<ErrandDashboardOptions>? configure = null)
+    {
+        var host = await DashboardHost.StartAsync(redis, configure);
+        await JobsInEveryStatus.CreateAsync(host.Queue, Ct);
+        return host;
+    }
+
+    private static async Task<JsonElement> GetJsonAsync(HttpClient client, string path)
+    {
+        var response = await client.GetAsync(path, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    private static Task<HttpResponseMessage> PostAsync(HttpClient client, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        request.Headers.Add("X-Errand-Dashboard", "1");
+        return client.SendAsync(request, Ct);
+    }
+}

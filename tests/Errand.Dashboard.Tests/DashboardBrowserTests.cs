@@ -1,0 +1,117 @@
+using Errand.Redis.Tests;
+using Microsoft.Playwright;
+
+namespace Errand.Dashboard.Tests;
+
+/// <summary>The page in headless chromium over the real API and Redis; each test saves a screenshot under the test output.</summary>
+public sealed class DashboardBrowserTests(RedisServerFixture redis, ChromiumFixture chromium) : IClassFixture<ChromiumFixture>
+{
+    private static readonly string ScreenshotDirectory = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Overview_JobsInEveryStatus_ShowsTheCountsAndTheChart()
+    {
+        await using var host = await StartAsync(queueName: "emails");
+        var page = await OpenAsync(host, string.Empty);
+
+        var row = page.Locator($"tr[data-queue='{host.Queue.Name}']");
+        await Expect(row.Locator(".count-queued")).ToHaveTextAsync("2");
+        await Expect(row.Locator(".count-active")).ToHaveTextAsync("1");
+        await Expect(row.Locator(".count-scheduled")).ToHaveTextAsync("1");
+        await Expect(row.Locator(".count-complete")).ToHaveTextAsync("1");
+        await Expect(row.Locator(".count-failed")).ToHaveTextAsync("1");
+        await Expect(row.Locator(".count-aborted")).ToHaveTextAsync("1");
+        await Expect(page.Locator("svg.chart polyline[data-series='complete']")).ToHaveCountAsync(1);
+        await ScreenshotAsync(page, "overview");
+    }
+
+    [Fact]
+    public async Task FailedJob_Opened_ShowsItsStackTraceAndHtmlArgumentsAsText()
+    {
+        await using var host = await StartAsync();
+        var page = await OpenAsync(host, $"#/queues/{host.Queue.Name}/failed");
+
+        await page.Locator("#jobs a", new() { HasText = "f1" }).ClickAsync();
+
+        await Expect(page.Locator("#job-error")).ToContainTextAsync("at Authors.Email.SendAsync(String to) in /src/Authors/Email.cs:line 42");
+        await Expect(page.Locator("#job-error")).ToContainTextAsync("the mail server said no <b>551</b>");
+        await Expect(page.Locator("#job-kwargs")).ToContainTextAsync("<script>alert('x')</script>");
+        await Expect(page.Locator("#job-kwargs")).ToContainTextAsync("<img src=x onerror=alert(1)>");
+        Assert.Equal(0, await page.Locator("#job-kwargs script, #job-kwargs img, #job-error b").CountAsync());
+        await Expect(page.Locator("#timeline [data-step='failed']")).ToBeVisibleAsync();
+        await ScreenshotAsync(page, "failed-job");
+    }
+
+    [Fact]
+    public async Task RetryButton_OnAFailedJob_ChangesItsStatusOnScreen()
+    {
+        await using var host = await StartAsync();
+        var page = await OpenAsync(host, $"#/queues/{host.Queue.Name}/job/f1");
+        await Expect(page.Locator("#job-status")).ToHaveTextAsync("failed");
+
+        await page.Locator("#retry").ClickAsync();
+
+        await Expect(page.Locator("#job-status")).ToHaveTextAsync("queued");
+        await Expect(page.Locator("#flash")).ToContainTextAsync("queued again");
+        Assert.Equal(JobStatus.Queued, (await host.Queue.GetJobAsync("f1", Ct))!.Status);
+        await ScreenshotAsync(page, "retried-job");
+    }
+
+    [Fact]
+    public async Task AbortButton_Confirmed_AbortsTheQueuedJob()
+    {
+        await using var host = await StartAsync();
+        var page = await OpenAsync(host, $"#/queues/{host.Queue.Name}/job/q1");
+        page.Dialog += (_, dialog) => _ = dialog.AcceptAsync();
+
+        await page.Locator("#abort").ClickAsync();
+
+        await Expect(page.Locator("#job-status")).ToHaveTextAsync("aborted");
+        await Expect(page.Locator("#flash")).ToContainTextAsync("was aborted");
+    }
+
+    [Fact]
+    public async Task ReadOnlyDashboard_ShowsNoActionButtons()
+    {
+        await using var host = await StartAsync(o => o.ReadOnly = true);
+        var failedJob = await OpenAsync(host, $"#/queues/{host.Queue.Name}/job/f1");
+        await Expect(failedJob.Locator("#job-error")).ToBeVisibleAsync();
+        await Expect(failedJob.Locator("#mode")).ToHaveTextAsync("read-only");
+        Assert.Equal(0, await failedJob.Locator("#actions button").CountAsync());
+
+        await failedJob.GotoAsync(new Uri(host.BaseAddress, $"#/queues/{host.Queue.Name}/failed").ToString());
+        await Expect(failedJob.Locator("#jobs tr[data-key='f1']")).ToBeVisibleAsync();
+        Assert.Equal(0, await failedJob.Locator("#retry-failed").CountAsync());
+        await ScreenshotAsync(failedJob, "read-only");
+    }
+
+    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
+
+    private async Task<DashboardHost> StartAsync(Action<ErrandDashboardOptions>? configure = null, string? queueName = null)
+    {
+        chromium.SkipIfMissing();
+        var host = await DashboardHost.StartAsync(redis, configure, queueName is null ? null : $"{queueName}-{Guid.NewGuid():N}"[..16]);
+        await JobsInEveryStatus.CreateAsync(host.Queue, Ct);
+        return host;
+    }
+
+    private async Task<IPage> OpenAsync(DashboardHost host, string fragment)
+    {
+        var context = await chromium.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        await page.GotoAsync(new Uri(host.BaseAddress, fragment).ToString());
+        await Expect(page.Locator("#updated")).Not.ToBeEmptyAsync();
+        Assert.Empty(errors);
+        return page;
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        Directory.CreateDirectory(ScreenshotDirectory);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
+    }
+}

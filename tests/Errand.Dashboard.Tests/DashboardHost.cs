@@ -1,0 +1,57 @@
+using Errand.Redis;
+using Errand.Redis.Tests;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Errand.Dashboard.Tests;
+
+/// <summary>A real Kestrel on 127.0.0.1 (a free port) serving the dashboard at <c>/monitor</c> over a Redis queue of this test's own.</summary>
+public sealed class DashboardHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private DashboardHost(WebApplication app, Queue queue, Uri baseAddress)
+    {
+        _app = app;
+        Queue = queue;
+        BaseAddress = baseAddress;
+    }
+
+    public Queue Queue { get; }
+
+    /// <summary>Gets the dashboard's address, ending in <c>/monitor/</c>.</summary>
+    public Uri BaseAddress { get; }
+
+    public static async Task<DashboardHost> StartAsync(RedisServerFixture redis, Action<ErrandDashboardOptions>? configure = null, string? queueName = null)
+    {
+        redis.SkipIfMissing();
+        var name = queueName ?? $"dash{Guid.NewGuid():N}";
+        var backend = await RedisQueueBackend.ConnectAsync(redis.Url, new RedisBackendOptions { QueueName = name });
+        var queue = new Queue(backend);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var app = builder.Build();
+        var options = new ErrandDashboardOptions { AllowAnonymous = true };
+        options.Queues.Add(queue);
+        configure?.Invoke(options);
+        app.MapErrandDashboard("/monitor", options);
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new DashboardHost(app, queue, new Uri(address.TrimEnd('/') + "/monitor/"));
+    }
+
+    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Queue.DisposeAsync();
+    }
+}
