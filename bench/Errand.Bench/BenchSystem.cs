@@ -68,9 +68,7 @@ internal sealed class ErrandSystem : BenchSystem
         // The harness's own executable, in driver mode: "dotnet Errand.Bench.dll driver ..." or "Errand.Bench driver ...".
         var self = Environment.ProcessPath ?? "dotnet";
         var prefix = Path.GetFileNameWithoutExtension(self) == "dotnet" ? [typeof(ErrandSystem).Assembly.Location] : Array.Empty<string>();
-        var info = Start(self, [.. prefix, "driver", role, .. args]);
-        info.Environment["DOTNET_TieredPGO"] = "1";
-        return info;
+        return Start(self, [.. prefix, "driver", role, .. args]);
     }
 }
 
