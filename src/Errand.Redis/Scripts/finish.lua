@@ -8,6 +8,8 @@
 -- Returns how many jobs it finished.
 local index = { complete = KEYS[3], failed = KEYS[4], aborted = KEYS[5] }
 local n = (#KEYS - 5) / 2
+-- History counts are added up over the batch: one HINCRBY per minute and status, one EXPIRE per minute.
+local counts = {}
 for i = 1, n do
     local id = KEYS[4 + 2 * i]
     local history = KEYS[5 + 2 * i]
@@ -23,8 +25,8 @@ for i = 1, n do
             redis.call('ZREM', set, id)
         end
     end
-    redis.call('HINCRBY', history, status, 1)
-    redis.call('EXPIRE', history, ARGV[1])
+    counts[history] = counts[history] or {}
+    counts[history][status] = (counts[history][status] or 0) + 1
     if ttl > 0 then
         redis.call('SETEX', id, ttl, ARGV[j + 2])
     elseif ttl == 0 then
@@ -33,5 +35,11 @@ for i = 1, n do
         redis.call('DEL', id)
     end
     redis.call('PUBLISH', id, status)
+end
+for history, byStatus in pairs(counts) do
+    for status, count in pairs(byStatus) do
+        redis.call('HINCRBY', history, status, count)
+    end
+    redis.call('EXPIRE', history, ARGV[1])
 end
 return n
