@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.InteropServices;
 
 namespace Errand.Bench;
 
@@ -16,11 +17,11 @@ internal abstract class BenchSystem
 
     public abstract ProcessStartInfo Driver(string role, IEnumerable<string> args);
 
-    public static BenchSystem Create(string name) => name switch
+    public static BenchSystem Create(string name, bool readyToRun) => name switch
     {
-        "errand" => new ErrandSystem(),
+        "errand" => new ErrandSystem(readyToRun),
         "bullmq" => new BullMqSystem(),
-        "hangfire" => new HangfireSystem(),
+        "hangfire" => new HangfireSystem(readyToRun),
         _ => throw new ArgumentException($"unknown system '{name}' (errand, bullmq, hangfire)"),
     };
 
@@ -34,6 +35,12 @@ internal abstract class BenchSystem
 
         return info;
     }
+
+    /// <summary>The arguments of <c>dotnet publish</c> for a framework-dependent build, ReadyToRun when <paramref name="readyToRun"/>.</summary>
+    protected static string[] Publish(string project, string output, bool readyToRun = true) =>
+        readyToRun
+            ? ["publish", project, "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier, "--self-contained", "false", "-p:PublishReadyToRun=true", "-nologo", "-v:q", "-o", output]
+            : ["build", project, "-c", "Release", "-nologo", "-v:q", "-o", output];
 
     protected static async Task<string> RunAsync(string file, string workingDirectory, params string[] arguments)
     {
@@ -55,16 +62,39 @@ internal abstract class BenchSystem
     }
 }
 
-internal sealed class ErrandSystem : BenchSystem
+internal sealed class ErrandSystem(bool readyToRun) : BenchSystem
 {
+    private string? _published;
+
     public override string Name => "errand";
 
     public override string Display => "Errand";
 
-    public override string Version => typeof(Queue).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? string.Empty;
+    public override string Version =>
+        (typeof(Queue).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? string.Empty)
+        + (readyToRun ? " (ReadyToRun)" : " (JIT)");
+
+    public override async Task PrepareAsync(string root)
+    {
+        if (!readyToRun)
+        {
+            return;
+        }
+
+        // The worker as it is deployed: published ReadyToRun, so that JIT time does not count as work per job.
+        var output = Path.Combine(root, "artifacts", "bench-peers", "errand");
+        await Console.Error.WriteLineAsync("errand: dotnet publish -c Release -p:PublishReadyToRun=true");
+        await RunAsync("dotnet", root, [.. Publish(Path.Combine(root, "bench", "Errand.Bench", "Errand.Bench.csproj"), output)]);
+        _published = Path.Combine(output, "Errand.Bench.dll");
+    }
 
     public override ProcessStartInfo Driver(string role, IEnumerable<string> args)
     {
+        if (_published is not null)
+        {
+            return Start("dotnet", [_published, "driver", role, .. args]);
+        }
+
         // The harness's own executable, in driver mode: "dotnet Errand.Bench.dll driver ..." or "Errand.Bench driver ...".
         var self = Environment.ProcessPath ?? "dotnet";
         var prefix = Path.GetFileNameWithoutExtension(self) == "dotnet" ? [typeof(ErrandSystem).Assembly.Location] : Array.Empty<string>();
@@ -100,7 +130,7 @@ internal sealed class BullMqSystem : BenchSystem
         Start("node", [Path.Combine(_directory, "driver.mjs"), role, .. args]);
 }
 
-internal sealed class HangfireSystem : BenchSystem
+internal sealed class HangfireSystem(bool readyToRun) : BenchSystem
 {
     private string _dll = string.Empty;
 
@@ -108,15 +138,15 @@ internal sealed class HangfireSystem : BenchSystem
 
     public override string Display => "Hangfire";
 
-    public override string Version => "Hangfire.Core 1.8.25, Hangfire.Redis.StackExchange 1.12.0";
+    public override string Version => "Hangfire.Core 1.8.25, Hangfire.Redis.StackExchange 1.12.0" + (readyToRun ? " (ReadyToRun)" : " (JIT)");
 
     public override async Task PrepareAsync(string root)
     {
         // Built here, not by the solution: it needs packages that nothing else in the repository uses.
         var project = Path.Combine(root, "bench", "peers", "hangfire", "Errand.Bench.Hangfire.csproj");
         var output = Path.Combine(root, "artifacts", "bench-peers", "hangfire");
-        await Console.Error.WriteLineAsync("hangfire: dotnet build -c Release");
-        await RunAsync("dotnet", root, "build", project, "-c", "Release", "-nologo", "-v:q", "-o", output);
+        await Console.Error.WriteLineAsync($"hangfire: dotnet {(readyToRun ? "publish -p:PublishReadyToRun=true" : "build")} -c Release");
+        await RunAsync("dotnet", root, Publish(project, output, readyToRun));
         _dll = Path.Combine(output, "Errand.Bench.Hangfire.dll");
     }
 

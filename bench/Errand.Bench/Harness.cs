@@ -13,7 +13,7 @@ internal static class Harness
         var quick = args.Flag("quick");
         var n = args.Int("n", quick ? 2000 : 20_000);
         var runs = args.Int("runs", quick ? 1 : 3);
-        var systems = Systems(args);
+        var systems = Systems(args, readyToRun: !args.Flag("jit"));
         var sizes = new Sizes(A: Math.Min(1000, n), B: n, C: Math.Min(300, n));
         var root = FindRoot();
         var started = Stopwatch.StartNew();
@@ -136,18 +136,18 @@ internal static class Harness
         return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
     }
 
-    private static List<BenchSystem> Systems(Args args)
+    private static List<BenchSystem> Systems(Args args, bool readyToRun)
     {
         if (args.Value("systems") is { } list)
         {
-            return [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(BenchSystem.Create)];
+            return [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(name => BenchSystem.Create(name, readyToRun))];
         }
 
         var peers = args.Value("peers") ?? "bullmq,hangfire";
-        var systems = new List<BenchSystem> { new ErrandSystem() };
+        var systems = new List<BenchSystem> { new ErrandSystem(readyToRun) };
         if (peers != "none")
         {
-            systems.AddRange(peers.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(BenchSystem.Create));
+            systems.AddRange(peers.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(name => BenchSystem.Create(name, readyToRun)));
         }
 
         return systems;

@@ -2,7 +2,7 @@ using Errand.Bench;
 
 // Usage:
 //   dotnet run -c Release --project bench/Errand.Bench -- [--quick] [--peers bullmq,hangfire|none] [--n 20000] [--runs 3]
-//                                                          [--systems errand,bullmq,hangfire] [--no-monitor] [--no-save]
+//                                                          [--systems errand,bullmq,hangfire] [--no-monitor] [--no-save] [--jit]
 //   ... driver ROLE --redis HOST:PORT ...     (internal: the Errand side of a workload, started by the harness)
 try
 {
