@@ -145,8 +145,14 @@ public sealed class ErrandWorkerServiceTests(RedisServerFixture redis)
     {
         redis.SkipIfMissing();
         var signals = new Signals();
-        var settings = new Dictionary<string, string?> { ["Errand:Url"] = redis.Url, ["Errand:Queue"] = $"restart-{Guid.NewGuid():N}" };
-        void ShortShutdown(IServiceCollection s) => s.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        // A short grace, and room after it for the hand-back to reach Redis even on a loaded machine.
+        var settings = new Dictionary<string, string?>
+        {
+            ["Errand:Url"] = redis.Url,
+            ["Errand:Queue"] = $"restart-{Guid.NewGuid():N}",
+            ["Errand:Worker:ShutdownGracePeriod"] = "00:00:00.500",
+        };
+        void ShortShutdown(IServiceCollection s) => s.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
         string key;
         using (var first = TestHosts.Build(settings, services: ShortShutdown, signals: signals))
         {
