@@ -33,7 +33,17 @@ internal static class Harness
             foreach (var system in systems)
             {
                 await Console.Error.WriteLineAsync($"run {run}/{runs}: {system.Display}");
-                await RunWorkloadsAsync(system, redis, sizes, results.For(system.Name));
+                try
+                {
+                    await RunWorkloadsAsync(system, redis, sizes, results.For(system.Name));
+                }
+                catch (InvalidOperationException ex)
+                {
+                    // A system that fails a run loses that run's remaining figures, not the whole report.
+                    var first = ex.Message.Split('\n')[0];
+                    await Console.Error.WriteLineAsync($"run {run}/{runs}: {system.Display} failed: {first}");
+                    results.For(system.Name).Failures.Add($"run {run}: {first}");
+                }
             }
         }
 
@@ -43,7 +53,14 @@ internal static class Harness
             foreach (var system in systems)
             {
                 await Console.Error.WriteLineAsync($"counting Redis commands: {system.Display}");
-                commands[system.Name] = await CountCommandsAsync(system, redis, sizes.A);
+                try
+                {
+                    commands[system.Name] = await CountCommandsAsync(system, redis, sizes.A);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    await Console.Error.WriteLineAsync($"counting Redis commands: {system.Display} failed: {ex.Message.Split('\n')[0]}");
+                }
             }
         }
 

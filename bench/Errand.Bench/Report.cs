@@ -34,6 +34,8 @@ internal sealed class SystemResults
 {
     private readonly Dictionary<Metric, List<double>> _values = [];
 
+    public List<string> Failures { get; } = [];
+
     public void Add(Metric metric, double value)
     {
         if (!_values.TryGetValue(metric, out var list))
@@ -135,6 +137,15 @@ internal static class Report
             }
 
             text.AppendLine();
+        }
+
+        foreach (var s in systems)
+        {
+            foreach (var failure in results.For(s.Name).Failures)
+            {
+                text.AppendLine();
+                text.AppendLine(c, $"{s.Display} failed {failure} (the figures of that run that were not measured are left out).");
+            }
         }
 
         if (commands.Count > 0)

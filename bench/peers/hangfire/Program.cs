@@ -83,7 +83,12 @@ switch (role)
             var t = Stopwatch.GetTimestamp();
             var index = i;
             client.Enqueue(() => BenchJobs.Latency(t, index));
-            await BenchJobs.Started.WaitAsync();
+            if (!await BenchJobs.Started.WaitAsync(TimeSpan.FromSeconds(30)))
+            {
+                // Not started within 30 s: count it as 30 s and go on, rather than hang the run.
+                await Console.Error.WriteLineAsync($"latency job {index} did not start within 30 s");
+                BenchJobs.Latencies[index] = 30_000;
+            }
             await Task.Delay(TimeSpan.FromMilliseconds(2));
         }
 
