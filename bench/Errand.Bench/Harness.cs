@@ -74,7 +74,7 @@ internal static class Harness
             loadBefore,
             LoadAverage(),
             started.Elapsed,
-            string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+            Environment.GetCommandLineArgs().Length > 1 ? string.Join(' ', Environment.GetCommandLineArgs().Skip(1)) : "(no options: the full run)");
         var report = Report.Render(systems, results, commands, sizes, runs, machine);
         Console.WriteLine(report);
         if (!args.Flag("no-save"))
