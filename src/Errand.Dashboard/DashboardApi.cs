@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Errand.Backends;
 using Errand.Dashboard.Models;
 using Microsoft.AspNetCore.Builder;
@@ -89,22 +90,29 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
 
     private async Task<Results<JsonHttpResult<JobDetail>, JsonHttpResult<ErrorMessage>>> JobAsync(HttpContext context, string queue, string key)
     {
+        var lookup = await FindJobAsync(context, queue, key).ConfigureAwait(false);
+        return lookup.Found ? TypedResults.Json(JobDetail.From(lookup.Job), DashboardJsonContext.Default.JobDetail) : lookup.Error;
+    }
+
+    /// <summary>Finds a queue and one of its jobs, or the error to answer: unknown queue, unknown key, unreadable document.</summary>
+    private async Task<JobLookup> FindJobAsync(HttpContext context, string queue, string key)
+    {
         if (queues.Find(context.RequestServices, queue) is not { } found)
         {
-            return UnknownQueue(queue);
+            return new JobLookup(null, null, UnknownQueue(queue));
         }
 
-        Job? job;
         try
         {
-            job = await found.Monitor.GetJobAsync(key, context.RequestAborted).ConfigureAwait(false);
+            var job = await found.Monitor.GetJobAsync(key, context.RequestAborted).ConfigureAwait(false);
+            return job is null
+                ? new JobLookup(found, null, Error(StatusCodes.Status404NotFound, $"No job with key '{key}' on queue '{queue}'."))
+                : new JobLookup(found, job, null);
         }
         catch (CorruptJobException ex)
         {
-            return Error(StatusCodes.Status500InternalServerError, ex.Message);
+            return new JobLookup(found, null, Error(StatusCodes.Status500InternalServerError, ex.Message));
         }
-
-        return job is null ? Error(StatusCodes.Status404NotFound, $"No job with key '{key}' on queue '{queue}'.") : TypedResults.Json(JobDetail.From(job), DashboardJsonContext.Default.JobDetail);
     }
 
     private async Task<JsonHttpResult<IReadOnlyList<WorkerSummary>>> WorkersAsync(HttpContext context, CancellationToken ct)
@@ -116,17 +124,13 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
 
     private async Task<Results<JsonHttpResult<ActionOutcome>, JsonHttpResult<ErrorMessage>>> RetryAsync(HttpContext context, string queue, string key)
     {
-        if (queues.Find(context.RequestServices, queue) is not { } found)
+        var lookup = await FindJobAsync(context, queue, key).ConfigureAwait(false);
+        if (!lookup.Found)
         {
-            return UnknownQueue(queue);
+            return lookup.Error;
         }
 
-        var ct = context.RequestAborted;
-        var job = await found.Monitor.GetJobAsync(key, ct).ConfigureAwait(false);
-        if (job is null)
-        {
-            return Error(StatusCodes.Status404NotFound, $"No job with key '{key}' on queue '{queue}'.");
-        }
+        var (found, job, ct) = (lookup.Queue, lookup.Job, context.RequestAborted);
 
         if (!job.Status.IsFinished())
         {
@@ -142,17 +146,13 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
 
     private async Task<Results<JsonHttpResult<ActionOutcome>, JsonHttpResult<ErrorMessage>>> AbortAsync(HttpContext context, string queue, string key)
     {
-        if (queues.Find(context.RequestServices, queue) is not { } found)
+        var lookup = await FindJobAsync(context, queue, key).ConfigureAwait(false);
+        if (!lookup.Found)
         {
-            return UnknownQueue(queue);
+            return lookup.Error;
         }
 
-        var ct = context.RequestAborted;
-        var job = await found.Monitor.GetJobAsync(key, ct).ConfigureAwait(false);
-        if (job is null)
-        {
-            return Error(StatusCodes.Status404NotFound, $"No job with key '{key}' on queue '{queue}'.");
-        }
+        var (found, job, ct) = (lookup.Queue, lookup.Job, context.RequestAborted);
 
         if (job.Status.IsFinished())
         {
@@ -243,4 +243,12 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
     private static ILogger Logger(HttpContext context) => context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Errand.Dashboard");
 
     private static string UserOf(HttpContext context) => context.User.Identity?.Name ?? "anonymous";
+
+    /// <summary>A queue and one of its jobs, or the error to answer instead.</summary>
+    private sealed record JobLookup(DashboardQueue? Queue, Job? Job, JsonHttpResult<ErrorMessage>? Error)
+    {
+        [MemberNotNullWhen(true, nameof(Queue), nameof(Job))]
+        [MemberNotNullWhen(false, nameof(Error))]
+        public bool Found => Error is null;
+    }
 }
