@@ -1,0 +1,21 @@
+using StackExchange.Redis;
+
+namespace Errand.Redis;
+
+/// <summary>A finish waiting for its batch.</summary>
+internal sealed class PendingFinish(string id, RedisKey history, int ttl, string status, byte[] document, long completed)
+{
+    public string Id { get; } = id;
+
+    public RedisKey History { get; } = history;
+
+    public long Completed { get; } = completed;
+
+    public int Ttl { get; } = ttl;
+
+    public string Status { get; } = status;
+
+    public byte[] Document { get; } = document;
+
+    public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
