@@ -121,34 +121,6 @@ internal static class ErrandDriver
         .Add("sleep", context => Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, context.CancellationToken));
 }
 
-/// <summary>The line protocol between the harness and a driver process.</summary>
-internal static class Protocol
-{
-    public static async Task ReadyAsync()
-    {
-        Console.Out.WriteLine("@ready");
-        Console.Out.Flush();
-        var line = await Console.In.ReadLineAsync();
-        if (line != "go")
-        {
-            throw new InvalidOperationException($"expected 'go', got '{line}'");
-        }
-    }
-
-    public static void Result(object value)
-    {
-        Console.Out.WriteLine("@result " + JsonSerializer.Serialize(value));
-        Console.Out.Flush();
-    }
-
-    public static async Task WaitForCloseAsync()
-    {
-        while (await Console.In.ReadLineAsync() is not null)
-        {
-        }
-    }
-}
-
 /// <summary>Command-line options: <c>--name value</c> pairs and flags.</summary>
 internal sealed class Args
 {

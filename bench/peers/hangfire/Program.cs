@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Hangfire;
 using Hangfire.Common;
 using Hangfire.Redis.StackExchange;
 using Hangfire.States;
 using Hangfire.Storage;
+using Errand.Bench;
 using Errand.Bench.Hangfire;
 
 // Hangfire side of the Errand benchmark: the same roles and line protocol as Errand's driver
@@ -148,26 +148,6 @@ namespace Errand.Bench.Hangfire
 
         public void OnStateUnapplied(ApplyStateContext context, IWriteOnlyTransaction transaction)
         {
-        }
-    }
-
-    internal static class Protocol
-    {
-        public static async Task ReadyAsync()
-        {
-            Console.Out.WriteLine("@ready");
-            Console.Out.Flush();
-            var line = await Console.In.ReadLineAsync();
-            if (line != "go")
-            {
-                throw new InvalidOperationException($"expected 'go', got '{line}'");
-            }
-        }
-
-        public static void Result(object value)
-        {
-            Console.Out.WriteLine("@result " + JsonSerializer.Serialize(value));
-            Console.Out.Flush();
         }
     }
 }
