@@ -73,10 +73,17 @@ internal static class ErrandDriver
         await Protocol.ReadyAsync();
         using var stop = new CancellationTokenSource();
         var started = Stopwatch.GetTimestamp();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var collections = GC.CollectionCount(0);
         var run = worker.RunAsync(stop.Token);
         await done.Task;
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        Protocol.Result(new { seconds });
+        Protocol.Result(new
+        {
+            seconds,
+            allocated_bytes_per_job = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / n,
+            gen0_collections = GC.CollectionCount(0) - collections,
+        });
         await stop.CancelAsync();
         await run;
     }

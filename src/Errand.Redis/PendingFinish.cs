@@ -2,7 +2,7 @@ using StackExchange.Redis;
 
 namespace Errand.Redis;
 
-/// <summary>A finish waiting for its batch.</summary>
+/// <summary>A finish waiting for its cycle.</summary>
 internal sealed class PendingFinish(string id, RedisKey history, int ttl, string status, byte[] document, long completed)
 {
     public string Id { get; } = id;

@@ -24,4 +24,8 @@ internal static partial class RedisLog
     [LoggerMessage(EventId = 3005, EventName = "DequeueUnblockFailed", Level = LogLevel.Debug,
         Message = "Queue {Queue}: could not unblock a cancelled BLMOVE; it ends at its timeout")]
     public static partial void UnblockFailed(ILogger logger, Exception exception, string queue);
+
+    [LoggerMessage(EventId = 3006, EventName = "MarkActiveFailed", Level = LogLevel.Warning,
+        Message = "Queue {Queue}: could not mark {Count} taken jobs active; they run, and their outcomes are stored when Redis answers again")]
+    public static partial void MarkActiveFailed(ILogger logger, Exception exception, int count, string queue);
 }

@@ -13,6 +13,7 @@ public sealed partial class RedisQueueBackend
         EnsureOwnJob(job);
         ArgumentNullException.ThrowIfNull(reason);
         cancellationToken.ThrowIfCancellationRequested();
+        _ = SendPending();
         job.Status = JobStatus.Aborting;
         job.Error = reason;
         try

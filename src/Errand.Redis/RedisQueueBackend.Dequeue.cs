@@ -1,10 +1,8 @@
-using System.Globalization;
 using Errand.Backends;
-using StackExchange.Redis;
 
 namespace Errand.Redis;
 
-/// <content>Dequeue: a Lua script takes the ready jobs; BLMOVE on a dedicated connection waits for the first when none is.</content>
+/// <content>Dequeue: the cycle script takes the ready jobs; BLMOVE on a dedicated connection waits for the first when none is.</content>
 public sealed partial class RedisQueueBackend
 {
     /// <inheritdoc />
@@ -20,7 +18,7 @@ public sealed partial class RedisQueueBackend
             // A batch of corrupt documents yields no job: take again until the list is empty.
             while (true)
             {
-                var taken = await TakeAsync(request.MaxJobs, alreadyMoved: null).ConfigureAwait(false);
+                var taken = await AddTake(request.MaxJobs, alreadyMoved: null).ConfigureAwait(false);
                 if (taken.Count == 0)
                 {
                     break;
@@ -29,7 +27,7 @@ public sealed partial class RedisQueueBackend
                 var jobs = await ReadTakenAsync(taken).ConfigureAwait(false);
                 if (jobs.Count > 0)
                 {
-                    return await MarkActiveAsync(jobs, request.WorkerId).ConfigureAwait(false);
+                    return MarkActive(jobs, request.WorkerId);
                 }
             }
 
@@ -46,8 +44,8 @@ public sealed partial class RedisQueueBackend
             }
 
             // From here a job has left the queued list: finish the work whatever the token says, so it is not lost.
-            var rest = await TakeAsync(request.MaxJobs - 1, first).ConfigureAwait(false);
-            return await MarkActiveAsync(await ReadTakenAsync(rest).ConfigureAwait(false), request.WorkerId).ConfigureAwait(false);
+            var rest = await AddTake(request.MaxJobs - 1, first).ConfigureAwait(false);
+            return MarkActive(await ReadTakenAsync(rest).ConfigureAwait(false), request.WorkerId);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -55,41 +53,33 @@ public sealed partial class RedisQueueBackend
         }
     }
 
-    private async Task<List<(string Id, byte[]? Document)>> TakeAsync(int maxJobs, string? alreadyMoved)
-    {
-        var result = await _db.ScriptEvaluateAsync(
-            RedisScripts.Dequeue,
-            [_keys.Queued, _keys.Active],
-            [maxJobs.ToString(CultureInfo.InvariantCulture), alreadyMoved ?? string.Empty]).ConfigureAwait(false);
-        var pairs = (RedisResult[]?)result ?? [];
-        var taken = new List<(string, byte[]?)>(pairs.Length / 2);
-        for (var i = 0; i + 1 < pairs.Length; i += 2)
-        {
-            taken.Add(((string)pairs[i]!, (byte[]?)pairs[i + 1]));
-        }
-
-        return taken;
-    }
-
     private async Task<List<Job>> ReadTakenAsync(List<(string Id, byte[]? Document)> taken)
     {
         var jobs = new List<Job>(taken.Count);
         foreach (var (id, document) in taken)
         {
-            if (TryRead(id, document, out var job, out var reason))
+            if (!TryRead(id, document, out var job, out var reason))
             {
-                jobs.Add(job);
+                await QuarantineAsync(id, document, reason).ConfigureAwait(false);
+            }
+            else if (job.Status == JobStatus.Aborting)
+            {
+                // Aborted after it was queued and before it was taken: it never starts, and ends aborted here.
+                await FinishAsync(job, JobStatus.Aborted, CancellationToken.None).ConfigureAwait(false);
+                await _db.KeyDeleteAsync(RedisKeys.Abort(job.Key)).ConfigureAwait(false);
             }
             else
             {
-                await QuarantineAsync(id, document, reason).ConfigureAwait(false);
+                jobs.Add(job);
             }
         }
 
         return jobs;
     }
 
-    private async Task<IReadOnlyList<Job>> MarkActiveAsync(List<Job> jobs, string workerId)
+    // The jobs are handed to the worker at once; their active documents go in the next cycle call, before any other
+    // command of this backend. An abort that comes in between is kept there, and the worker's abort check sees it.
+    private List<Job> MarkActive(List<Job> jobs, string workerId)
     {
         if (jobs.Count == 0)
         {
@@ -97,43 +87,19 @@ public sealed partial class RedisQueueBackend
         }
 
         var now = NowMs;
-        var ids = new RedisKey[jobs.Count];
-        var documents = new RedisValue[jobs.Count];
-        for (var i = 0; i < jobs.Count; i++)
+        var documents = new List<byte[]>(jobs.Count);
+        foreach (var job in jobs)
         {
-            var job = jobs[i];
             job.Attempts++;
             job.Started = now;
             job.Touched = now;
             job.WorkerId = workerId;
             job.Status = JobStatus.Active;
-            ids[i] = job.Id;
-            documents[i] = JobDocument.Serialize(job);
+            documents.Add(JobDocument.Serialize(job));
         }
 
-        // One script call for the whole batch.
-        var written = (RedisResult[]?)await _db.ScriptEvaluateAsync(RedisScripts.MarkActive, ids, documents).ConfigureAwait(false) ?? [];
-
-        // An abort that came between the move and this write is kept: the job never started, so it ends aborted here.
-        var marked = new List<Job>(jobs.Count);
-        for (var i = 0; i < jobs.Count; i++)
-        {
-            if (i < written.Length && (byte[]?)written[i] is { } stored)
-            {
-                var job = jobs[i];
-                job.Attempts--;
-                job.Started = 0;
-                job.Error = JobDocument.ReadStatus(stored) is JobStatus.Aborting ? JobDocument.Deserialize(stored, job.Id, QueueName).Error : job.Error;
-                await FinishAsync(job, JobStatus.Aborted, CancellationToken.None).ConfigureAwait(false);
-                await _db.KeyDeleteAsync(RedisKeys.Abort(job.Key)).ConfigureAwait(false);
-            }
-            else
-            {
-                marked.Add(jobs[i]);
-            }
-        }
-
-        return marked;
+        AddMarks(jobs, documents);
+        return jobs;
     }
 
     private bool TryRead(string id, byte[]? document, out Job job, out string? reason)

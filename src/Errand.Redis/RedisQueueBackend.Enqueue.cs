@@ -13,6 +13,7 @@ public sealed partial class RedisQueueBackend
     {
         EnsureOwnJob(job);
         cancellationToken.ThrowIfCancellationRequested();
+        _ = SendPending();
         var (status, queued) = (job.Status, job.Queued);
         job.Status = JobStatus.Queued;
         job.Queued = NowMs;

@@ -3,20 +3,16 @@ using StackExchange.Redis;
 
 namespace Errand.Redis;
 
-/// <content>Update, finish and retry: SAQ's transactions, with the publish inside them to save a round trip; finishes batched in one script.</content>
+/// <content>Update, finish and retry: SAQ's transactions, with the publish inside them to save a round trip; finishes go in the cycle script (RedisQueueBackend.Cycle.cs).</content>
 public sealed partial class RedisQueueBackend
 {
-    private const int MaxFinishBatch = 200;
-    private readonly Lock _finishLock = new();
-    private List<PendingFinish> _finishQueue = [];
-    private bool _finishing;
-
     /// <inheritdoc />
     /// <exception cref="BackendUnavailableException">Redis could not be reached in time.</exception>
     public async Task UpdateAsync(Job job, CancellationToken cancellationToken)
     {
         EnsureOwnJob(job);
         cancellationToken.ThrowIfCancellationRequested();
+        _ = SendPending();
         job.Touched = NowMs;
         try
         {
@@ -55,87 +51,7 @@ public sealed partial class RedisQueueBackend
         }
 
         var pending = new PendingFinish(job.Id, _keys.History(job.Completed / MsPerMinute), job.Ttl, status.ToWire(), job.Ttl >= 0 ? JobDocument.Serialize(job) : [], job.Completed);
-        bool flush;
-        lock (_finishLock)
-        {
-            _finishQueue.Add(pending);
-            flush = !_finishing;
-            _finishing = true;
-        }
-
-        if (flush)
-        {
-            // Started from the thread pool's queue, not here: the caller is often a loop that ends several jobs in a
-            // row (a worker's batch of no-op jobs), and they all go in this batch instead of the first going alone.
-            ThreadPool.UnsafeQueueUserWorkItem(static backend => _ = backend.FlushFinishesAsync(), this, preferLocal: false);
-        }
-
-        return pending.Done.Task;
-    }
-
-    // Finishes go out in batches: the first at once, and those that come while a batch is on its way together in the
-    // next one, as one script call. Under load that is one round trip for many jobs; alone, no wait is added.
-    private async Task FlushFinishesAsync()
-    {
-        while (true)
-        {
-            List<PendingFinish> batch;
-            lock (_finishLock)
-            {
-                if (_finishQueue.Count == 0)
-                {
-                    _finishing = false;
-                    return;
-                }
-
-                if (_finishQueue.Count <= MaxFinishBatch)
-                {
-                    batch = _finishQueue;
-                    _finishQueue = [];
-                }
-                else
-                {
-                    batch = _finishQueue[..MaxFinishBatch];
-                    _finishQueue.RemoveRange(0, MaxFinishBatch);
-                }
-            }
-
-            var keys = new RedisKey[5 + (batch.Count * 2)];
-            var values = new RedisValue[1 + (batch.Count * 4)];
-            keys[0] = _keys.Active;
-            keys[1] = _keys.Incomplete;
-            keys[2] = _keys.FinishedComplete;
-            keys[3] = _keys.FinishedFailed;
-            keys[4] = _keys.FinishedAborted;
-            values[0] = (long)HistoryKeyTtl.TotalSeconds;
-            for (var i = 0; i < batch.Count; i++)
-            {
-                var finish = batch[i];
-                keys[5 + (2 * i)] = finish.Id;
-                keys[6 + (2 * i)] = finish.History;
-                values[1 + (4 * i)] = finish.Ttl;
-                values[2 + (4 * i)] = finish.Status;
-                values[3 + (4 * i)] = finish.Document;
-                values[4 + (4 * i)] = finish.Completed;
-            }
-
-            try
-            {
-                await _db.ScriptEvaluateAsync(RedisScripts.Finish, keys, values).ConfigureAwait(false);
-                foreach (var finish in batch)
-                {
-                    finish.Done.TrySetResult();
-                }
-            }
-            catch (Exception ex)
-            {
-                var error = IsUnavailable(ex) ? Unavailable(ex) : ex;
-                foreach (var finish in batch)
-                {
-                    finish.Done.TrySetException(error);
-                }
-            }
-        }
+        return AddFinish(pending);
     }
 
     /// <inheritdoc />
@@ -144,6 +60,7 @@ public sealed partial class RedisQueueBackend
     {
         EnsureOwnJob(job);
         cancellationToken.ThrowIfCancellationRequested();
+        _ = SendPending();
         var now = NowMs;
         job.Status = JobStatus.Queued;
         job.Completed = 0;

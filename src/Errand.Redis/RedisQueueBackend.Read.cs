@@ -14,6 +14,7 @@ public sealed partial class RedisQueueBackend
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         cancellationToken.ThrowIfCancellationRequested();
+        await SendPending().ConfigureAwait(false);
         var id = JobIds.For(QueueName, key);
         byte[]? document;
         try
@@ -34,6 +35,7 @@ public sealed partial class RedisQueueBackend
     {
         ArgumentNullException.ThrowIfNull(keys);
         cancellationToken.ThrowIfCancellationRequested();
+        await SendPending().ConfigureAwait(false);
         try
         {
             var ids = keys.Select(key => JobIds.For(QueueName, key)).ToArray();
@@ -50,6 +52,7 @@ public sealed partial class RedisQueueBackend
     public async Task<QueueCounts> CountAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        await SendPending().ConfigureAwait(false);
         try
         {
             var queued = _db.ListLengthAsync(_keys.Queued);
@@ -87,6 +90,7 @@ public sealed partial class RedisQueueBackend
         ArgumentOutOfRangeException.ThrowIfNegative(query.Offset, nameof(query));
         ArgumentOutOfRangeException.ThrowIfNegative(query.Limit, nameof(query));
         cancellationToken.ThrowIfCancellationRequested();
+        await SendPending().ConfigureAwait(false);
         try
         {
             return query.Status switch

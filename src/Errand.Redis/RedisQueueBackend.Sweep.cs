@@ -16,6 +16,7 @@ public sealed partial class RedisQueueBackend
         ArgumentNullException.ThrowIfNull(request);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(request.LockFor, TimeSpan.Zero, nameof(request));
         cancellationToken.ThrowIfCancellationRequested();
+        _ = SendPending();
         try
         {
             if (!await _db.StringSetAsync(_keys.Sweep, 1, request.LockFor, When.NotExists).ConfigureAwait(false))

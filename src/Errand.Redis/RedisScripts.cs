@@ -5,12 +5,10 @@ namespace Errand.Redis;
 internal static class RedisScripts
 {
     public static readonly string Enqueue = Load("enqueue");
-    public static readonly string Dequeue = Load("dequeue");
     public static readonly string Schedule = Load("schedule");
     public static readonly string Quarantine = Load("quarantine");
     public static readonly string Update = Load("update");
-    public static readonly string MarkActive = Load("mark_active");
-    public static readonly string Finish = Load("finish");
+    public static readonly string Cycle = Load("cycle");
     public static readonly string ListFinished = Load("list_finished");
 
     private static string Load(string name)

@@ -32,15 +32,21 @@ public sealed partial class RedisQueueBackendTests(RedisServerFixture redis) : Q
 
     protected override async Task<bool> DeleteJobDocumentAsync(string key)
     {
+        await SettleAsync(key);
         await redis.Db.KeyDeleteAsync(JobIds.For(QueueName, key));
         return true;
     }
 
     protected override async Task<bool> CorruptJobDocumentAsync(string key)
     {
+        await SettleAsync(key);
         await redis.Db.StringSetAsync(JobIds.For(QueueName, key), "{not json");
         return true;
     }
+
+    // The backend stores a dequeued job's active mark with its next round trip, and its reads wait for that: after
+    // one, a write behind its back (here, from the test's own connection) cannot be overtaken by the mark.
+    private Task<Job?> SettleAsync(string key) => Backend.GetJobAsync(key, Ct);
 
     private string Id(string key) => JobIds.For(QueueName, key);
 

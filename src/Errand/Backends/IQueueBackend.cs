@@ -21,6 +21,12 @@ public interface IQueueBackend : IQueueMonitor, IAsyncDisposable
     /// <param name="request">How many, how long to wait, and for which worker.</param>
     /// <param name="cancellationToken">Cancels the wait; a job already taken is still returned.</param>
     /// <returns>The jobs taken, already marked active (attempts, started, touched and worker id set); empty when none came in time.</returns>
+    /// <remarks>
+    /// A backend may store the active marks with its next round trip instead of waiting for them (the Redis backend
+    /// does: the function starts one round trip sooner). Its own later commands never overtake them, and its reads
+    /// show them; another client may see such a job still queued, in the active list, for that round trip. An abort
+    /// that comes in that moment is kept as <see cref="JobStatus.Aborting"/>, for the worker's abort check.
+    /// </remarks>
     Task<IReadOnlyList<Job>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken);
 
     /// <summary>Writes <paramref name="job"/> with <see cref="Job.Touched"/> set to now, and publishes its status. This is the heartbeat.</summary>

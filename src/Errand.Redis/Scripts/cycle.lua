@@ -1,0 +1,139 @@
+-- One round trip of a worker's hot path: marks the jobs it took active, finishes the jobs that ended, and takes the
+-- ready ones, each part for a whole batch. What each part stores is what SAQ stores for one job; Errand adds its own
+-- keys (the finished-job index and the per-minute history).
+--
+-- KEYS[1] queued list, KEYS[2] active list, KEYS[3] incomplete zset, KEYS[4..6] errand finished index of complete,
+-- failed, aborted; then M ids to mark active; then F pairs (id of a finished job, its errand history hash); then P ids
+-- that BLMOVE already moved to active, whose documents to return.
+-- ARGV[1] M, ARGV[2] F, ARGV[3] P, ARGV[4] how many ready ids to take, ARGV[5] history key ttl in seconds; then M
+-- documents with status 'active'; then F quadruples: ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word,
+-- document, completed time (epoch ms).
+--
+-- Returns M mark results (false when written; else the stored document, whose 'aborting' status was kept), then
+-- id, document pairs: the P ids first, then the ids taken, oldest first. A missing document comes back as false.
+local m, f, p, take = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local finishedBase, movedBase = 6 + m, 6 + m + 2 * f
+local out = {}
+
+-- Marks. A job that also finishes in this call is never seen active by anyone (the call is atomic): its active
+-- document is not written, only its 'active' notification goes out, before the finish's.
+local finishing = {}
+for i = 1, f do
+    finishing[KEYS[finishedBase + 2 * i - 1]] = true
+end
+local checked = {}
+for i = 1, m do
+    if not finishing[KEYS[6 + i]] then
+        checked[#checked + 1] = i
+    end
+end
+for first = 1, #checked, 500 do
+    local last = math.min(first + 499, #checked)
+    local ids = {}
+    for j = first, last do
+        ids[#ids + 1] = KEYS[6 + checked[j]]
+    end
+    local raws = redis.call('MGET', unpack(ids))
+    local writes = {}
+    for j = first, last do
+        local i = checked[j]
+        local raw = raws[j - first + 1]
+        local aborting = false
+        -- Decoded only when the word appears at all: most documents never hold it, and decoding is the costly part.
+        if raw and string.find(raw, '"aborting"', 1, true) then
+            local ok, stored = pcall(cjson.decode, raw)
+            aborting = ok and type(stored) == 'table' and stored['status'] == 'aborting'
+        end
+        if aborting then
+            out[i] = raw
+        else
+            writes[#writes + 1] = KEYS[6 + i]
+            writes[#writes + 1] = ARGV[5 + i]
+        end
+    end
+    if #writes > 0 then
+        redis.call('MSET', unpack(writes))
+    end
+end
+for i = 1, m do
+    if out[i] == nil then
+        out[i] = false
+        redis.call('PUBLISH', KEYS[6 + i], 'active')
+    end
+end
+
+-- Finishes.
+local index = { complete = KEYS[4], failed = KEYS[5], aborted = KEYS[6] }
+local added = { complete = {}, failed = {}, aborted = {} }
+local others = { complete = {}, failed = {}, aborted = {} }
+local counts = {}
+local ended = {}
+for i = 1, f do
+    local id = KEYS[finishedBase + 2 * i - 1]
+    local history = KEYS[finishedBase + 2 * i]
+    local j = 5 + m + 4 * i - 3
+    local ttl = tonumber(ARGV[j])
+    local status = ARGV[j + 1]
+    redis.call('LREM', KEYS[2], 0, id)
+    ended[#ended + 1] = id
+    -- The job is in the index of its status (when kept) and in no other.
+    for word, ids in pairs(others) do
+        if word == status and ttl >= 0 then
+            added[word][#added[word] + 1] = ARGV[j + 3]
+            added[word][#added[word] + 1] = id
+        else
+            ids[#ids + 1] = id
+        end
+    end
+    counts[history] = counts[history] or {}
+    counts[history][status] = (counts[history][status] or 0) + 1
+    if ttl > 0 then
+        redis.call('SETEX', id, ttl, ARGV[j + 2])
+    elseif ttl == 0 then
+        redis.call('SET', id, ARGV[j + 2])
+    else
+        redis.call('DEL', id)
+    end
+    redis.call('PUBLISH', id, status)
+end
+for first = 1, #ended, 500 do
+    redis.call('ZREM', KEYS[3], unpack(ended, first, math.min(first + 499, #ended)))
+end
+for word, set in pairs(index) do
+    for first = 1, #added[word], 1000 do
+        redis.call('ZADD', set, unpack(added[word], first, math.min(first + 999, #added[word])))
+    end
+    for first = 1, #others[word], 500 do
+        redis.call('ZREM', set, unpack(others[word], first, math.min(first + 499, #others[word])))
+    end
+end
+-- History counts are added up over the batch: one HINCRBY per minute and status, one EXPIRE per minute.
+for history, byStatus in pairs(counts) do
+    for status, count in pairs(byStatus) do
+        redis.call('HINCRBY', history, status, count)
+    end
+    redis.call('EXPIRE', history, ARGV[5])
+end
+
+-- Takes: the documents of the ids BLMOVE moved, then up to `take` ready ids moved from queued to active.
+for i = 1, p do
+    local id = KEYS[movedBase + i]
+    out[#out + 1] = id
+    out[#out + 1] = redis.call('GET', id)
+end
+if take > 0 then
+    local ids = redis.call('LRANGE', KEYS[1], 0, take - 1)
+    if #ids > 0 then
+        redis.call('LTRIM', KEYS[1], #ids, -1)
+        for first = 1, #ids, 500 do
+            local last = math.min(first + 499, #ids)
+            redis.call('RPUSH', KEYS[2], unpack(ids, first, last))
+            local documents = redis.call('MGET', unpack(ids, first, last))
+            for i = first, last do
+                out[#out + 1] = ids[i]
+                out[#out + 1] = documents[i - first + 1]
+            end
+        end
+    end
+end
+return out
