@@ -1,14 +1,38 @@
--- Enqueue, as SAQ does it: write only when the id is not incomplete and no abort marker exists for the key.
--- KEYS[1] incomplete zset, KEYS[2] job id, KEYS[3] queued list, KEYS[4] abort marker
--- ARGV[1] the job document, ARGV[2] scheduled (epoch seconds, an integer; '0' = now)
--- Returns 1 when written (and publishes 'queued' on the job's channel), else the stored document (nil when none).
-if not redis.call('ZSCORE', KEYS[1], KEYS[2]) and redis.call('EXISTS', KEYS[4]) == 0 then
-    redis.call('SET', KEYS[2], ARGV[1])
-    redis.call('ZADD', KEYS[1], ARGV[2], KEYS[2])
-    if ARGV[2] == '0' then
-        redis.call('RPUSH', KEYS[3], KEYS[2])
+-- Enqueues a batch of jobs, each as SAQ does it: written only when its id is not incomplete and no abort marker
+-- exists for its key. A batch is the enqueues that came while the previous call was on its way; they are handled in
+-- their order, as if sent one by one (a key that comes twice is written once, the second sees the first).
+-- KEYS[1] incomplete zset, KEYS[2] queued list, then for job i: KEYS[1 + 2i] its id, KEYS[2 + 2i] its abort marker
+-- ARGV[2i - 1] job i's document, ARGV[2i] its scheduled time (epoch seconds, an integer; '0' = now)
+-- Returns one entry per job: 1 when written (and 'queued' published on its channel), else the stored document
+-- (false when there is none: the key is held only by its abort marker).
+local out = {}
+local written = {}
+local scores = {}
+local ready = {}
+for i = 1, (#KEYS - 2) / 2 do
+    local id = KEYS[1 + 2 * i]
+    if written[id] then
+        out[i] = written[id]
+    elseif not redis.call('ZSCORE', KEYS[1], id) and redis.call('EXISTS', KEYS[2 + 2 * i]) == 0 then
+        local document, scheduled = ARGV[2 * i - 1], ARGV[2 * i]
+        redis.call('SET', id, document)
+        scores[#scores + 1] = scheduled
+        scores[#scores + 1] = id
+        if scheduled == '0' then
+            ready[#ready + 1] = id
+        end
+        redis.call('PUBLISH', id, 'queued')
+        written[id] = document
+        out[i] = 1
+    else
+        out[i] = redis.call('GET', id)
     end
-    redis.call('PUBLISH', KEYS[2], 'queued')
-    return 1
 end
-return redis.call('GET', KEYS[2])
+-- In chunks, so that unpack stays within Lua's stack limit.
+for first = 1, #scores, 1000 do
+    redis.call('ZADD', KEYS[1], unpack(scores, first, math.min(first + 999, #scores)))
+end
+for first = 1, #ready, 500 do
+    redis.call('RPUSH', KEYS[2], unpack(ready, first, math.min(first + 499, #ready)))
+end
+return out
