@@ -1,21 +1,53 @@
 namespace Errand;
 
-/// <summary>A job a worker is running, with the token source its abort check fires.</summary>
-internal sealed class RunningJob(Job job) : IDisposable
+/// <summary>A job a worker is running, with the one token source its timeout, its abort and the worker's shutdown fire.</summary>
+/// <remarks>One source per job, not a linked one over three: no registration on a source every job shares, and no timer when the job has no timeout.</remarks>
+internal sealed class RunningJob : IDisposable
 {
-    private readonly CancellationTokenSource _abort = new();
+    private readonly CancellationTokenSource _cancel;
+    private int _shuttingDown;
 
-    public Job Job { get; } = job;
+    public RunningJob(Job job, TimeProvider time)
+    {
+        Job = job;
+        _cancel = job.Timeout > 0 ? new CancellationTokenSource(TimeSpan.FromSeconds(job.Timeout), time) : new CancellationTokenSource();
+    }
 
-    public CancellationToken AbortToken => _abort.Token;
+    public Job Job { get; }
+
+    /// <summary>Gets the job's token: it fires on timeout, abort or the worker's shutdown.</summary>
+    public CancellationToken Token => _cancel.Token;
 
     public string? AbortReason { get; private set; }
+
+    public bool ShuttingDown => Volatile.Read(ref _shuttingDown) != 0;
+
+    /// <summary>Gets whether the token fired for the timeout (neither an abort nor the shutdown fired it).</summary>
+    public bool TimedOut => _cancel.IsCancellationRequested && AbortReason is null && !ShuttingDown;
 
     public void Abort(string reason)
     {
         AbortReason ??= reason;
-        _abort.Cancel();
+        Cancel();
     }
 
-    public void Dispose() => _abort.Dispose();
+    public void Shutdown()
+    {
+        Volatile.Write(ref _shuttingDown, 1);
+        Cancel();
+    }
+
+    public void Dispose() => _cancel.Dispose();
+
+    private void Cancel()
+    {
+        try
+        {
+            _cancel.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The job ended meanwhile: there is nothing left to stop.
+        }
+    }
 }

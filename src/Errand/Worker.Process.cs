@@ -10,12 +10,19 @@ public sealed partial class Worker
 
     private async Task ProcessAsync(Job job, SlotLease lease)
     {
-        using var running = new RunningJob(job);
+        using var running = new RunningJob(job, _time);
         _running[job.Key] = running;
+
+        // The second phase of a shutdown fires the token of every job in _running; one that was just being added is
+        // caught here.
+        if (_jobsShutdown.IsCancellationRequested)
+        {
+            running.Shutdown();
+        }
+
         using var activity = ErrandDiagnostics.StartProcess(job);
-        using var timeout = job.Timeout > 0 ? new CancellationTokenSource(TimeSpan.FromSeconds(job.Timeout), _time) : null;
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(running.AbortToken, _jobsShutdown.Token, timeout?.Token ?? CancellationToken.None);
-        var context = new JobContext(job, _queue, Id, _services, linked.Token);
+        var token = running.Token;
+        var context = new JobContext(job, _queue, Id, _services, token);
         var started = Stopwatch.GetTimestamp();
         Exception? failure = null;
         Log.JobStarted(_logger, job.Key, job.Function, _queue.Name, job.Attempts);
@@ -33,9 +40,9 @@ public sealed partial class Worker
                 try
                 {
                     // WaitAsync: a function that ignores its token must not hold the worker past a timeout, abort or shutdown.
-                    job.Result = await work.WaitAsync(linked.Token).ConfigureAwait(false);
+                    job.Result = await work.WaitAsync(token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (linked.IsCancellationRequested && !work.IsCompleted)
+                catch (OperationCanceledException) when (token.IsCancellationRequested && !work.IsCompleted)
                 {
                     Log.JobIgnoredCancellation(_logger, job.Key, job.Function);
                     _ = work.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
@@ -59,7 +66,7 @@ public sealed partial class Worker
                 await Safely(() => _backend.ClearAbortAsync(job.Key, CancellationToken.None)).ConfigureAwait(false);
                 Log.JobAborted(_logger, job.Key, job.Function, reason);
             }
-            catch (OperationCanceledException ex) when (_jobsShutdown.IsCancellationRequested)
+            catch (OperationCanceledException ex) when (running.ShuttingDown)
             {
                 lease.FunctionEnded();
                 // A redeploy is not a failure: hand the job back without counting it against its retries' outcome.
@@ -67,7 +74,7 @@ public sealed partial class Worker
                 job.Error = CancelledReason;
                 await RetryAsync(job, CancelledReason, TimeSpan.Zero).ConfigureAwait(false);
             }
-            catch (OperationCanceledException ex) when (timeout?.IsCancellationRequested == true)
+            catch (OperationCanceledException ex) when (running.TimedOut)
             {
                 lease.FunctionEnded();
                 failure = new JobTimeoutException(job.Function, job.Timeout);

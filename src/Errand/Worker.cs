@@ -260,6 +260,11 @@ public sealed partial class Worker : IDisposable
         {
             // Second phase: fire every running job's token; each is handed back to the queue as "cancelled".
             await _jobsShutdown.CancelAsync().ConfigureAwait(false);
+            foreach (var running in _running.Values)
+            {
+                running.Shutdown();
+            }
+
             await all.ConfigureAwait(false);
         }
     }
