@@ -75,6 +75,7 @@ internal static class ErrandDriver
         var started = Stopwatch.GetTimestamp();
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var collections = GC.CollectionCount(0);
+        var workItems = ThreadPool.CompletedWorkItemCount;
         var run = worker.RunAsync(stop.Token);
         await done.Task;
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -83,6 +84,7 @@ internal static class ErrandDriver
             seconds,
             allocated_bytes_per_job = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / n,
             gen0_collections = GC.CollectionCount(0) - collections,
+            thread_pool_items_per_job = (double)(ThreadPool.CompletedWorkItemCount - workItems) / n,
         });
         await stop.CancelAsync();
         await run;
