@@ -23,6 +23,14 @@ public sealed class RedisBackendOptions
     /// <value>The default is 5 seconds, as in SAQ; it must outlive the worker's 1-second abort check.</value>
     public TimeSpan AbortMarkerTtl { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Gets or sets the longest a job's outcome (or its active mark) waits for the worker's next take, to go with it in one round trip.</summary>
+    /// <value>
+    /// The default is 1 millisecond. A worker whose functions have ended takes its next jobs at once, and that take
+    /// carries the outcomes with it, so under load nothing waits this long; it bounds the wait when no take follows
+    /// (every slot is busy with long jobs). Zero sends at once.
+    /// </value>
+    public TimeSpan BatchDelay { get; set; } = TimeSpan.FromMilliseconds(1);
+
     /// <summary>Gets or sets the client name shown by <c>CLIENT LIST</c> for connections the backend opens itself.</summary>
     /// <value>The default is <c>errand</c>.</value>
     public string ClientName { get; set; } = "errand";
@@ -33,6 +41,8 @@ public sealed class RedisBackendOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(OperationTimeout, TimeSpan.Zero, nameof(OperationTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero, nameof(ConnectTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxBlockingWait, TimeSpan.Zero, nameof(MaxBlockingWait));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchDelay, TimeSpan.Zero, nameof(BatchDelay));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(BatchDelay, TimeSpan.FromSeconds(1), nameof(BatchDelay));
         ArgumentOutOfRangeException.ThrowIfLessThan(AbortMarkerTtl, TimeSpan.FromSeconds(2), nameof(AbortMarkerTtl));
     }
 }

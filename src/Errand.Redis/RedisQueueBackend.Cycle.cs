@@ -3,19 +3,29 @@ using StackExchange.Redis;
 namespace Errand.Redis;
 
 /// <content>
-/// The worker's hot path in one script call per round trip: marks, finishes and takes that come while a call is on its
-/// way go together in the next one. Under load that is one round trip for many jobs; alone, no wait is added.
+/// The worker's hot path in one script call per round trip: the marks, finishes and takes of a batch go together.
 /// </content>
 /// <remarks>
+/// <para>
+/// A take is sent at once, with the marks and finishes pending: a worker takes as soon as functions have ended, so its
+/// take carries their outcomes. Up to two calls are on their way at a time, so that Redis runs one while the worker
+/// runs the jobs of the other; what comes meanwhile goes in the next. Marks and finishes that no take follows (every
+/// slot busy with long jobs) are sent by a timer after <see cref="RedisBackendOptions.BatchDelay"/>.
+/// </para>
+/// <para>
 /// A mark is accepted without waiting (the job's function starts at once), so every other command of this backend
 /// first sends the marks still pending (<see cref="SendPending"/>): no later write of the job can be overtaken by its
 /// mark, and a read returns only after the marks of earlier dequeues are stored.
+/// </para>
 /// </remarks>
 public sealed partial class RedisQueueBackend
 {
+    private const int MaxCyclesInFlight = 2;
     private readonly Lock _cycleLock = new();
+    private readonly ITimer _cycleTimer;
     private CycleBatch _pending = new();
-    private bool _cycling;
+    private int _cyclesInFlight;
+    private bool _cycleTimerArmed;
 
     private void AddMarks(List<Job> jobs, List<byte[]> documents)
     {
@@ -27,8 +37,7 @@ public sealed partial class RedisQueueBackend
             }
         }
 
-        // Deferred: the worker runs the functions it just took before it yields, and their finishes join this call.
-        StartCycle(deferred: true);
+        SendSoon();
     }
 
     private Task AddFinish(PendingFinish finish)
@@ -38,8 +47,7 @@ public sealed partial class RedisQueueBackend
             _pending.Finishes.Add(finish);
         }
 
-        // Deferred: a worker often ends several jobs in a row (a batch of no-op jobs), and they all go in one call.
-        StartCycle(deferred: true);
+        SendSoon();
         return finish.Done.Task;
     }
 
@@ -51,50 +59,91 @@ public sealed partial class RedisQueueBackend
             _pending.Takes.Add(take);
         }
 
-        // At once: the caller waits for nothing else.
-        StartCycle(deferred: false);
+        TrySend();
         return take.Done.Task;
     }
 
-    private void StartCycle(bool deferred)
+    // Waits for a take to carry what is pending; when no call is on its way, a timer bounds the wait.
+    private void SendSoon()
     {
         lock (_cycleLock)
         {
-            if (_cycling || _pending.IsEmpty)
+            if (_cyclesInFlight > 0 || _cycleTimerArmed)
             {
                 return;
             }
 
-            _cycling = true;
+            _cycleTimerArmed = true;
         }
 
-        if (deferred)
+        _cycleTimer.Change(_options.BatchDelay, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnCycleTimer()
+    {
+        lock (_cycleLock)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static backend => _ = backend.CycleAsync(), this, preferLocal: false);
+            _cycleTimerArmed = false;
+        }
+
+        TrySend();
+    }
+
+    private void TrySend()
+    {
+        CycleBatch batch;
+        lock (_cycleLock)
+        {
+            if (_cyclesInFlight >= MaxCyclesInFlight || _pending.IsEmpty)
+            {
+                return;
+            }
+
+            _cyclesInFlight++;
+            (batch, _pending) = (_pending, new CycleBatch());
+        }
+
+        _ = CycleAsync(batch);
+    }
+
+    private async Task CycleAsync(CycleBatch batch)
+    {
+        bool takePending;
+        try
+        {
+            await SendAsync(batch).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_cycleLock)
+            {
+                _cyclesInFlight--;
+                takePending = _pending.Takes.Count > 0;
+            }
+        }
+
+        // A take that waited for room goes now; marks and finishes wait for the worker's next take a moment longer.
+        if (takePending)
+        {
+            TrySend();
         }
         else
         {
-            _ = CycleAsync();
+            SendSoon();
         }
     }
 
-    // One call on its way at a time; what comes meanwhile waits for it and goes in the next.
-    private async Task CycleAsync()
+    /// <summary>Sends everything pending and waits for it; for disposal.</summary>
+    private async Task FlushCycleAsync()
     {
-        while (true)
+        CycleBatch batch;
+        lock (_cycleLock)
         {
-            CycleBatch batch;
-            lock (_cycleLock)
-            {
-                if (_pending.IsEmpty)
-                {
-                    _cycling = false;
-                    return;
-                }
+            (batch, _pending) = (_pending, new CycleBatch());
+        }
 
-                (batch, _pending) = (_pending, new CycleBatch());
-            }
-
+        if (!batch.IsEmpty)
+        {
             await SendAsync(batch).ConfigureAwait(false);
         }
     }
@@ -199,7 +248,18 @@ public sealed partial class RedisQueueBackend
             finish.Done.TrySetResult();
         }
 
-        DeliverTakes(takes, reply, marks.Count);
+        try
+        {
+            DeliverTakes(takes, reply, marks.Count);
+        }
+        catch (Exception ex) when (ex is InvalidCastException or IndexOutOfRangeException)
+        {
+            // A reply of another shape (a script of another version on the server): the takes fail, nothing hangs.
+            foreach (var take in takes)
+            {
+                take.Done.TrySetException(new RedisException($"Unexpected reply of the cycle script: {ex.Message}"));
+            }
+        }
     }
 
     // The reply holds the marks' results first (an 'aborting' kept there is seen by the worker's abort check), then

@@ -43,6 +43,9 @@ public sealed partial class RedisQueueBackend : IQueueBackend
         _db = multiplexer.GetDatabase(configuration.DefaultDatabase ?? -1);
         _endpoint = RedisConnectionString.Describe(configuration);
         _blockingConfiguration = BlockingConfiguration(configuration, options);
+
+        // Real time on purpose: it paces round trips, not job time.
+        _cycleTimer = TimeProvider.System.CreateTimer(static backend => ((RedisQueueBackend)backend!).OnCycleTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         RedisLog.Connected(_logger, options.QueueName, _endpoint);
     }
 
@@ -106,6 +109,8 @@ public sealed partial class RedisQueueBackend : IQueueBackend
             return;
         }
 
+        await _cycleTimer.DisposeAsync().ConfigureAwait(false);
+        await FlushCycleAsync().ConfigureAwait(false);
         await CloseNotificationsAsync().ConfigureAwait(false);
         await CloseBlockingConnectionsAsync().ConfigureAwait(false);
         if (_ownsMultiplexer)

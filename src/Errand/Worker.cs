@@ -99,15 +99,27 @@ public sealed partial class Worker : IDisposable
         using var timersStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         await WriteWorkerInfoSafelyAsync(stoppingToken).ConfigureAwait(false);
         var timers = StartTimers(timersStop.Token);
-        var jobs = new List<Task>();
         using var slots = new SemaphoreSlim(_options.Concurrency, _options.Concurrency);
+
+        // Two dequeue loops, each taking up to half the slots: while the backend stores and takes for one batch, the
+        // jobs of the other run. One loop in burst mode (its job limit is counted in one place) or for a small worker.
+        var lanes = _options.Burst || _options.Concurrency < 4 ? 1 : 2;
+        var perLane = (_options.Concurrency + lanes - 1) / lanes;
+        var jobs = new List<Task>[lanes];
+        var loops = new Task[lanes];
+        for (var i = 0; i < lanes; i++)
+        {
+            jobs[i] = [];
+            loops[i] = DequeueLoopAsync(jobs[i], slots, perLane, stoppingToken);
+        }
+
         try
         {
-            await DequeueLoopAsync(jobs, slots, stoppingToken).ConfigureAwait(false);
+            await Task.WhenAll(loops).ConfigureAwait(false);
         }
         finally
         {
-            await DrainAsync(jobs).ConfigureAwait(false);
+            await DrainAsync([.. jobs.SelectMany(j => j)]).ConfigureAwait(false);
             await timersStop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(timers).ConfigureAwait(false);
             await RemoveWorkerInfoSafelyAsync().ConfigureAwait(false);
@@ -134,7 +146,7 @@ public sealed partial class Worker : IDisposable
         _storing.Dispose();
     }
 
-    private async Task DequeueLoopAsync(List<Task> jobs, SemaphoreSlim slots, CancellationToken stoppingToken)
+    private async Task DequeueLoopAsync(List<Task> jobs, SemaphoreSlim slots, int maxBatch, CancellationToken stoppingToken)
     {
         var taken = 0;
         var failures = 0;
@@ -165,7 +177,7 @@ public sealed partial class Worker : IDisposable
             }
 
             var free = 1;
-            while (free < _options.Concurrency && slots.Wait(0, CancellationToken.None))
+            while (free < maxBatch && slots.Wait(0, CancellationToken.None))
             {
                 free++;
             }
