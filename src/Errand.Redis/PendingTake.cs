@@ -7,5 +7,7 @@ internal sealed class PendingTake(int count, string? alreadyMoved)
 
     public string? AlreadyMoved { get; } = alreadyMoved;
 
-    public TaskCompletionSource<List<(string Id, byte[]? Document)>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Completed on the cycle's own thread, which then carries on with the dequeue and starts the jobs: one wake-up of a
+    // pool thread less between a job's arrival and its start (a wake-up costs a quarter of a millisecond on a quiet VM).
+    public TaskCompletionSource<List<(string Id, byte[]? Document)>> Done { get; } = new();
 }

@@ -243,6 +243,7 @@ public sealed partial class RedisQueueBackend
             return;
         }
 
+        // Finishes first: their callers go on on other threads, while this one goes on with the takes.
         foreach (var finish in finishes)
         {
             finish.Done.TrySetResult();

@@ -159,17 +159,7 @@ public sealed partial class Worker : IDisposable
 
             try
             {
-                var slot = slots.WaitAsync(stoppingToken);
-                if (!slot.IsCompleted)
-                {
-                    await slot.ConfigureAwait(false);
-
-                    // Running jobs end in batches (their outcomes are stored together): let the others of the batch
-                    // free their slots too, so that one dequeue takes jobs for all of them.
-                    await Task.Yield();
-                }
-
-                await slot.ConfigureAwait(false);
+                await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
