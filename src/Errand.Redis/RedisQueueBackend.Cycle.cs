@@ -108,10 +108,11 @@ public sealed partial class RedisQueueBackend
 
     private async Task CycleAsync(CycleBatch batch)
     {
+        RedisResult[]? reply = null;
         bool takePending;
         try
         {
-            await SendAsync(batch).ConfigureAwait(false);
+            reply = await SendAsync(batch).ConfigureAwait(false);
         }
         finally
         {
@@ -131,6 +132,10 @@ public sealed partial class RedisQueueBackend
         {
             SendSoon();
         }
+
+        // Last: the takers go on on this thread and start their jobs, so a function that holds it for long (one that
+        // computes before its first await) holds its own worker lane only, never the cycle calls.
+        DeliverTakes(batch.Takes, reply, batch.Marks.Count);
     }
 
     /// <summary>Sends everything pending and waits for it; for disposal.</summary>
@@ -144,7 +149,7 @@ public sealed partial class RedisQueueBackend
 
         if (!batch.IsEmpty)
         {
-            await SendAsync(batch).ConfigureAwait(false);
+            DeliverTakes(batch.Takes, await SendAsync(batch).ConfigureAwait(false), batch.Marks.Count);
         }
     }
 
@@ -163,10 +168,14 @@ public sealed partial class RedisQueueBackend
             (batch, _pending) = (_pending, new CycleBatch());
         }
 
-        return SendAsync(batch);
+        return SendAndDeliverAsync(batch);
     }
 
-    private async Task SendAsync(CycleBatch batch)
+    private async Task SendAndDeliverAsync(CycleBatch batch) =>
+        DeliverTakes(batch.Takes, await SendAsync(batch).ConfigureAwait(false), batch.Marks.Count);
+
+    /// <summary>Sends one cycle call; completes its finishes (their callers go on elsewhere), and returns the reply for the takes, or <see langword="null"/> when the call failed (the takes are failed then).</summary>
+    private async Task<RedisResult[]?> SendAsync(CycleBatch batch)
     {
         var (marks, finishes, takes) = (batch.Marks, batch.Finishes, batch.Takes);
         var moved = 0;
@@ -240,18 +249,29 @@ public sealed partial class RedisQueueBackend
                 take.Done.TrySetException(error);
             }
 
-            return;
+            return null;
         }
 
-        // Finishes first: their callers go on on other threads, while this one goes on with the takes.
         foreach (var finish in finishes)
         {
             finish.Done.TrySetResult();
         }
 
+        return reply;
+    }
+
+    // The reply holds the marks' results first (an 'aborting' kept there is seen by the worker's abort check), then
+    // the moved ids' pairs in the order of the takes, then the ids taken, handed out in the same order.
+    private static void DeliverTakes(List<PendingTake> takes, RedisResult[]? reply, int skip)
+    {
+        if (reply is null || takes.Count == 0)
+        {
+            return;
+        }
+
         try
         {
-            DeliverTakes(takes, reply, marks.Count);
+            DeliverTakesCore(takes, reply, skip);
         }
         catch (Exception ex) when (ex is InvalidCastException or IndexOutOfRangeException)
         {
@@ -263,9 +283,7 @@ public sealed partial class RedisQueueBackend
         }
     }
 
-    // The reply holds the marks' results first (an 'aborting' kept there is seen by the worker's abort check), then
-    // the moved ids' pairs in the order of the takes, then the ids taken, handed out in the same order.
-    private static void DeliverTakes(List<PendingTake> takes, RedisResult[] reply, int skip)
+    private static void DeliverTakesCore(List<PendingTake> takes, RedisResult[] reply, int skip)
     {
         var movedAt = skip;
         var takenAt = skip;
