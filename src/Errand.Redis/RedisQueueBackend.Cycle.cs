@@ -92,6 +92,7 @@ public sealed partial class RedisQueueBackend
     private void TrySend()
     {
         CycleBatch batch;
+        Task<RedisResult> call;
         lock (_cycleLock)
         {
             if (_cyclesInFlight >= MaxCyclesInFlight || _pending.IsEmpty)
@@ -101,18 +102,19 @@ public sealed partial class RedisQueueBackend
 
             _cyclesInFlight++;
             (batch, _pending) = (_pending, new CycleBatch());
+            call = StartCall(batch);
         }
 
-        _ = CycleAsync(batch);
+        _ = CycleAsync(batch, call);
     }
 
-    private async Task CycleAsync(CycleBatch batch)
+    private async Task CycleAsync(CycleBatch batch, Task<RedisResult> call)
     {
         RedisResult[]? reply = null;
         bool takePending;
         try
         {
-            reply = await SendAsync(batch).ConfigureAwait(false);
+            reply = await CompleteCallAsync(batch, call).ConfigureAwait(false);
         }
         finally
         {
@@ -142,14 +144,19 @@ public sealed partial class RedisQueueBackend
     private async Task FlushCycleAsync()
     {
         CycleBatch batch;
+        Task<RedisResult>? call = null;
         lock (_cycleLock)
         {
             (batch, _pending) = (_pending, new CycleBatch());
+            if (!batch.IsEmpty)
+            {
+                call = StartCall(batch);
+            }
         }
 
-        if (!batch.IsEmpty)
+        if (call is not null)
         {
-            DeliverTakes(batch.Takes, await SendAsync(batch).ConfigureAwait(false), batch.Marks.Count);
+            DeliverTakes(batch.Takes, await CompleteCallAsync(batch, call).ConfigureAwait(false), batch.Marks.Count);
         }
     }
 
@@ -158,6 +165,7 @@ public sealed partial class RedisQueueBackend
     private Task SendPending()
     {
         CycleBatch batch;
+        Task<RedisResult> call;
         lock (_cycleLock)
         {
             if (_pending.Marks.Count == 0)
@@ -166,16 +174,17 @@ public sealed partial class RedisQueueBackend
             }
 
             (batch, _pending) = (_pending, new CycleBatch());
+            call = StartCall(batch);
         }
 
-        return SendAndDeliverAsync(batch);
+        return CompleteAndDeliverAsync(batch, call);
     }
 
-    private async Task SendAndDeliverAsync(CycleBatch batch) =>
-        DeliverTakes(batch.Takes, await SendAsync(batch).ConfigureAwait(false), batch.Marks.Count);
+    private async Task CompleteAndDeliverAsync(CycleBatch batch, Task<RedisResult> call) =>
+        DeliverTakes(batch.Takes, await CompleteCallAsync(batch, call).ConfigureAwait(false), batch.Marks.Count);
 
-    /// <summary>Sends one cycle call; completes its finishes (their callers go on elsewhere), and returns the reply for the takes, or <see langword="null"/> when the call failed (the takes are failed then).</summary>
-    private async Task<RedisResult[]?> SendAsync(CycleBatch batch)
+    /// <summary>Starts one cycle call; always under <c>_cycleLock</c>, so that calls reach Redis in the order their batches left <c>_pending</c> (a mark must never come after its job's finish).</summary>
+    private Task<RedisResult> StartCall(CycleBatch batch)
     {
         var (marks, finishes, takes) = (batch.Marks, batch.Finishes, batch.Takes);
         var moved = 0;
@@ -225,10 +234,24 @@ public sealed partial class RedisQueueBackend
             }
         }
 
+        try
+        {
+            return _db.ScriptEvaluateAsync(RedisScripts.Cycle, keys, values);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<RedisResult>(ex);
+        }
+    }
+
+    /// <summary>Waits for a cycle call; completes its finishes (their callers go on elsewhere), and returns the reply for the takes, or <see langword="null"/> when the call failed (the takes are failed then).</summary>
+    private async Task<RedisResult[]?> CompleteCallAsync(CycleBatch batch, Task<RedisResult> call)
+    {
+        var (marks, finishes, takes) = (batch.Marks, batch.Finishes, batch.Takes);
         RedisResult[] reply;
         try
         {
-            reply = (RedisResult[]?)await _db.ScriptEvaluateAsync(RedisScripts.Cycle, keys, values).ConfigureAwait(false) ?? [];
+            reply = (RedisResult[]?)await call.ConfigureAwait(false) ?? [];
         }
         catch (Exception ex)
         {
