@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Errand.Backends;
@@ -30,6 +31,7 @@ public sealed partial class Worker : IDisposable
     private long _failed;
     private long _retried;
     private long _aborted;
+    private readonly JsonElement _metadata;
 
     /// <summary>Initializes a worker for <paramref name="queue"/>.</summary>
     /// <param name="queue">The queue to work.</param>
@@ -62,6 +64,7 @@ public sealed partial class Worker : IDisposable
         Id = _options.WorkerId ?? Guid.NewGuid().ToString();
         _startedMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         _storing = new SemaphoreSlim(_options.Concurrency, _options.Concurrency);
+        _metadata = WriteMetadata();
     }
 
     /// <summary>Gets the worker id.</summary>
@@ -285,21 +288,57 @@ public sealed partial class Worker : IDisposable
         }
     }
 
-    private JsonElement Metadata()
+    // Written once, by hand: the values are strings and numbers, and the reflection-based serializer would cost the
+    // process its code and memory for this one document.
+    private JsonElement Metadata() => _metadata;
+
+    private JsonElement WriteMetadata()
     {
-        var metadata = new Dictionary<string, object>(StringComparer.Ordinal)
+        var own = _options.Metadata;
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            ["host"] = Environment.MachineName,
-            ["pid"] = Environment.ProcessId,
-            ["runtime"] = "errand-dotnet",
-            ["concurrency"] = _options.Concurrency,
-            ["functions"] = _functions.Names,
-        };
-        foreach (var (name, value) in _options.Metadata)
-        {
-            metadata[name] = value;
+            writer.WriteStartObject();
+            if (!own.ContainsKey("host"))
+            {
+                writer.WriteString("host", Environment.MachineName);
+            }
+
+            if (!own.ContainsKey("pid"))
+            {
+                writer.WriteNumber("pid", Environment.ProcessId);
+            }
+
+            if (!own.ContainsKey("runtime"))
+            {
+                writer.WriteString("runtime", "errand-dotnet");
+            }
+
+            if (!own.ContainsKey("concurrency"))
+            {
+                writer.WriteNumber("concurrency", _options.Concurrency);
+            }
+
+            if (!own.ContainsKey("functions"))
+            {
+                writer.WriteStartArray("functions");
+                foreach (var name in _functions.Names)
+                {
+                    writer.WriteStringValue(name);
+                }
+
+                writer.WriteEndArray();
+            }
+
+            foreach (var (name, value) in own)
+            {
+                writer.WriteString(name, value);
+            }
+
+            writer.WriteEndObject();
         }
 
-        return JsonSerializer.SerializeToElement(metadata);
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
     }
 }
