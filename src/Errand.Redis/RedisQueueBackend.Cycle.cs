@@ -76,7 +76,15 @@ public sealed partial class RedisQueueBackend
             _cycleTimerArmed = true;
         }
 
-        _cycleTimer.Change(_options.BatchDelay, Timeout.InfiniteTimeSpan);
+        try
+        {
+            _cycleTimer.Change(_options.BatchDelay, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The backend is being disposed: send now, so that no caller waits on a timer that will not fire.
+            OnCycleTimer();
+        }
     }
 
     private void OnCycleTimer()
