@@ -117,7 +117,7 @@ public sealed partial class Worker
     }
 
     private Task WriteWorkerInfoAsync(CancellationToken cancellationToken) =>
-        _backend.WriteWorkerInfoAsync(new WorkerInfo(Id, _queue.Name, Stats, Metadata()), _options.WorkerInfoTtl, cancellationToken);
+        _backend.WriteWorkerInfoAsync(new WorkerInfo(Id, _queue.Name, Stats, _metadata), _options.WorkerInfoTtl, cancellationToken);
 
     private async Task WriteWorkerInfoSafelyAsync(CancellationToken cancellationToken)
     {

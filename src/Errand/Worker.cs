@@ -290,8 +290,6 @@ public sealed partial class Worker : IDisposable
 
     // Written once, by hand: the values are strings and numbers, and the reflection-based serializer would cost the
     // process its code and memory for this one document.
-    private JsonElement Metadata() => _metadata;
-
     private JsonElement WriteMetadata()
     {
         var own = _options.Metadata;
