@@ -10,12 +10,24 @@ public sealed partial class RedisQueueBackend
     private static readonly TimeSpan UnblockRetryInterval = TimeSpan.FromMilliseconds(50);
     private const int UnblockAttempts = 20;
 
+    /// <summary>
+    /// Gets or sets how many ids of the active list's tail the read behind a BLMOVE returns (0: no read; the take reads
+    /// the moved job's document). The moved id is the last one unless other clients pushed to the list between the
+    /// move and the read, which runs in the same turn of Redis's loop.
+    /// </summary>
+    internal int PeekedTail { get; set; } = 4;
+
     private readonly ConcurrentBag<ConnectionMultiplexer> _idleBlocking = [];
     private readonly List<ConnectionMultiplexer> _allBlocking = [];
     private readonly Lock _blockingLock = new();
 
     /// <summary>Blocks up to <paramref name="wait"/> for one ready id and moves it to active; returns it, or <see langword="null"/> when none came.</summary>
-    private async Task<string?> BlockingMoveAsync(TimeSpan wait, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The read of the active list's tail goes down the same socket right behind the BLMOVE, so Redis runs it as soon as
+    /// the move is done: the moved job's document comes back without a round trip of its own (the idle worker's
+    /// latency). It is looked up by id, so jobs other clients pushed in between cost only the lookup.
+    /// </remarks>
+    private async Task<MovedJob?> BlockingMoveAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
         var connection = await RentBlockingAsync().ConfigureAwait(false);
         try
@@ -25,6 +37,10 @@ public sealed partial class RedisQueueBackend
             // Both go down the same socket in this order, so CLIENT ID names the connection that blocks.
             var clientId = db.ExecuteAsync("CLIENT", "ID");
             var move = db.ExecuteAsync("BLMOVE", _keys.Queued, _keys.Active, "LEFT", "RIGHT", Seconds(wait));
+            var tail = PeekedTail > 0
+                ? db.ScriptEvaluateAsync(RedisScripts.PeekActive, [_keys.Active], [PeekedTail])
+                : null;
+            RedisResult[] peeked;
             if (cancellationToken.CanBeCanceled && !move.IsCompleted)
             {
                 var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -37,18 +53,55 @@ public sealed partial class RedisQueueBackend
                 }
             }
 
-            var moved = await move.ConfigureAwait(false);
+            RedisResult moved;
+            try
+            {
+                moved = await move.ConfigureAwait(false);
+            }
+            finally
+            {
+                // Observed whatever the move did; its own failure is only the loss of a shortcut.
+                peeked = await PeekedAsync(tail).ConfigureAwait(false);
+            }
+
             if (moved.IsNull)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 return null;
             }
 
-            return (string?)moved;
+            var id = (string)moved!;
+            for (var i = peeked.Length - 2; i >= 0; i -= 2)
+            {
+                if ((string?)peeked[i] == id)
+                {
+                    return new MovedJob(id, Read: true, (byte[]?)peeked[i + 1]);
+                }
+            }
+
+            return new MovedJob(id, Read: false, Document: null);
         }
         finally
         {
             _idleBlocking.Add(connection);
+        }
+    }
+
+    // The read behind the BLMOVE only saves a round trip: when it fails, the take reads the document instead.
+    private static async Task<RedisResult[]> PeekedAsync(Task<RedisResult>? tail)
+    {
+        if (tail is null)
+        {
+            return [];
+        }
+
+        try
+        {
+            return (RedisResult[]?)await tail.ConfigureAwait(false) ?? [];
+        }
+        catch (Exception)
+        {
+            return [];
         }
     }
 

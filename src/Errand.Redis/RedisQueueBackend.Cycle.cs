@@ -27,6 +27,7 @@ public sealed partial class RedisQueueBackend
     private int _cyclesInFlight;
     private bool _cycleTimerArmed;
 
+    // Sent by the worker's next take, or by the timer the dequeue arms when none came (DequeueAndHandOverAsync).
     private void AddMarks(List<Job> jobs, List<byte[]> documents)
     {
         lock (_cycleLock)
@@ -36,8 +37,6 @@ public sealed partial class RedisQueueBackend
                 _pending.Marks.Add((jobs[i].Id, documents[i]));
             }
         }
-
-        SendSoon();
     }
 
     private Task AddFinish(PendingFinish finish)
@@ -68,7 +67,7 @@ public sealed partial class RedisQueueBackend
     {
         lock (_cycleLock)
         {
-            if (_cyclesInFlight > 0 || _cycleTimerArmed)
+            if (_cyclesInFlight > 0 || _cycleTimerArmed || _pending.IsEmpty)
             {
                 return;
             }

@@ -8,11 +8,51 @@ public sealed partial class RedisQueueBackend
     /// <inheritdoc />
     /// <exception cref="BackendUnavailableException">Redis could not be reached in time.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired before any job was taken.</exception>
-    public async Task<IReadOnlyList<Job>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Job>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentOutOfRangeException.ThrowIfLessThan(request.MaxJobs, 1, nameof(request));
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<IReadOnlyList<Job>>(cancellationToken);
+        }
+
+        // Continuations run where the result is set: the worker starts the jobs on the thread that read them.
+        var result = new TaskCompletionSource<IReadOnlyList<Job>>();
+        _ = DequeueAndHandOverAsync(request, result, cancellationToken);
+        return result.Task;
+    }
+
+    // The worker goes on inside SetResult: it starts the jobs and, when it has slots left, takes again, and that take
+    // carries the jobs' marks. Only when it has not (every slot busy) does the timer send them, armed once it is back
+    // here: arming wakes the timer thread, which is not to stand between a job and its start.
+    private async Task DequeueAndHandOverAsync(DequeueRequest request, TaskCompletionSource<IReadOnlyList<Job>> result, CancellationToken cancellationToken)
+    {
+        List<Job> jobs;
+        try
+        {
+            jobs = await TakeAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            result.TrySetCanceled(ex.CancellationToken);
+            return;
+        }
+        catch (Exception ex)
+        {
+            result.TrySetException(ex);
+            return;
+        }
+
+        result.TrySetResult(jobs);
+        if (jobs.Count > 0)
+        {
+            SendSoon();
+        }
+    }
+
+    private async Task<List<Job>> TakeAsync(DequeueRequest request, CancellationToken cancellationToken)
+    {
         try
         {
             // A batch of corrupt documents yields no job: take again until the list is empty.
@@ -37,15 +77,18 @@ public sealed partial class RedisQueueBackend
             }
 
             var wait = request.Wait < TimeSpan.Zero || request.Wait > _options.MaxBlockingWait ? _options.MaxBlockingWait : request.Wait;
-            var first = await BlockingMoveAsync(wait, cancellationToken).ConfigureAwait(false);
-            if (first is null)
+            var moved = await BlockingMoveAsync(wait, cancellationToken).ConfigureAwait(false);
+            if (moved is not { } first)
             {
                 return [];
             }
 
             // From here a job has left the queued list: finish the work whatever the token says, so it is not lost.
-            var rest = await AddTake(request.MaxJobs - 1, first).ConfigureAwait(false);
-            return MarkActive(await ReadTakenAsync(rest).ConfigureAwait(false), request.WorkerId);
+            // The job goes to the worker alone when its document came with the move: the lane takes the rest next.
+            var withRest = first.Read
+                ? [(first.Id, first.Document)]
+                : await AddTake(request.MaxJobs - 1, first.Id).ConfigureAwait(false);
+            return MarkActive(await ReadTakenAsync(withRest).ConfigureAwait(false), request.WorkerId);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -78,7 +121,8 @@ public sealed partial class RedisQueueBackend
     }
 
     // The jobs are handed to the worker at once; their active documents go in the next cycle call, before any other
-    // command of this backend. An abort that comes in between is kept there, and the worker's abort check sees it.
+    // command of this backend (DequeueAndHandOverAsync makes sure there is one). An abort that comes in between is
+    // kept there, and the worker's abort check sees it.
     private List<Job> MarkActive(List<Job> jobs, string workerId)
     {
         if (jobs.Count == 0)

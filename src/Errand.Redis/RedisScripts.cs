@@ -10,6 +10,7 @@ internal static class RedisScripts
     public static readonly string Update = Load("update");
     public static readonly string Cycle = Load("cycle");
     public static readonly string ListFinished = Load("list_finished");
+    public static readonly string PeekActive = Load("peek_active");
 
     private static string Load(string name)
     {

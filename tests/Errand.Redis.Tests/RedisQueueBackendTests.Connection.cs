@@ -22,6 +22,54 @@ public sealed partial class RedisQueueBackendTests
     }
 
     [Fact]
+    public async Task DequeueAsync_BlockedWhenSeveralArriveAtOnce_StartsTheMovedJobAloneWithTheDocumentReadBehindTheMove()
+    {
+        var waiting = Backend.DequeueAsync(new DequeueRequest("w1", 5, TimeSpan.FromSeconds(60)), Ct);
+        await WaitUntilBlockedAsync();
+
+        await PushQueuedAtOnceAsync("a", "b", "c");
+
+        // The read sent behind the BLMOVE brought the moved job's document: no take, so the others wait for the next.
+        var job = Assert.Single(await Within(waiting));
+        Assert.Equal("a", job.Key);
+        Assert.Equal(JobStatus.Active, job.Status);
+        Assert.Equal(1, job.Attempts);
+        Assert.Equal(JobStatus.Active, (await StoredAsync("a")).Status);
+        Assert.Equal(["b", "c"], (await DequeueNowAsync(5)).Select(j => j.Key));
+    }
+
+    [Fact]
+    public async Task DequeueAsync_BlockedWithoutTheReadBehindTheMove_TakesTheMovedJobAndTheRestInOneCall()
+    {
+        ((RedisQueueBackend)Backend).PeekedTail = 0;
+        var waiting = Backend.DequeueAsync(new DequeueRequest("w1", 5, TimeSpan.FromSeconds(60)), Ct);
+        await WaitUntilBlockedAsync();
+
+        await PushQueuedAtOnceAsync("a", "b", "c");
+
+        var jobs = await Within(waiting);
+        Assert.Equal(["a", "b", "c"], jobs.Select(j => j.Key));
+        Assert.All(jobs, j => Assert.Equal(JobStatus.Active, j.Status));
+        Assert.Equal(new QueueCounts(0, 3, 0, 3), await Backend.CountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task DequeueAsync_BlockedWhenACorruptDocumentIsMoved_MovesItAsideAndTakesNothing()
+    {
+        var waiting = Backend.DequeueAsync(new DequeueRequest("w1", 5, TimeSpan.FromSeconds(60)), Ct);
+        await WaitUntilBlockedAsync();
+
+        await redis.Db.StringSetAsync(Id("broken"), "{\"function\": ");
+        await redis.Db.SortedSetAddAsync(KeyOf("incomplete"), Id("broken"), 0);
+        await redis.Db.ListRightPushAsync(KeyOf("queued"), Id("broken"));
+
+        Assert.Empty(await Within(waiting));
+        Assert.Equal("{\"function\": ", (string?)await redis.Db.HashGetAsync($"errand:{QueueName}:corrupt", Id("broken")));
+        Assert.Equal(0, await redis.Db.ListLengthAsync(KeyOf("active")));
+        Assert.Equal(new QueueCounts(0, 0, 0, 0), await Backend.CountAsync(Ct));
+    }
+
+    [Fact]
     public async Task DequeueAsync_CancelledWhileBlocked_ThrowsSoonAndTakesNothing()
     {
         using var cancel = new CancellationTokenSource();
@@ -116,6 +164,21 @@ public sealed partial class RedisQueueBackendTests
         Assert.True(multiplexer.IsConnected);
         Assert.Equal(1, (await second.CountAsync(Ct)).Queued + (await Backend.CountAsync(Ct)).Queued);
         await second.DisposeAsync();
+    }
+
+    // Stores queued documents first and pushes their ids in one command, so that one BLMOVE wakes to find them all.
+    private async Task PushQueuedAtOnceAsync(params string[] keys)
+    {
+        foreach (var key in keys)
+        {
+            var job = NewJob(key);
+            job.Status = JobStatus.Queued;
+            job.Queued = NowMs;
+            await redis.Db.StringSetAsync(Id(key), JobDocument.Serialize(job));
+            await redis.Db.SortedSetAddAsync(KeyOf("incomplete"), Id(key), 0);
+        }
+
+        await redis.Db.ListRightPushAsync(KeyOf("queued"), [.. keys.Select(k => (StackExchange.Redis.RedisValue)Id(k))]);
     }
 
     // Polls the server until a client is blocked: the test then knows the BLMOVE is in place.
