@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Sockets;
 using System.Text.Json;
 using Errand.Redis;
 
@@ -18,6 +19,13 @@ internal static class ErrandDriver
     {
         var url = args.Required("redis");
         var n = args.Int("n", 1000);
+        if (role == "roundtrip")
+        {
+            await RoundTripAsync(url, n);
+            await Protocol.WaitForCloseAsync();
+            return 0;
+        }
+
         await using var queue = await RedisQueue.ConnectAsync(url, QueueName);
         switch (role)
         {
@@ -123,6 +131,35 @@ internal static class ErrandDriver
         await stop.CancelAsync();
         await run;
         signal.Dispose();
+    }
+
+    // The floor of workload C on this machine: one PING over a plain socket, paced as the latency jobs are. Every
+    // system's latency holds at least one such round trip (the enqueue) and a wake-up of an idle process.
+    private static async Task RoundTripAsync(string url, int n)
+    {
+        var separator = url.LastIndexOf(':');
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(url[..separator], int.Parse(url[(separator + 1)..], CultureInfo.InvariantCulture));
+        var ping = "*1\r\n$4\r\nPING\r\n"u8.ToArray();
+        var reply = new byte[16];
+        var latencies = new double[n];
+        await Protocol.ReadyAsync();
+        await Task.Delay(TimeSpan.FromMilliseconds(500), TimeProvider.System);
+        for (var i = 0; i < n; i++)
+        {
+            var t = Stopwatch.GetTimestamp();
+            await socket.SendAsync(ping);
+            for (var read = 0; read < "+PONG\r\n".Length;)
+            {
+                var got = await socket.ReceiveAsync(reply.AsMemory(read));
+                read += got > 0 ? got : throw new IOException("redis-server closed the connection");
+            }
+
+            latencies[i] = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+            await Task.Delay(TimeSpan.FromMilliseconds(2), TimeProvider.System);
+        }
+
+        Protocol.Result(new { latencies_ms = latencies });
     }
 
     private static JobFunctions Functions() => new JobFunctions()

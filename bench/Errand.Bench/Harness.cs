@@ -129,6 +129,16 @@ internal static class Harness
         results.Add(Metric.CP90, Percentile(ms, 0.90));
         results.Add(Metric.CP99, Percentile(ms, 0.99));
         results.Add(Metric.CMax, ms[^1]);
+
+        if (system is ErrandSystem)
+        {
+            var floor = await OnceAsync(system, "roundtrip", url, sizes.C, []);
+            var floorMs = floor.Json.GetProperty("latencies_ms").EnumerateArray().Select(e => e.GetDouble()).Order().ToArray();
+            results.Add(Metric.CFloorP50, Percentile(floorMs, 0.50));
+            results.Add(Metric.CFloorP90, Percentile(floorMs, 0.90));
+            results.Add(Metric.CFloorP99, Percentile(floorMs, 0.99));
+            results.Add(Metric.CFloorMax, floorMs[^1]);
+        }
     }
 
     private static async Task<CommandCount> CountCommandsAsync(BenchSystem system, BenchRedis redis, int n)

@@ -14,6 +14,10 @@ internal enum Metric
     CP90,
     CP99,
     CMax,
+    CFloorP50,
+    CFloorP90,
+    CFloorP99,
+    CFloorMax,
     DWorkerCpu,
     DRedisCpu,
     DRedisCpuEnqueue,
@@ -137,6 +141,13 @@ internal static class Report
             }
 
             text.AppendLine();
+        }
+
+        if (errand is not null && results.For(errand.Name).Summary(Metric.CFloorP50) is not null)
+        {
+            var floor = results.For(errand.Name);
+            text.AppendLine();
+            text.AppendLine(c, $"The floor of C on this machine during the run: one Redis round trip (PING over a plain socket from a .NET process, {sizes.C:#,0} of them paced as C's jobs are, once per run): p50 {Cell(floor.Summary(Metric.CFloorP50), "0.00", runs)}, p90 {Cell(floor.Summary(Metric.CFloorP90), "0.00", runs)}, p99 {Cell(floor.Summary(Metric.CFloorP99), "0.00", runs)}, max {Cell(floor.Summary(Metric.CFloorMax), "0.00", runs)} ms. Every system's latency holds at least one round trip (the enqueue) and the wake-up of an idle worker.");
         }
 
         foreach (var s in systems)
