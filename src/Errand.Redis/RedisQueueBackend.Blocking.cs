@@ -41,12 +41,15 @@ public sealed partial class RedisQueueBackend
                 ? db.ScriptEvaluateAsync(RedisScripts.PeekActive, [_keys.Active], [PeekedTail])
                 : null;
             RedisResult[] peeked;
-            if (cancellationToken.CanBeCanceled && !move.IsCompleted)
+
+            // Replies come in order: waiting for the last one wakes this thread once, with both at hand.
+            var last = tail ?? move;
+            if (cancellationToken.CanBeCanceled && !last.IsCompleted)
             {
                 var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 using (cancellationToken.Register(static state => ((TaskCompletionSource)state!).TrySetResult(), cancelled))
                 {
-                    if (await Task.WhenAny(move, cancelled.Task).ConfigureAwait(false) != move)
+                    if (await Task.WhenAny(last, cancelled.Task).ConfigureAwait(false) != last)
                     {
                         await UnblockAsync(clientId, move).ConfigureAwait(false);
                     }
