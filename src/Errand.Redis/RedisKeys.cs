@@ -5,15 +5,25 @@ namespace Errand.Redis;
 /// <summary>Names the Redis keys of one queue, as SAQ lays them out (<c>spec/saq-redis-format.md</c>), plus Errand's own.</summary>
 internal sealed class RedisKeys
 {
+    /// <summary>The infix of a worker's info key: <c>saq:QUEUE:worker_info:WORKER</c>.</summary>
+    public const string WorkerInfoInfix = ":worker_info:";
+
+    private const string IncompleteSuffix = ":incomplete";
+    private const string QueuedSuffix = ":queued";
+    private const string ActiveSuffix = ":active";
+    private const string ScheduleSuffix = ":schedule";
+    private const string SweepSuffix = ":sweep";
+    private const string StatsSuffix = ":stats";
+
     public RedisKeys(string queue)
     {
         Queue = queue;
-        Incomplete = $"saq:{queue}:incomplete";
-        Queued = $"saq:{queue}:queued";
-        Active = $"saq:{queue}:active";
-        Schedule = $"saq:{queue}:schedule";
-        Sweep = $"saq:{queue}:sweep";
-        Stats = $"saq:{queue}:stats";
+        Incomplete = $"saq:{queue}{IncompleteSuffix}";
+        Queued = $"saq:{queue}{QueuedSuffix}";
+        Active = $"saq:{queue}{ActiveSuffix}";
+        Schedule = $"saq:{queue}{ScheduleSuffix}";
+        Sweep = $"saq:{queue}{SweepSuffix}";
+        Stats = $"saq:{queue}{StatsSuffix}";
         Corrupt = $"errand:{queue}:corrupt";
         SweepSuspects = $"errand:{queue}:sweep_suspects";
         FinishedComplete = $"errand:{queue}:finished:complete";
@@ -22,6 +32,9 @@ internal sealed class RedisKeys
         JobPattern = RedisChannel.Pattern($"saq:job:{EscapeGlob(queue)}*");
         JobScanPattern = $"saq:job:{EscapeGlob(queue)}:*";
     }
+
+    /// <summary>Gets the suffixes of SAQ's keys of one queue, after <c>saq:QUEUE</c>.</summary>
+    public static IReadOnlyList<string> QueueSuffixes { get; } = [IncompleteSuffix, QueuedSuffix, ActiveSuffix, ScheduleSuffix, StatsSuffix, SweepSuffix];
 
     public string Queue { get; }
 
@@ -74,12 +87,13 @@ internal sealed class RedisKeys
 
     public static RedisKey Abort(string key) => $"saq:abort:{key}";
 
-    public RedisKey WorkerInfo(string workerId) => $"saq:{Queue}:worker_info:{workerId}";
+    public RedisKey WorkerInfo(string workerId) => $"saq:{Queue}{WorkerInfoInfix}{workerId}";
 
     /// <summary>Returns the worker id of a member of the stats set: the part after its last <c>:</c>.</summary>
     public static string WorkerIdOf(string member) => member[(member.LastIndexOf(':') + 1)..];
 
-    private static string EscapeGlob(string value)
+    /// <summary>Escapes the characters a Redis glob pattern gives a meaning to.</summary>
+    public static string EscapeGlob(string value)
     {
         if (value.AsSpan().IndexOfAny("*?[]\\") < 0)
         {
