@@ -70,7 +70,7 @@ internal static class Harness
             CpuModel(),
             redisVersion,
             await GitAsync(root, "rev-parse", "--short", "HEAD"),
-            (await GitAsync(root, "status", "--porcelain", "--", "src", "bench")).Length > 0,
+            (await GitAsync(root, "status", "--porcelain", "--", "src", "bench", ":(exclude)bench/results")).Length > 0,
             loadBefore,
             LoadAverage(),
             started.Elapsed,
