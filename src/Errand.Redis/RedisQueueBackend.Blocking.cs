@@ -34,7 +34,8 @@ public sealed partial class RedisQueueBackend
         {
             var db = connection.GetDatabase(_db.Database);
 
-            // Both go down the same socket in this order, so CLIENT ID names the connection that blocks.
+            // All three go down the same socket in this order: CLIENT ID names the connection that blocks, and the read
+            // runs right after the move.
             var clientId = db.ExecuteAsync("CLIENT", "ID");
             var move = db.ExecuteAsync("BLMOVE", _keys.Queued, _keys.Active, "LEFT", "RIGHT", Seconds(wait));
             var tail = PeekedTail > 0
