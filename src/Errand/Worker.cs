@@ -211,11 +211,20 @@ public sealed partial class Worker : IDisposable
                 slots.Release(free - batch.Count);
             }
 
-            foreach (var job in batch)
+            // The rest of a batch goes to the thread pool and its first job starts on this thread: a function that
+            // computes before its first await (a synchronous one) then holds its own slot and this lane, never the
+            // other jobs of its batch.
+            for (var i = 1; i < batch.Count; i++)
             {
-                taken++;
-                jobs.Add(ProcessAndReleaseAsync(job, slots));
+                jobs.Add(ProcessOnPoolAsync(batch[i], slots));
             }
+
+            if (batch.Count > 0)
+            {
+                jobs.Add(ProcessAndReleaseAsync(batch[0], slots));
+            }
+
+            taken += batch.Count;
 
             jobs.RemoveAll(t => t.IsCompleted);
             if (_options.Burst && batch.Count == 0)
@@ -233,6 +242,18 @@ public sealed partial class Worker : IDisposable
             }
         }
     }
+
+    private Task ProcessOnPoolAsync(Job job, SemaphoreSlim slots) =>
+        Task.Factory.StartNew(
+            static state =>
+            {
+                var (worker, job, slots) = ((Worker, Job, SemaphoreSlim))state!;
+                return worker.ProcessAndReleaseAsync(job, slots);
+            },
+            (this, job, slots),
+            CancellationToken.None,
+            TaskCreationOptions.DenyChildAttach,
+            TaskScheduler.Default).Unwrap();
 
     private async Task ProcessAndReleaseAsync(Job job, SemaphoreSlim slots)
     {

@@ -145,6 +145,24 @@ public abstract partial class WorkerConformanceTests
         Assert.Equal(2, peak);
     }
 
+    [Fact]
+    public async Task RunAsync_SynchronousFunctionsTakenInOneBatch_RunSideBySide()
+    {
+        // Each function blocks its thread until the other one has started: run one after the other, neither would meet.
+        using var both = new Barrier(2);
+        var functions = new JobFunctions().Add<JsonElement>("blocking", (_, _) =>
+            both.SignalAndWait(TimeSpan.FromSeconds(5)) ? Task.CompletedTask : throw new InvalidOperationException("ran alone"));
+        var ct = TestContext.Current.CancellationToken;
+        var first = await Queue.EnqueueAsync("blocking", cancellationToken: ct);
+        var second = await Queue.EnqueueAsync("blocking", cancellationToken: ct);
+
+        // Both queued before the worker starts, and concurrency 3 is one dequeue loop: one take brings both.
+        StartWorker(functions, FastOptions(concurrency: 3));
+
+        Assert.Equal(JobStatus.Complete, (await WaitFinishedAsync(first.Key)).Status);
+        Assert.Equal(JobStatus.Complete, (await WaitFinishedAsync(second.Key)).Status);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int seen;
