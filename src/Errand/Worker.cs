@@ -243,17 +243,7 @@ public sealed partial class Worker : IDisposable
         }
     }
 
-    private Task ProcessOnPoolAsync(Job job, SemaphoreSlim slots) =>
-        Task.Factory.StartNew(
-            static state =>
-            {
-                var (worker, job, slots) = ((Worker, Job, SemaphoreSlim))state!;
-                return worker.ProcessAndReleaseAsync(job, slots);
-            },
-            (this, job, slots),
-            CancellationToken.None,
-            TaskCreationOptions.DenyChildAttach,
-            TaskScheduler.Default).Unwrap();
+    private Task ProcessOnPoolAsync(Job job, SemaphoreSlim slots) => Task.Run(() => ProcessAndReleaseAsync(job, slots));
 
     private async Task ProcessAndReleaseAsync(Job job, SemaphoreSlim slots)
     {
