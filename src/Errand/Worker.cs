@@ -211,17 +211,13 @@ public sealed partial class Worker : IDisposable
                 slots.Release(free - batch.Count);
             }
 
-            // The rest of a batch goes to the thread pool and its first job starts on this thread: a function that
-            // computes before its first await (a synchronous one) then holds its own slot and this lane, never the
-            // other jobs of its batch.
-            for (var i = 1; i < batch.Count; i++)
-            {
-                jobs.Add(ProcessOnPoolAsync(batch[i], slots));
-            }
-
+            // Started here, one after another; a function that computes before its first await (a synchronous one)
+            // holds this lane, never the other jobs of its batch (BatchStart).
             if (batch.Count > 0)
             {
-                jobs.Add(ProcessAndReleaseAsync(batch[0], slots));
+                var start = new BatchStart(this, batch, slots);
+                jobs.Add(start.Ended);
+                start.StartAll();
             }
 
             taken += batch.Count;
@@ -243,18 +239,23 @@ public sealed partial class Worker : IDisposable
         }
     }
 
-    private Task ProcessOnPoolAsync(Job job, SemaphoreSlim slots) => Task.Run(() => ProcessAndReleaseAsync(job, slots));
-
-    private async Task ProcessAndReleaseAsync(Job job, SemaphoreSlim slots)
+    private async Task ProcessAndReleaseAsync(Job job, SemaphoreSlim slots, BatchStart batch)
     {
         var lease = new SlotLease(slots, _storing);
+        Exception? failure = null;
         try
         {
             await ProcessAsync(job, lease).ConfigureAwait(false);
         }
+        catch (Exception ex)
+        {
+            // Not expected (ProcessAsync stores every outcome); kept for the batch's task, which the drain awaits.
+            failure = ex;
+        }
         finally
         {
             lease.Release();
+            batch.JobEnded(failure);
         }
     }
 

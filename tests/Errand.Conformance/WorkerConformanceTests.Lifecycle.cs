@@ -148,19 +148,25 @@ public abstract partial class WorkerConformanceTests
     [Fact]
     public async Task RunAsync_SynchronousFunctionsTakenInOneBatch_RunSideBySide()
     {
-        // Each function blocks its thread until the other one has started: run one after the other, neither would meet.
-        using var both = new Barrier(2);
+        // Each function blocks its thread until the other two have started: started one after the other on one thread,
+        // or with one helper beside it, they would never all meet.
+        using var all = new Barrier(3);
         var functions = new JobFunctions().Add<JsonElement>("blocking", (_, _) =>
-            both.SignalAndWait(TimeSpan.FromSeconds(5)) ? Task.CompletedTask : throw new InvalidOperationException("ran alone"));
+            all.SignalAndWait(TimeSpan.FromSeconds(10)) ? Task.CompletedTask : throw new InvalidOperationException("ran without the others"));
         var ct = TestContext.Current.CancellationToken;
-        var first = await Queue.EnqueueAsync("blocking", cancellationToken: ct);
-        var second = await Queue.EnqueueAsync("blocking", cancellationToken: ct);
+        var jobs = new List<Job>();
+        for (var i = 0; i < 3; i++)
+        {
+            jobs.Add(await Queue.EnqueueAsync("blocking", cancellationToken: ct));
+        }
 
-        // Both queued before the worker starts, and concurrency 3 is one dequeue loop: one take brings both.
+        // All queued before the worker starts, and concurrency 3 is one dequeue loop: one take brings the three.
         StartWorker(functions, FastOptions(concurrency: 3));
 
-        Assert.Equal(JobStatus.Complete, (await WaitFinishedAsync(first.Key)).Status);
-        Assert.Equal(JobStatus.Complete, (await WaitFinishedAsync(second.Key)).Status);
+        foreach (var job in jobs)
+        {
+            Assert.Equal(JobStatus.Complete, (await WaitFinishedAsync(job.Key)).Status);
+        }
     }
 
     private static void InterlockedMax(ref int target, int value)
