@@ -142,8 +142,9 @@ public sealed partial class RedisQueueBackend
             SendSoon();
         }
 
-        // Last: the takers go on on this thread and start their jobs, so a function that holds it for long (one that
-        // computes before its first await) holds its own worker lane only, never the cycle calls.
+        // Last: the first taker goes on on this thread and starts its jobs (the others on the thread pool), so a
+        // function that holds it for long (one that computes before its first await) holds its own worker lane
+        // only, never the cycle calls nor another lane.
         DeliverTakes(batch.Takes, reply, batch.Marks.Count);
     }
 
@@ -322,9 +323,11 @@ public sealed partial class RedisQueueBackend
             takenAt += take.AlreadyMoved is null ? 0 : 2;
         }
 
-        foreach (var take in takes)
+        var results = new List<(string, byte[]?)>[takes.Count];
+        for (var t = 0; t < takes.Count; t++)
         {
-            var pairs = new List<(string, byte[]?)>(take.Count + 1);
+            var take = takes[t];
+            var pairs = results[t] = new List<(string, byte[]?)>(take.Count + 1);
             if (take.AlreadyMoved is not null)
             {
                 pairs.Add(((string)reply[movedAt]!, (byte[]?)reply[movedAt + 1]));
@@ -335,8 +338,15 @@ public sealed partial class RedisQueueBackend
             {
                 pairs.Add(((string)reply[takenAt]!, (byte[]?)reply[takenAt + 1]));
             }
-
-            take.Done.TrySetResult(pairs);
         }
+
+        // Each taker goes on where its take is completed and starts its jobs there: the first on this thread, the
+        // others on the thread pool, so that a synchronous function of one lane's batch never holds another lane's.
+        for (var t = 1; t < takes.Count; t++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Take.Done.TrySetResult(state.Pairs), (Take: takes[t], Pairs: results[t]), preferLocal: false);
+        }
+
+        takes[0].Done.TrySetResult(results[0]);
     }
 }

@@ -84,6 +84,29 @@ public sealed partial class RedisQueueBackendTests
     }
 
     [Fact]
+    public async Task DequeueAsync_TwoTakesAnsweredByOneCall_ATakerThatHoldsItsThreadDoesNotHoldTheOther()
+    {
+        // Two calls go out at once; the takes that come meanwhile share the third. Its first taker goes on on the
+        // reply's thread and holds it (as a lane whose synchronous function runs there would) until the second
+        // taker has its answer. A few rounds: a reply that comes back between the third and fourth take splits them.
+        var request = new DequeueRequest("w1", 1, TimeSpan.Zero);
+        for (var round = 0; round < 3; round++)
+        {
+            var ahead = new[] { Backend.DequeueAsync(request, Ct), Backend.DequeueAsync(request, Ct) };
+            var second = new TaskCompletionSource<Task<IReadOnlyList<Job>>>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var firstSawSecond = Backend.DequeueAsync(request, Ct).ContinueWith(
+                _ => second.Task.Result.Wait(TimeSpan.FromSeconds(5), Ct),
+                Ct,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            second.SetResult(Backend.DequeueAsync(request, Ct));
+
+            Assert.True(await Within(firstSawSecond));
+            await Task.WhenAll(ahead);
+        }
+    }
+
+    [Fact]
     public async Task DequeueAsync_WhileBlockedConcurrentCallersShareNothing_TheSharedConnectionStaysResponsive()
     {
         var waiting = Backend.DequeueAsync(new DequeueRequest("w1", 1, TimeSpan.FromSeconds(60)), Ct);
