@@ -81,7 +81,7 @@ internal static class Harness
         {
             var directory = Path.Combine(root, "bench", "results");
             Directory.CreateDirectory(directory);
-            var name = $"{TimeProvider.System.GetUtcNow():yyyy-MM-dd}-{machine.Commit}{(machine.Dirty ? "-dirty" : string.Empty)}{(quick || n != 20_000 || runs != 3 ? "-partial" : string.Empty)}.md";
+            var name = $"{TimeProvider.System.GetUtcNow():yyyy-MM-dd}-{machine.Commit}{(machine.Dirty ? "-dirty" : string.Empty)}{(Environment.GetCommandLineArgs().Length > 1 ? "-partial" : string.Empty)}.md";
             await File.WriteAllTextAsync(Path.Combine(directory, name), report);
             await Console.Error.WriteLineAsync($"written: bench/results/{name}");
         }
