@@ -11,7 +11,7 @@ public sealed partial class Worker
     /// a helper is queued: a starter held by its function never holds the rest. With asynchronous functions the
     /// loop's thread starts the whole batch and the one helper finds nothing left.
     /// </remarks>
-    private sealed class BatchStart(Worker worker, IReadOnlyList<Job> jobs, SemaphoreSlim slots) : IThreadPoolWorkItem
+    private sealed class BatchStart(Worker worker, IReadOnlyList<Job> jobs, SemaphoreSlim slots)
     {
         private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _next;
@@ -35,7 +35,9 @@ public sealed partial class Worker
 
                 if (i + 1 < jobs.Count && Interlocked.Exchange(ref _helperQueued, 1) == 0)
                 {
-                    ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                    // The safe variant: the helper's jobs see the same async-local state (logging scopes, activity) as
+                    // those started here.
+                    ThreadPool.QueueUserWorkItem(static start => start.Help(), this, preferLocal: false);
                 }
 
                 _ = worker.ProcessAndReleaseAsync(jobs[i], slots, this);
@@ -63,7 +65,7 @@ public sealed partial class Worker
             }
         }
 
-        void IThreadPoolWorkItem.Execute()
+        private void Help()
         {
             // Cleared first: a job this helper claims with more behind it queues the next helper.
             Volatile.Write(ref _helperQueued, 0);

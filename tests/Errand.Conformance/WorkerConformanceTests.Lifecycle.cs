@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Errand.Backends;
 using Errand.Cron;
@@ -150,9 +151,16 @@ public abstract partial class WorkerConformanceTests
     {
         // Each function blocks its thread until the other two have started: started one after the other on one thread,
         // or with one helper beside it, they would never all meet.
+        // Each also records the async-local state it runs in: the app's (a logging scope, an activity) reaches every
+        // job, whichever thread started it.
         using var all = new Barrier(3);
+        var ambient = new AsyncLocal<string> { Value = "set by the app" };
+        var seen = new ConcurrentQueue<string?>();
         var functions = new JobFunctions().Add<JsonElement>("blocking", (_, _) =>
-            all.SignalAndWait(TimeSpan.FromSeconds(10)) ? Task.CompletedTask : throw new InvalidOperationException("ran without the others"));
+        {
+            seen.Enqueue(ambient.Value);
+            return all.SignalAndWait(TimeSpan.FromSeconds(10)) ? Task.CompletedTask : throw new InvalidOperationException("ran without the others");
+        });
         var ct = TestContext.Current.CancellationToken;
         var jobs = new List<Job>();
         for (var i = 0; i < 3; i++)
@@ -167,6 +175,8 @@ public abstract partial class WorkerConformanceTests
         {
             Assert.Equal(JobStatus.Complete, (await WaitFinishedAsync(job.Key)).Status);
         }
+
+        Assert.Equal(["set by the app", "set by the app", "set by the app"], seen);
     }
 
     private static void InterlockedMax(ref int target, int value)
