@@ -18,9 +18,22 @@ public sealed partial class Worker
         private int _running = jobs.Count;
         private int _helperQueued;
         private Exception? _failure;
+        private TaskCompletionSource? _anyEnded;
 
         /// <summary>Gets a task that completes when every job of the batch has ended and its outcome is stored.</summary>
         public Task Ended => _ended.Task;
+
+        /// <summary>Returns a task that completes when a job of the batch has ended and its outcome is stored (burst mode looks again then).</summary>
+        public Task AnyEnded()
+        {
+            var any = LazyInitializer.EnsureInitialized(ref _anyEnded, static () => new(TaskCreationOptions.RunContinuationsAsynchronously));
+            if (Volatile.Read(ref _running) < jobs.Count)
+            {
+                any.TrySetResult();
+            }
+
+            return any.Task;
+        }
 
         /// <summary>Starts jobs until none is left to claim; each start returns at its function's first await.</summary>
         public void StartAll()
@@ -52,7 +65,9 @@ public sealed partial class Worker
                 Interlocked.CompareExchange(ref _failure, failure, null);
             }
 
-            if (Interlocked.Decrement(ref _running) == 0)
+            var running = Interlocked.Decrement(ref _running);
+            Volatile.Read(ref _anyEnded)?.TrySetResult();
+            if (running == 0)
             {
                 if (Volatile.Read(ref _failure) is { } first)
                 {

@@ -108,7 +108,7 @@ public sealed partial class Worker : IDisposable
         // jobs of the other run. One loop in burst mode (its job limit is counted in one place) or for a small worker.
         var lanes = _options.Burst || _options.Concurrency < 4 ? 1 : 2;
         var perLane = (_options.Concurrency + lanes - 1) / lanes;
-        var jobs = new List<Task>[lanes];
+        var jobs = new List<BatchStart>[lanes];
         var loops = new Task[lanes];
         for (var i = 0; i < lanes; i++)
         {
@@ -122,7 +122,7 @@ public sealed partial class Worker : IDisposable
         }
         finally
         {
-            await DrainAsync([.. jobs.SelectMany(j => j)]).ConfigureAwait(false);
+            await DrainAsync([.. jobs.SelectMany(j => j).Select(batch => batch.Ended)]).ConfigureAwait(false);
             await timersStop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(timers).ConfigureAwait(false);
             await RemoveWorkerInfoSafelyAsync().ConfigureAwait(false);
@@ -149,7 +149,7 @@ public sealed partial class Worker : IDisposable
         _storing.Dispose();
     }
 
-    private async Task DequeueLoopAsync(List<Task> jobs, SemaphoreSlim slots, int maxBatch, CancellationToken stoppingToken)
+    private async Task DequeueLoopAsync(List<BatchStart> jobs, SemaphoreSlim slots, int maxBatch, CancellationToken stoppingToken)
     {
         var taken = 0;
         var failures = 0;
@@ -216,13 +216,13 @@ public sealed partial class Worker : IDisposable
             if (batch.Count > 0)
             {
                 var start = new BatchStart(this, batch, slots);
-                jobs.Add(start.Ended);
+                jobs.Add(start);
                 start.StartAll();
             }
 
             taken += batch.Count;
 
-            jobs.RemoveAll(t => t.IsCompleted);
+            jobs.RemoveAll(batch => batch.Ended.IsCompleted);
             if (_options.Burst && batch.Count == 0)
             {
                 if (RunningCount == 0)
@@ -233,7 +233,7 @@ public sealed partial class Worker : IDisposable
                 // Wait for a running job to end before looking again: it may retry or enqueue more work.
                 if (jobs.Count > 0)
                 {
-                    await Task.WhenAny(jobs).ConfigureAwait(false);
+                    await Task.WhenAny(jobs.Select(batch => batch.AnyEnded())).ConfigureAwait(false);
                 }
             }
         }

@@ -109,6 +109,42 @@ public abstract partial class WorkerConformanceTests
     }
 
     [Fact]
+    public async Task RunAsync_BurstWhileALongJobRuns_TakesWhatAnEndedJobEnqueued()
+    {
+        // Taken together, with a slot to spare, so the worker finds the queue empty and waits for a job to end:
+        // "spawn" enqueues a follow-up a moment later and ends; "long" waits for the follow-up to have run.
+        var followUpRan = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var functions = new JobFunctions()
+            .Add("spawn", async context =>
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(300), context.CancellationToken);
+                await Queue.EnqueueAsync("follow-up", cancellationToken: context.CancellationToken);
+            })
+            .Add("follow-up", _ =>
+            {
+                followUpRan.TrySetResult();
+                return Task.CompletedTask;
+            })
+            .Add<JsonElement, bool>("long", async (_, context) =>
+            {
+                await followUpRan.Task.WaitAsync(TimeSpan.FromSeconds(5), context.CancellationToken);
+                return true;
+            });
+        var ct = TestContext.Current.CancellationToken;
+        var spawn = await Queue.EnqueueAsync("spawn", cancellationToken: ct);
+        var longJob = await Queue.EnqueueAsync("long", cancellationToken: ct);
+
+        var options = FastOptions(concurrency: 3);
+        options.Burst = true;
+        using var worker = new Worker(Queue, functions, options);
+        await worker.RunAsync(ct).WaitAsync(Patience, ct);
+
+        Assert.Equal(JobStatus.Complete, (await Queue.GetJobAsync(spawn.Key, ct))!.Status);
+        Assert.Equal(JobStatus.Complete, (await Queue.GetJobAsync(longJob.Key, ct))!.Status);
+        Assert.Equal(3, worker.Stats.Complete);
+    }
+
+    [Fact]
     public async Task RunAsync_BurstWithMaxJobs_TakesThatManyAndLeavesTheRest()
     {
         for (var i = 0; i < 5; i++)
