@@ -27,6 +27,44 @@ public sealed partial class RedisQueueBackendTests
     }
 
     [Fact]
+    public async Task EnqueueAsync_ManyAtOnce_EachIsHandledAsIfSentAlone()
+    {
+        await Backend.EnqueueAsync(NewJob("before"), Ct);
+        await redis.Db.StringSetAsync($"saq:abort:{NewJob("marked").Key}", "stop", TimeSpan.FromMinutes(1));
+        await using var subscription = await Backend.SubscribeAsync(["first", "twice", "after"], Ct);
+        var twiceFirst = NewJob("twice");
+        twiceFirst.Kwargs = Json("""{"n": 1}""");
+        var twiceSecond = NewJob("twice");
+        twiceSecond.Kwargs = Json("""{"n": 2}""");
+
+        // Started without awaiting: the first goes at once, the others wait for it and go together in one call.
+        var results = await Task.WhenAll(
+            Backend.EnqueueAsync(NewJob("first"), Ct),
+            Backend.EnqueueAsync(twiceFirst, Ct),
+            Backend.EnqueueAsync(NewJob("before"), Ct),
+            Backend.EnqueueAsync(twiceSecond, Ct),
+            Backend.EnqueueAsync(NewJob("marked"), Ct),
+            Backend.EnqueueAsync(NewJob("after"), Ct));
+
+        Assert.Equal([true, true, false, false, false, true], results.Select(r => r.Enqueued));
+        Assert.Equal(JsonSerializer.Serialize(twiceFirst.Kwargs), JsonSerializer.Serialize(results[3].Job.Kwargs));
+        Assert.Equal(JobStatus.Queued, results[2].Job.Status);
+        Assert.False(await redis.Db.KeyExistsAsync(Id("marked")));
+        Assert.Equal(
+            [Id("before"), Id("first"), Id("twice"), Id("after")],
+            (await redis.Db.ListRangeAsync(KeyOf("queued"))).Select(v => (string)v!));
+        Assert.Equal(4, await redis.Db.SortedSetLengthAsync(KeyOf("incomplete")));
+        var heard = new List<JobStatusChange>();
+        for (var i = 0; i < 3; i++)
+        {
+            heard.Add(await Within(subscription.Changes.ReadAsync(Ct).AsTask()));
+        }
+
+        Assert.Equal(["after", "first", "twice"], heard.Select(c => c.Key).Order());
+        Assert.All(heard, c => Assert.Equal(JobStatus.Queued, c.Status));
+    }
+
+    [Fact]
     public async Task EnqueueAsync_ScheduledJob_WritesScheduledAsAnIntegerAndScoresItInSeconds()
     {
         var at = Clock.GetUtcNow().AddMinutes(5).ToUnixTimeSeconds();

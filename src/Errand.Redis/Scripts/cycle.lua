@@ -6,7 +6,7 @@
 -- failed, aborted; then M ids to mark active; then F pairs (id of a finished job, its errand history hash); then P ids
 -- that BLMOVE already moved to active, whose documents to return.
 -- ARGV[1] M, ARGV[2] F, ARGV[3] P, ARGV[4] how many ready ids to take, ARGV[5] history key ttl in seconds; then M
--- documents with status 'active'; then F quadruples: ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word,
+-- documents with status 'active' (empty for a job that also finishes in this call: never read); then F quadruples: ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word,
 -- document, completed time (epoch ms).
 --
 -- Returns M mark results (false when written; else the stored document, whose 'aborting' status was kept), then
@@ -72,13 +72,16 @@ for i = 1, f do
     local id = KEYS[finishedBase + 2 * i - 1]
     local history = KEYS[finishedBase + 2 * i]
     local j = 5 + m + 4 * i - 3
-    local ttl = tonumber(ARGV[j])
+    -- The ttl stays a string (an integer's digits): Redis takes its arguments as strings, and a Lua number would be
+    -- formatted back into one for every call.
+    local ttl = ARGV[j]
+    local deleted = string.byte(ttl, 1) == 45 -- '-': deleted at once
     local status = ARGV[j + 1]
-    redis.call('LREM', KEYS[2], 0, id)
+    redis.call('LREM', KEYS[2], '0', id)
     ended[#ended + 1] = id
     -- The job is in the index of its status (when kept) and in no other.
     for word, ids in pairs(others) do
-        if word == status and ttl >= 0 then
+        if word == status and not deleted then
             added[word][#added[word] + 1] = ARGV[j + 3]
             added[word][#added[word] + 1] = id
         else
@@ -87,12 +90,12 @@ for i = 1, f do
     end
     counts[history] = counts[history] or {}
     counts[history][status] = (counts[history][status] or 0) + 1
-    if ttl > 0 then
-        redis.call('SETEX', id, ttl, ARGV[j + 2])
-    elseif ttl == 0 then
+    if deleted then
+        redis.call('DEL', id)
+    elseif ttl == '0' then
         redis.call('SET', id, ARGV[j + 2])
     else
-        redis.call('DEL', id)
+        redis.call('SETEX', id, ttl, ARGV[j + 2])
     end
     redis.call('PUBLISH', id, status)
 end
