@@ -218,10 +218,22 @@ public sealed partial class RedisQueueBackend
         values[4] = (long)HistoryKeyTtl.TotalSeconds;
         var k = 6;
         var v = 5;
+        // A job that also finishes in this call is never written active (the script skips its mark): its active
+        // document is not sent either, and Redis does not copy it into the script's arguments.
+        HashSet<string>? finishing = null;
+        if (marks.Count > 0 && finishes.Count > 0)
+        {
+            finishing = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var finish in finishes)
+            {
+                finishing.Add(finish.Id);
+            }
+        }
+
         foreach (var (id, document) in marks)
         {
             keys[k++] = id;
-            values[v++] = document;
+            values[v++] = finishing is not null && finishing.Contains(id) ? RedisValue.EmptyString : document;
         }
 
         foreach (var finish in finishes)
