@@ -30,7 +30,7 @@ public sealed class Job
         ArgumentException.ThrowIfNullOrEmpty(queue);
         Function = function;
         Queue = queue;
-        Key = string.IsNullOrEmpty(key) ? Guid.NewGuid().ToString() : key;
+        Key = string.IsNullOrEmpty(key) ? JobKeys.New() : key;
     }
 
     /// <summary>Gets the registered name of the function to call.</summary>
