@@ -102,6 +102,25 @@ public sealed partial class RedisQueueBackendTests
     }
 
     [Fact]
+    public async Task FinishAsync_IdTakenTwice_RemovesOneEntryOfTheActiveListAsSaqDoes()
+    {
+        // An id queued twice (SAQ's retry and its schedule round can both push one) is taken twice: each run's finish
+        // removes its own entry (SAQ's LREM count 1), so the run still going stays in the active list for the sweeper.
+        await Backend.EnqueueAsync(NewJob("twice"), Ct);
+        await redis.Db.ListRightPushAsync(KeyOf("queued"), Id("twice"));
+        var first = await DequeueOneAsync("twice", "w1");
+        await DequeueOneAsync("twice", "w2");
+        await SettleAsync("twice");
+        Assert.Equal([Id("twice"), Id("twice")], (await redis.Db.ListRangeAsync(KeyOf("active"))).Select(v => (string)v!));
+
+        await Backend.FinishAsync(first, JobStatus.Complete, Ct);
+
+        await SettleAsync("twice");
+        Assert.Equal([Id("twice")], (await redis.Db.ListRangeAsync(KeyOf("active"))).Select(v => (string)v!));
+        Assert.Null(await redis.Db.SortedSetScoreAsync(KeyOf("incomplete"), Id("twice")));
+    }
+
+    [Fact]
     public async Task FinishAsync_TtlZero_KeepsTheDocumentWithoutExpiry()
     {
         await EnqueueNewAsync("forever", j => j.Ttl = 0);

@@ -77,7 +77,9 @@ for i = 1, f do
     local ttl = ARGV[j]
     local deleted = string.byte(ttl, 1) == 45 -- '-': deleted at once
     local status = ARGV[j + 1]
-    redis.call('LREM', KEYS[2], '0', id)
+    -- One entry, as SAQ's finish removes it: an id taken twice (queued twice) keeps the other run's entry. The
+    -- oldest jobs are at the list's head, so the scan stops early where a whole-list LREM read every entry.
+    redis.call('LREM', KEYS[2], '1', id)
     ended[#ended + 1] = id
     -- The job is in the index of its status (when kept) and in no other.
     for word, ids in pairs(others) do
