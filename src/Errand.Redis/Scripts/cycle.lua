@@ -6,8 +6,8 @@
 -- failed, aborted; then M ids to mark active; then F pairs (id of a finished job, its errand history hash); then P ids
 -- that BLMOVE already moved to active, whose documents to return.
 -- ARGV[1] M, ARGV[2] F, ARGV[3] P, ARGV[4] how many ready ids to take, ARGV[5] history key ttl in seconds; then M
--- documents with status 'active' (empty for a job that also finishes in this call: never read); then F quadruples: ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word,
--- document, completed time (epoch ms).
+-- documents with status 'active' (empty for a job that also finishes in this call: never read); then F quadruples:
+-- ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word, document, completed time (epoch ms).
 --
 -- Returns M mark results (false when written; else the stored document, whose 'aborting' status was kept), then
 -- id, document pairs: the P ids first, then the ids taken, oldest first. A missing document comes back as false.
