@@ -21,6 +21,8 @@ namespace Errand.Redis;
 public sealed partial class RedisQueueBackend
 {
     private const int MaxCyclesInFlight = 2;
+    private static readonly RedisValue Taken = "1";
+    private static readonly RedisValue NotTaken = "0";
     private readonly Lock _cycleLock = new();
     private readonly ITimer _cycleTimer;
     private CycleBatch _pending = new();
@@ -194,6 +196,7 @@ public sealed partial class RedisQueueBackend
     /// <summary>Starts one cycle call; always under <c>_cycleLock</c>, so that calls reach Redis in the order their batches left <c>_pending</c> (a mark must never come after its job's finish).</summary>
     private Task<RedisResult> StartCall(CycleBatch batch)
     {
+        batch.FoldMarksIntoFinishes();
         var (marks, finishes, takes) = (batch.Marks, batch.Finishes, batch.Takes);
         var moved = 0;
         var count = 0;
@@ -204,7 +207,7 @@ public sealed partial class RedisQueueBackend
         }
 
         var keys = new RedisKey[6 + marks.Count + (2 * finishes.Count) + moved];
-        var values = new RedisValue[5 + marks.Count + (4 * finishes.Count)];
+        var values = new RedisValue[5 + marks.Count + (5 * finishes.Count)];
         keys[0] = _keys.Queued;
         keys[1] = _keys.Active;
         keys[2] = _keys.Incomplete;
@@ -218,24 +221,13 @@ public sealed partial class RedisQueueBackend
         values[4] = (long)HistoryKeyTtl.TotalSeconds;
         var k = 6;
         var v = 5;
-        // A job that also finishes in this call is never written active (the script skips its mark): its active
-        // document is not sent either, and Redis does not copy it into the script's arguments.
-        HashSet<string>? finishing = null;
-        if (marks.Count > 0 && finishes.Count > 0)
-        {
-            finishing = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var finish in finishes)
-            {
-                finishing.Add(finish.Id);
-            }
-        }
-
         foreach (var (id, document) in marks)
         {
             keys[k++] = id;
-            values[v++] = finishing is not null && finishing.Contains(id) ? RedisValue.EmptyString : document;
+            values[v++] = document;
         }
 
+        var markedAndFinished = batch.MarkedAndFinished;
         foreach (var finish in finishes)
         {
             keys[k++] = finish.Id;
@@ -244,6 +236,7 @@ public sealed partial class RedisQueueBackend
             values[v++] = finish.Status;
             values[v++] = finish.Document;
             values[v++] = finish.Completed;
+            values[v++] = markedAndFinished is not null && markedAndFinished.Contains(finish.Id) ? Taken : NotTaken;
         }
 
         foreach (var take in takes)

@@ -6,8 +6,10 @@
 -- failed, aborted; then M ids to mark active; then F pairs (id of a finished job, its errand history hash); then P ids
 -- that BLMOVE already moved to active, whose documents to return.
 -- ARGV[1] M, ARGV[2] F, ARGV[3] P, ARGV[4] how many ready ids to take, ARGV[5] history key ttl in seconds; then M
--- documents with status 'active' (empty for a job that also finishes in this call: never read); then F quadruples:
--- ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word, document, completed time (epoch ms).
+-- documents with status 'active'; then F quintuples: ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word,
+-- document, completed time (epoch ms), '1' when the job was taken since the last call (its mark is not among the M:
+-- a job marked and finished in one atomic call is never seen active, so only its 'active' notification goes out,
+-- before its outcome's) else '0'.
 --
 -- Returns M mark results (false when written; else the stored document, whose 'aborting' status was kept), then
 -- id, document pairs: the P ids first, then the ids taken, oldest first. A missing document comes back as false.
@@ -15,29 +17,17 @@ local m, f, p, take = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), t
 local finishedBase, movedBase = 6 + m, 6 + m + 2 * f
 local out = {}
 
--- Marks. A job that also finishes in this call is never seen active by anyone (the call is atomic): its active
--- document is not written, only its 'active' notification goes out, before the finish's.
-local finishing = {}
-for i = 1, f do
-    finishing[KEYS[finishedBase + 2 * i - 1]] = true
-end
-local checked = {}
-for i = 1, m do
-    if not finishing[KEYS[6 + i]] then
-        checked[#checked + 1] = i
-    end
-end
-for first = 1, #checked, 500 do
-    local last = math.min(first + 499, #checked)
+-- Marks.
+for first = 1, m, 500 do
+    local last = math.min(first + 499, m)
     local ids = {}
-    for j = first, last do
-        ids[#ids + 1] = KEYS[6 + checked[j]]
+    for i = first, last do
+        ids[#ids + 1] = KEYS[6 + i]
     end
     local raws = redis.call('MGET', unpack(ids))
     local writes = {}
-    for j = first, last do
-        local i = checked[j]
-        local raw = raws[j - first + 1]
+    for i = first, last do
+        local raw = raws[i - first + 1]
         local aborting = false
         -- Decoded only when the word appears at all: most documents never hold it, and decoding is the costly part.
         if raw and string.find(raw, '"aborting"', 1, true) then
@@ -71,7 +61,7 @@ local ended = {}
 for i = 1, f do
     local id = KEYS[finishedBase + 2 * i - 1]
     local history = KEYS[finishedBase + 2 * i]
-    local j = 5 + m + 4 * i - 3
+    local j = 5 + m + 5 * i - 4
     -- The ttl stays a string (an integer's digits): Redis takes its arguments as strings, and a Lua number would be
     -- formatted back into one for every call.
     local ttl = ARGV[j]
@@ -98,6 +88,9 @@ for i = 1, f do
         redis.call('SET', id, ARGV[j + 2])
     else
         redis.call('SETEX', id, ttl, ARGV[j + 2])
+    end
+    if ARGV[j + 4] == '1' then
+        redis.call('PUBLISH', id, 'active')
     end
     redis.call('PUBLISH', id, status)
 end
