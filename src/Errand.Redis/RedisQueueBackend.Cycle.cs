@@ -21,8 +21,8 @@ namespace Errand.Redis;
 public sealed partial class RedisQueueBackend
 {
     private const int MaxCyclesInFlight = 2;
-    private static readonly RedisValue Taken = "1";
-    private static readonly RedisValue NotTaken = "0";
+    private static readonly RedisValue ActiveNoticeToo = "1";
+    private static readonly RedisValue OutcomeOnly = "0";
     private readonly Lock _cycleLock = new();
     private readonly ITimer _cycleTimer;
     private CycleBatch _pending = new();
@@ -236,7 +236,7 @@ public sealed partial class RedisQueueBackend
             values[v++] = finish.Status;
             values[v++] = finish.Document;
             values[v++] = finish.Completed;
-            values[v++] = markedAndFinished is not null && markedAndFinished.Contains(finish.Id) ? Taken : NotTaken;
+            values[v++] = markedAndFinished is not null && markedAndFinished.Contains(finish.Id) ? ActiveNoticeToo : OutcomeOnly;
         }
 
         foreach (var take in takes)
