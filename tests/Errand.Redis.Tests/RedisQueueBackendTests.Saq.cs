@@ -65,6 +65,23 @@ public sealed partial class RedisQueueBackendTests
     }
 
     [Fact]
+    public async Task EnqueueAsync_SixHundredAtOnce_RefusesExactlyTheKeysAlreadyQueued()
+    {
+        // More than one call's worth (500) and more than one of the script's chunks (250): one key queued before sits
+        // in the second chunk of a call, the other in the call after it.
+        await Backend.EnqueueAsync(NewJob("k300"), Ct);
+        await Backend.EnqueueAsync(NewJob("k520"), Ct);
+        var keys = Enumerable.Range(0, 600).Select(i => $"k{i}").ToList();
+
+        var results = await Task.WhenAll(keys.Select(key => Backend.EnqueueAsync(NewJob(key), Ct)));
+
+        Assert.Equal(keys.Where(k => k is not "k300" and not "k520"), keys.Where((_, i) => results[i].Enqueued));
+        var queued = (await redis.Db.ListRangeAsync(KeyOf("queued"))).Select(v => (string)v!).ToList();
+        Assert.Equal([Id("k300"), Id("k520"), .. keys.Where(k => k is not "k300" and not "k520").Select(Id)], queued);
+        Assert.Equal(600, await redis.Db.SortedSetLengthAsync(KeyOf("incomplete")));
+    }
+
+    [Fact]
     public async Task EnqueueAsync_ScheduledJob_WritesScheduledAsAnIntegerAndScoresItInSeconds()
     {
         var at = Clock.GetUtcNow().AddMinutes(5).ToUnixTimeSeconds();
