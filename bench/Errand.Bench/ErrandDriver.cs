@@ -59,7 +59,7 @@ internal static class ErrandDriver
             }
         });
         await Task.WhenAll(loops);
-        Protocol.Result(new { seconds = Stopwatch.GetElapsedTime(started).TotalSeconds });
+        Protocol.Result(("seconds", Stopwatch.GetElapsedTime(started).TotalSeconds));
     }
 
     private static async Task WorkAsync(Queue queue, int n, int concurrency)
@@ -87,13 +87,11 @@ internal static class ErrandDriver
         var run = worker.RunAsync(stop.Token);
         await done.Task;
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        Protocol.Result(new
-        {
-            seconds,
-            allocated_bytes_per_job = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / n,
-            gen0_collections = GC.CollectionCount(0) - collections,
-            thread_pool_items_per_job = (double)(ThreadPool.CompletedWorkItemCount - workItems) / n,
-        });
+        Protocol.Result(
+            ("seconds", seconds),
+            ("allocated_bytes_per_job", (GC.GetTotalAllocatedBytes(precise: true) - allocated) / n),
+            ("gen0_collections", GC.CollectionCount(0) - collections),
+            ("thread_pool_items_per_job", (double)(ThreadPool.CompletedWorkItemCount - workItems) / n));
         await stop.CancelAsync();
         await run;
     }
@@ -127,7 +125,7 @@ internal static class ErrandDriver
             await Task.Delay(TimeSpan.FromMilliseconds(2), TimeProvider.System);
         }
 
-        Protocol.Result(new { latencies_ms = latencies });
+        Protocol.Result("latencies_ms", latencies);
         await stop.CancelAsync();
         await run;
         signal.Dispose();
@@ -159,7 +157,7 @@ internal static class ErrandDriver
             await Task.Delay(TimeSpan.FromMilliseconds(2), TimeProvider.System);
         }
 
-        Protocol.Result(new { latencies_ms = latencies });
+        Protocol.Result("latencies_ms", latencies);
     }
 
     private static JobFunctions Functions() => new JobFunctions()

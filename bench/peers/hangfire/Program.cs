@@ -55,7 +55,7 @@ switch (role)
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default)).ToArray();
         await Task.WhenAll(threads);
-        Protocol.Result(new { seconds = Stopwatch.GetElapsedTime(started).TotalSeconds });
+        Protocol.Result(("seconds", Stopwatch.GetElapsedTime(started).TotalSeconds));
         break;
     }
 
@@ -67,7 +67,7 @@ switch (role)
         var started = Stopwatch.GetTimestamp();
         var server = new BackgroundJobServer(new BackgroundJobServerOptions { WorkerCount = Concurrency(options) }, storage);
         await counter.Done.Task;
-        Protocol.Result(new { seconds = Stopwatch.GetElapsedTime(started).TotalSeconds });
+        Protocol.Result(("seconds", Stopwatch.GetElapsedTime(started).TotalSeconds));
         _ = server;
         break;
     }
@@ -92,7 +92,7 @@ switch (role)
             await Task.Delay(TimeSpan.FromMilliseconds(2));
         }
 
-        Protocol.Result(new { latencies_ms = BenchJobs.Latencies });
+        Protocol.Result("latencies_ms", BenchJobs.Latencies);
         _ = server;
         break;
     }
