@@ -35,6 +35,11 @@ internal sealed class ErrandQueue(Queue queue, JobServiceRegistry registry, ISer
 
     public Task<Job> EnqueueAsync(Job job, CancellationToken cancellationToken = default) => Queue.EnqueueAsync(job, cancellationToken);
 
+    public Task<IReadOnlyList<Job>> EnqueueManyAsync(string function, IEnumerable<object?> kwargs, JobOptions? options = null, CancellationToken cancellationToken = default) =>
+        Queue.EnqueueManyAsync(function, kwargs, options, cancellationToken);
+
+    public Task<IReadOnlyList<Job>> EnqueueManyAsync(IEnumerable<Job> jobs, CancellationToken cancellationToken = default) => Queue.EnqueueManyAsync(jobs, cancellationToken);
+
     public Task<Job?> GetJobAsync(string key, CancellationToken cancellationToken = default) => Queue.GetJobAsync(key, cancellationToken);
 
     public Task<IReadOnlyList<Job?>> GetJobsAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default) => Queue.GetJobsAsync(keys, cancellationToken);

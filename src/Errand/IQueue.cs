@@ -25,6 +25,31 @@ public interface IQueue
     /// <returns>The stored job, or the job already stored under its key.</returns>
     Task<Job> EnqueueAsync(Job job, CancellationToken cancellationToken = default);
 
+    /// <summary>Enqueues one call of <paramref name="function"/> per argument object, in as few round trips as the backend allows.</summary>
+    /// <param name="function">The registered function name.</param>
+    /// <param name="kwargs">One argument object per job, as <see cref="EnqueueAsync(string, object?, JobOptions?, CancellationToken)"/> takes it.</param>
+    /// <param name="options">The options of every job; unset ones take the queue's defaults.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>One stored job per argument object, in order; see <see cref="EnqueueManyAsync(IEnumerable{Job}, CancellationToken)"/>.</returns>
+    /// <exception cref="ArgumentException">An option is out of range, an argument object is not a JSON object, or the options give several jobs one key.</exception>
+    /// <exception cref="BackendUnavailableException">The backend could not be reached in time.</exception>
+    Task<IReadOnlyList<Job>> EnqueueManyAsync(string function, IEnumerable<object?> kwargs, JobOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Enqueues jobs built by the caller, in as few round trips as the backend allows (Redis: one script call per 500 jobs).</summary>
+    /// <param name="jobs">The jobs, each of this queue and each once; they are changed in place as <see cref="EnqueueAsync(Job, CancellationToken)"/> changes one.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>
+    /// One entry per job, in order: the stored job, or the job already stored under its key. Each job is handled as if
+    /// enqueued alone, in the order given: of two jobs with one key, the second returns the first.
+    /// </returns>
+    /// <remarks>
+    /// Not one transaction: when the backend fails part way, the jobs before the failure may be stored. Enqueueing the
+    /// same jobs again is safe while those are queued or running, as a key still incomplete is never written twice.
+    /// </remarks>
+    /// <exception cref="ArgumentException">A job is <see langword="null"/>, belongs to another queue, or comes twice.</exception>
+    /// <exception cref="BackendUnavailableException">The backend could not be reached in time.</exception>
+    Task<IReadOnlyList<Job>> EnqueueManyAsync(IEnumerable<Job> jobs, CancellationToken cancellationToken = default);
+
     /// <summary>Gets one job by key.</summary>
     /// <param name="key">The job key.</param>
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>

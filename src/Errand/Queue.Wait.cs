@@ -24,26 +24,15 @@ public sealed partial class Queue
     /// <inheritdoc />
     public async Task<IReadOnlyList<JobOutcome<TResult>>> MapAsync<TResult>(string function, IEnumerable<object?> kwargs, MapOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(function);
-        ArgumentNullException.ThrowIfNull(kwargs);
         options ??= new MapOptions();
-        var jobOptions = (options.JobOptions ?? new JobOptions()).WithDefaults(_options.JobDefaults);
-        var jobs = kwargs.Select(args => JobFactory.Create(Name, function, args, jobOptions, _options.JsonSerializerOptions, _time)).ToList();
-        if (jobs.Count > 1 && jobOptions.Key is not null)
-        {
-            throw new ArgumentException("A map of several jobs cannot give them all the same key.", nameof(options));
-        }
+        var jobs = CreateJobs(function, kwargs, options.JobOptions);
 
         // Subscribe before enqueueing, so that no notification can come before the waiter listens.
         var subscription = await Backend.SubscribeAsync(jobs.Select(j => j.Key).ToArray(), cancellationToken).ConfigureAwait(false);
         IReadOnlyList<Job> finished;
         await using (subscription.ConfigureAwait(false))
         {
-            var keys = new string[jobs.Count];
-            for (var i = 0; i < jobs.Count; i++)
-            {
-                keys[i] = (await EnqueueAsync(jobs[i], cancellationToken).ConfigureAwait(false)).Key;
-            }
+            var keys = (await EnqueueManyAsync(jobs, cancellationToken).ConfigureAwait(false)).Select(j => j.Key).ToArray();
 
             finished = await WaitAllAsync(keys, System.Threading.Timeout.InfiniteTimeSpan, subscription, options.ReturnErrors, cancellationToken).ConfigureAwait(false);
         }

@@ -62,14 +62,45 @@ public sealed partial class Queue : IQueue, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<Job>> EnqueueManyAsync(string function, IEnumerable<object?> kwargs, JobOptions? options = null, CancellationToken cancellationToken = default) =>
+        EnqueueManyAsync(CreateJobs(function, kwargs, options), cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Job>> EnqueueManyAsync(IEnumerable<Job> jobs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        var all = jobs.ToList();
+        var seen = new HashSet<Job>(ReferenceEqualityComparer.Instance);
+        foreach (var job in all)
+        {
+            if (job is null)
+            {
+                throw new ArgumentException("A job to enqueue is null.", nameof(jobs));
+            }
+
+            EnsureOwnJob(job);
+            if (!seen.Add(job))
+            {
+                throw new ArgumentException($"Job {job.Key} comes twice: give each enqueue its own Job.", nameof(jobs));
+            }
+        }
+
+        // Started together, not one after the other: a backend sends the enqueues that come while one is on its way
+        // together (Redis: in one script call), so many jobs cost a few round trips, not one each.
+        var enqueued = new Task<Job>[all.Count];
+        for (var i = 0; i < all.Count; i++)
+        {
+            enqueued[i] = EnqueueAsync(all[i], cancellationToken);
+        }
+
+        return await Task.WhenAll(enqueued).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async Task<Job> EnqueueAsync(Job job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
-        if (!string.Equals(job.Queue, Name, StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"Job {job.Key} belongs to queue '{job.Queue}', not '{Name}'.", nameof(job));
-        }
-
+        EnsureOwnJob(job);
         ErrandDiagnostics.InjectTraceContext(job);
         var result = await Backend.EnqueueAsync(job, cancellationToken).ConfigureAwait(false);
         if (result.Enqueued)
@@ -179,4 +210,27 @@ public sealed partial class Queue : IQueue, IAsyncDisposable
     /// <summary>Disposes the backend.</summary>
     /// <returns>A task that completes when the backend is closed.</returns>
     public ValueTask DisposeAsync() => Backend.DisposeAsync();
+
+    // The jobs of a map or a bulk enqueue: one per argument object, all with the same options.
+    private List<Job> CreateJobs(string function, IEnumerable<object?> kwargs, JobOptions? options)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(function);
+        ArgumentNullException.ThrowIfNull(kwargs);
+        var merged = (options ?? new JobOptions()).WithDefaults(_options.JobDefaults);
+        var jobs = kwargs.Select(args => JobFactory.Create(Name, function, args, merged, _options.JsonSerializerOptions, _time)).ToList();
+        if (jobs.Count > 1 && merged.Key is not null)
+        {
+            throw new ArgumentException($"Several jobs cannot all have the key '{merged.Key}': leave the key unset, or enqueue them one by one.", nameof(options));
+        }
+
+        return jobs;
+    }
+
+    private void EnsureOwnJob(Job job)
+    {
+        if (!string.Equals(job.Queue, Name, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Job {job.Key} belongs to queue '{job.Queue}', not '{Name}'.", nameof(job));
+        }
+    }
 }

@@ -8,6 +8,81 @@ public abstract partial class QueueBackendConformanceTests
     private static readonly TimeSpan WorkerWait = TimeSpan.FromSeconds(30);
 
     [Fact]
+    public async Task QueueEnqueueManyAsync_MoreJobsThanOneBackendCallTakes_StoresEachAndTheyAreTakenInOrder()
+    {
+        var queue = new Queue(Backend, null, Clock);
+        var count = 1_200;
+
+        var jobs = await queue.EnqueueManyAsync("work", Enumerable.Range(0, count).Select(i => (object?)new { n = i }), cancellationToken: Ct);
+
+        Assert.Equal(count, jobs.Count);
+        Assert.Equal(Enumerable.Range(0, count), jobs.Select(j => j.Kwargs!.Value.GetProperty("n").GetInt32()));
+        Assert.All(jobs, j => Assert.Equal(JobStatus.Queued, j.Status));
+        Assert.Equal(count, jobs.Select(j => j.Key).Distinct().Count());
+        Assert.Equal(new QueueCounts(count, 0, 0, count), await Backend.CountAsync(Ct));
+        var taken = new List<Job>();
+        while (taken.Count < count && await DequeueNowAsync(100) is { Count: > 0 } batch)
+        {
+            taken.AddRange(batch);
+        }
+
+        Assert.Equal(jobs.Select(j => j.Key), taken.Select(j => j.Key));
+    }
+
+    [Fact]
+    public async Task QueueEnqueueManyAsync_SeveralJobs_StartsEveryEnqueueBeforeAnyReturns()
+    {
+        // Started together, the backend can send them in one call; awaited one by one, each would be a round trip.
+        var observed = new SignallingBackend(Backend);
+        var queue = new Queue(observed, null, Clock);
+        observed.HoldEnqueuesTogether(5);
+
+        var jobs = await Within(queue.EnqueueManyAsync("work", [null, null, null, null, null], cancellationToken: Ct));
+
+        Assert.Equal(5, jobs.Count);
+        Assert.Equal(new QueueCounts(5, 0, 0, 5), await Backend.CountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task QueueEnqueueManyAsync_KeyTwiceAndKeyAlreadyQueued_EachHandledAsIfEnqueuedAlone()
+    {
+        var queue = new Queue(Backend, null, Clock);
+        var (heldKey, twiceKey) = (UniqueKey("held"), UniqueKey("twice"));
+        var before = await EnqueueNewAsync(heldKey, j => j.Kwargs = Json("""{"n": 0}"""));
+        var first = NewJob(twiceKey);
+        first.Kwargs = Json("""{"n": 1}""");
+        var held = NewJob(heldKey, "other");
+        var second = NewJob(twiceKey, "other");
+        second.Kwargs = Json("""{"n": 2}""");
+
+        var jobs = await queue.EnqueueManyAsync([first, held, second], Ct);
+
+        Assert.Equal([twiceKey, heldKey, twiceKey], jobs.Select(j => j.Key));
+        Assert.Equal(["work", "work", "work"], jobs.Select(j => j.Function));
+        Assert.Equal([1, 0, 1], jobs.Select(j => j.Kwargs!.Value.GetProperty("n").GetInt32()));
+        Assert.Equal(before.Queued, jobs[1].Queued);
+        Assert.Equal(1, (await StoredAsync(twiceKey)).Kwargs!.Value.GetProperty("n").GetInt32());
+        Assert.Equal(new QueueCounts(2, 0, 0, 2), await Backend.CountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task QueueEnqueueManyAsync_AJobOfAnotherQueueOrOneJobTwice_RefusesAllAndStoresNothing()
+    {
+        var queue = new Queue(Backend, null, Clock);
+        var mine = NewJob();
+        var stranger = new Job("work", QueueName + "-other");
+
+        var other = await Assert.ThrowsAsync<ArgumentException>(() => queue.EnqueueManyAsync([mine, stranger], Ct));
+        var twice = await Assert.ThrowsAsync<ArgumentException>(() => queue.EnqueueManyAsync([mine, NewJob(), mine], Ct));
+        var sameKey = await Assert.ThrowsAsync<ArgumentException>(() => queue.EnqueueManyAsync("work", [null, null], new JobOptions { Key = "one" }, Ct));
+
+        Assert.Contains(QueueName + "-other", other.Message, StringComparison.Ordinal);
+        Assert.Contains(mine.Key, twice.Message, StringComparison.Ordinal);
+        Assert.Contains("'one'", sameKey.Message, StringComparison.Ordinal);
+        Assert.Equal(new QueueCounts(0, 0, 0, 0), await Backend.CountAsync(Ct));
+    }
+
+    [Fact]
     public async Task QueueWaitAsync_JobFinishesLater_ReturnsTheFinishedJob()
     {
         var queue = new Queue(Backend, null, Clock);

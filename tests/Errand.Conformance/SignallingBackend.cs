@@ -2,11 +2,17 @@ using Errand.Backends;
 
 namespace Errand.Conformance;
 
-/// <summary>Forwards to a backend and signals when a caller first reads jobs, so that a test knows a waiter is in place.</summary>
+/// <summary>
+/// Forwards to a backend and signals when a caller first reads jobs, so that a test knows a waiter is in place; can hold
+/// enqueues until several have come.
+/// </summary>
 /// <remarks>Disposing it does not dispose the inner backend: the test owns that.</remarks>
 public sealed class SignallingBackend(IQueueBackend inner) : IQueueBackend
 {
     private readonly TaskCompletionSource _jobsRead = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource? _enqueuesArrived;
+    private int _enqueuesHeld;
+    private int _enqueuesToHold;
 
     /// <summary>Gets a task that completes once <see cref="GetJobsAsync"/> has been called.</summary>
     public Task JobsRead => _jobsRead.Task;
@@ -32,7 +38,30 @@ public sealed class SignallingBackend(IQueueBackend inner) : IQueueBackend
 
     public Task<IReadOnlyList<HistoryPoint>> GetHistoryAsync(int minutes, CancellationToken cancellationToken) => inner.GetHistoryAsync(minutes, cancellationToken);
 
-    public Task<EnqueueResult> EnqueueAsync(Job job, CancellationToken cancellationToken) => inner.EnqueueAsync(job, cancellationToken);
+    /// <summary>
+    /// Makes the next <paramref name="count"/> enqueues wait until all of them have been called: a caller that awaits
+    /// each enqueue before it starts the next never gets past the first.
+    /// </summary>
+    public void HoldEnqueuesTogether(int count)
+    {
+        _enqueuesToHold = count;
+        _enqueuesArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    public async Task<EnqueueResult> EnqueueAsync(Job job, CancellationToken cancellationToken)
+    {
+        if (_enqueuesArrived is { } arrived)
+        {
+            if (Interlocked.Increment(ref _enqueuesHeld) >= _enqueuesToHold)
+            {
+                arrived.TrySetResult();
+            }
+
+            await arrived.Task.WaitAsync(cancellationToken);
+        }
+
+        return await inner.EnqueueAsync(job, cancellationToken);
+    }
 
     public Task<IReadOnlyList<Job>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken) => inner.DequeueAsync(request, cancellationToken);
 
