@@ -13,6 +13,9 @@ internal abstract class BenchSystem
 
     public virtual string Version => string.Empty;
 
+    /// <summary>Gets whether the system has a bulk enqueue API (the driver's <c>enqueue --bulk K</c>).</summary>
+    public virtual bool HasBulkEnqueue => false;
+
     public virtual Task PrepareAsync(string root) => Task.CompletedTask;
 
     public abstract ProcessStartInfo Driver(string role, IEnumerable<string> args);
@@ -70,6 +73,8 @@ internal sealed class ErrandSystem(bool readyToRun) : BenchSystem
 
     public override string Display => "Errand";
 
+    public override bool HasBulkEnqueue => true;
+
     public override string Version =>
         (typeof(Queue).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? string.Empty)
         + (readyToRun ? " (ReadyToRun)" : " (JIT)");
@@ -110,6 +115,8 @@ internal sealed class BullMqSystem : BenchSystem
     public override string Name => "bullmq";
 
     public override string Display => "BullMQ";
+
+    public override bool HasBulkEnqueue => true;
 
     public override string Version => _version;
 

@@ -29,6 +29,9 @@ internal static class ErrandDriver
         await using var queue = await RedisQueue.ConnectAsync(url, QueueName);
         switch (role)
         {
+            case "enqueue" when args.Int("bulk", 0) > 0:
+                await EnqueueBulkAsync(queue, n, args.Int("bulk", 0), args.Value("fn") ?? "noop");
+                break;
             case "enqueue":
                 await EnqueueAsync(queue, n, args.Int("inflight", 20), args.Value("fn") ?? "noop");
                 break;
@@ -59,6 +62,19 @@ internal static class ErrandDriver
             }
         });
         await Task.WhenAll(loops);
+        Protocol.Result(("seconds", Stopwatch.GetElapsedTime(started).TotalSeconds));
+    }
+
+    // The bulk API: calls of `size` jobs, one after the other.
+    private static async Task EnqueueBulkAsync(Queue queue, int n, int size, string function)
+    {
+        await Protocol.ReadyAsync();
+        var started = Stopwatch.GetTimestamp();
+        for (var sent = 0; sent < n; sent += size)
+        {
+            await queue.EnqueueManyAsync(function, Enumerable.Repeat<object?>(null, Math.Min(size, n - sent)));
+        }
+
         Protocol.Result(("seconds", Stopwatch.GetElapsedTime(started).TotalSeconds));
     }
 

@@ -121,6 +121,14 @@ internal static class Harness
         results.Add(Metric.DTotalCpu, workerUs + redisUs);
         results.Add(Metric.DPeakMemory, work.PeakRssBytes / 1024.0 / 1024.0);
 
+        // B, extra: the bulk API (Errand's EnqueueManyAsync, BullMQ's addBulk), calls of 1,000 jobs one after the other.
+        if (system.HasBulkEnqueue)
+        {
+            await redis.FlushAsync();
+            var bulk = await OnceAsync(system, "enqueue", url, sizes.B, ["--bulk", "1000", "--fn", "noop"]);
+            results.Add(Metric.BEnqueueBulk, sizes.B / bulk.Seconds);
+        }
+
         // C: an idle worker, N jobs enqueued one at a time; enqueue to handler start.
         await redis.FlushAsync();
         var latency = await OnceAsync(system, "latency", url, sizes.C, ["--concurrency", "10"]);

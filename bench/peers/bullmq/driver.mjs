@@ -2,6 +2,7 @@
 // (connect, print "@ready", wait for "go" on stdin, work, print "@result {json}", exit when stdin closes).
 // Uses BullMQ as its docs show: Queue.add for each job, a Worker with a concurrency, 'completed' events.
 //   node driver.mjs enqueue --redis HOST:PORT --n N --inflight K --fn noop|sleep
+//   node driver.mjs enqueue --redis HOST:PORT --n N --bulk K --fn noop   (Queue.addBulk, K jobs a call)
 //   node driver.mjs work    --redis HOST:PORT --n N --concurrency C
 //   node driver.mjs latency --redis HOST:PORT --n N --concurrency C
 import { Queue, Worker } from 'bullmq';
@@ -41,12 +42,19 @@ if (role === 'enqueue') {
   await queue.waitUntilReady();
   await ready();
   const inflight = Number(args.inflight ?? 20);
+  const bulk = Number(args.bulk ?? 0);
   const fn = args.fn ?? 'noop';
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: inflight }, async () => {
-    while (next++ < n) await queue.add(fn, {});
-  }));
+  if (bulk > 0) {
+    for (let sent = 0; sent < n; sent += bulk) {
+      await queue.addBulk(Array.from({ length: Math.min(bulk, n - sent) }, () => ({ name: fn, data: {} })));
+    }
+  } else {
+    await Promise.all(Array.from({ length: inflight }, async () => {
+      while (next++ < n) await queue.add(fn, {});
+    }));
+  }
   result({ seconds: (performance.now() - started) / 1000 });
   await queue.close();
 } else if (role === 'work') {
