@@ -80,18 +80,13 @@ internal static class ErrandDriver
 
     private static async Task WorkAsync(Queue queue, int n, int concurrency)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var count = 0;
+        var counter = new JobCounter(n);
         using var worker = new Worker(queue, Functions(), new WorkerOptions { Concurrency = concurrency });
 
         // Counted after the outcome is stored: a job is processed when its result is in Redis.
         worker.Hooks.AfterProcess.Add((_, _) =>
         {
-            if (Interlocked.Increment(ref count) == n)
-            {
-                done.TrySetResult();
-            }
-
+            counter.Count();
             return Task.CompletedTask;
         });
         await Protocol.ReadyAsync();
@@ -101,10 +96,12 @@ internal static class ErrandDriver
         var collections = GC.CollectionCount(0);
         var workItems = ThreadPool.CompletedWorkItemCount;
         var run = worker.RunAsync(stop.Token);
-        await done.Task;
+        await counter.Done.Task;
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         Protocol.Result(
             ("seconds", seconds),
+            ("second_half_seconds", counter.SecondHalfSeconds),
+            ("second_half_cpu_seconds", counter.SecondHalfCpuSeconds),
             ("allocated_bytes_per_job", (GC.GetTotalAllocatedBytes(precise: true) - allocated) / n),
             ("gen0_collections", GC.CollectionCount(0) - collections),
             ("thread_pool_items_per_job", (double)(ThreadPool.CompletedWorkItemCount - workItems) / n));

@@ -58,21 +58,38 @@ if (role === 'enqueue') {
   result({ seconds: (performance.now() - started) / 1000 });
   await queue.close();
 } else if (role === 'work') {
+  // The run's second half is measured apart too (time and process CPU from the job at half the count to the last),
+  // as the Errand and Hangfire drivers do.
+  const half = Math.floor(n / 2);
+  const cpuSeconds = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
   let count = 0;
+  let halfAt = 0, halfCpu = 0, secondHalfSeconds = 0, secondHalfCpuSeconds = 0;
   let done;
   const finished = new Promise((resolve) => { done = resolve; });
+  const counted = () => {
+    ++count;
+    if (count === half) { halfAt = performance.now(); halfCpu = cpuSeconds(); }
+    if (count === n) {
+      if (half > 0) { secondHalfSeconds = (performance.now() - halfAt) / 1000; secondHalfCpuSeconds = cpuSeconds() - halfCpu; }
+      done();
+    }
+  };
   const worker = new Worker(queueName, async (job) => {
     if (job.name === 'sleep') await sleep(100);
   }, { connection, concurrency: Number(args.concurrency ?? 10), autorun: false });
   // 'completed' fires once the job's outcome is stored in Redis.
-  worker.on('completed', () => { if (++count === n) done(); });
-  worker.on('failed', (job, err) => { process.stderr.write(`failed: ${err}\n`); if (++count === n) done(); });
+  worker.on('completed', counted);
+  worker.on('failed', (job, err) => { process.stderr.write(`failed: ${err}\n`); counted(); });
   await worker.waitUntilReady();
   await ready();
   const started = performance.now();
   worker.run();
   await finished;
-  result({ seconds: (performance.now() - started) / 1000 });
+  result({
+    seconds: (performance.now() - started) / 1000,
+    second_half_seconds: secondHalfSeconds,
+    second_half_cpu_seconds: secondHalfCpuSeconds,
+  });
   await worker.close();
 } else if (role === 'latency') {
   const latencies = new Array(n).fill(0);

@@ -67,7 +67,10 @@ switch (role)
         var started = Stopwatch.GetTimestamp();
         var server = new BackgroundJobServer(new BackgroundJobServerOptions { WorkerCount = Concurrency(options) }, storage);
         await counter.Done.Task;
-        Protocol.Result(("seconds", Stopwatch.GetElapsedTime(started).TotalSeconds));
+        Protocol.Result(
+            ("seconds", Stopwatch.GetElapsedTime(started).TotalSeconds),
+            ("second_half_seconds", counter.SecondHalfSeconds),
+            ("second_half_cpu_seconds", counter.SecondHalfCpuSeconds));
         _ = server;
         break;
     }
@@ -134,15 +137,19 @@ namespace Errand.Bench.Hangfire
     /// <summary>Counts jobs as they move to Succeeded (or Failed), in the transaction that stores the state.</summary>
     internal sealed class CompletionCounter(int n) : JobFilterAttribute, IApplyStateFilter
     {
-        private int _count;
+        private readonly JobCounter _counter = new(n);
 
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Done => _counter.Done;
+
+        public double SecondHalfSeconds => _counter.SecondHalfSeconds;
+
+        public double SecondHalfCpuSeconds => _counter.SecondHalfCpuSeconds;
 
         public void OnStateApplied(ApplyStateContext context, IWriteOnlyTransaction transaction)
         {
-            if (context.NewState is SucceededState or FailedState && Interlocked.Increment(ref _count) == n)
+            if (context.NewState is SucceededState or FailedState)
             {
-                Done.TrySetResult();
+                _counter.Count();
             }
         }
 
