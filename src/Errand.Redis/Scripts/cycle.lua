@@ -13,6 +13,8 @@
 --
 -- Returns M mark results (false when written; else the stored document, whose 'aborting' status was kept), then
 -- id, document pairs: the P ids first, then the ids taken, oldest first. A missing document comes back as false.
+-- Kept cheap per job: redis.call held in a local, arrays filled by index or counter (#t is a search in Lua 5.1).
+local call = redis.call
 local m, f, p, take = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local finishedBase, movedBase = 6 + m, 6 + m + 2 * f
 local out = {}
@@ -24,7 +26,7 @@ for first = 1, m, 500 do
     for i = first, last do
         ids[#ids + 1] = KEYS[6 + i]
     end
-    local raws = redis.call('MGET', unpack(ids))
+    local raws = call('MGET', unpack(ids))
     local writes = {}
     for i = first, last do
         local raw = raws[i - first + 1]
@@ -42,18 +44,19 @@ for first = 1, m, 500 do
         end
     end
     if #writes > 0 then
-        redis.call('MSET', unpack(writes))
+        call('MSET', unpack(writes))
     end
 end
 for i = 1, m do
     if out[i] == nil then
         out[i] = false
-        redis.call('PUBLISH', KEYS[6 + i], 'active')
+        call('PUBLISH', KEYS[6 + i], 'active')
     end
 end
 
 -- Finishes.
 local index = { complete = KEYS[4], failed = KEYS[5], aborted = KEYS[6] }
+local words = { 'complete', 'failed', 'aborted' }
 local added = { complete = {}, failed = {}, aborted = {} }
 local others = { complete = {}, failed = {}, aborted = {} }
 local counts = {}
@@ -69,67 +72,77 @@ for i = 1, f do
     local status = ARGV[j + 1]
     -- One entry, as SAQ's finish removes it: an id taken twice (queued twice) keeps the other run's entry. The
     -- oldest jobs are at the list's head, so the scan stops early where a whole-list LREM read every entry.
-    redis.call('LREM', KEYS[2], '1', id)
-    ended[#ended + 1] = id
+    call('LREM', KEYS[2], '1', id)
+    ended[i] = id
     -- The job is in the index of its status (when kept) and in no other.
-    for word, ids in pairs(others) do
+    for w = 1, 3 do
+        local word = words[w]
         if word == status and not deleted then
-            added[word][#added[word] + 1] = ARGV[j + 3]
-            added[word][#added[word] + 1] = id
+            local into = added[word]
+            into[#into + 1] = ARGV[j + 3]
+            into[#into + 1] = id
         else
+            local ids = others[word]
             ids[#ids + 1] = id
         end
     end
-    counts[history] = counts[history] or {}
-    counts[history][status] = (counts[history][status] or 0) + 1
+    local byStatus = counts[history]
+    if not byStatus then
+        byStatus = {}
+        counts[history] = byStatus
+    end
+    byStatus[status] = (byStatus[status] or 0) + 1
     if deleted then
-        redis.call('DEL', id)
+        call('DEL', id)
     elseif ttl == '0' then
-        redis.call('SET', id, ARGV[j + 2])
+        call('SET', id, ARGV[j + 2])
     else
-        redis.call('SETEX', id, ttl, ARGV[j + 2])
+        call('SETEX', id, ttl, ARGV[j + 2])
     end
     if ARGV[j + 4] == '1' then
-        redis.call('PUBLISH', id, 'active')
+        call('PUBLISH', id, 'active')
     end
-    redis.call('PUBLISH', id, status)
+    call('PUBLISH', id, status)
 end
 for first = 1, #ended, 500 do
-    redis.call('ZREM', KEYS[3], unpack(ended, first, math.min(first + 499, #ended)))
+    call('ZREM', KEYS[3], unpack(ended, first, math.min(first + 499, #ended)))
 end
 for word, set in pairs(index) do
     for first = 1, #added[word], 1000 do
-        redis.call('ZADD', set, unpack(added[word], first, math.min(first + 999, #added[word])))
+        call('ZADD', set, unpack(added[word], first, math.min(first + 999, #added[word])))
     end
     for first = 1, #others[word], 500 do
-        redis.call('ZREM', set, unpack(others[word], first, math.min(first + 499, #others[word])))
+        call('ZREM', set, unpack(others[word], first, math.min(first + 499, #others[word])))
     end
 end
 -- History counts are added up over the batch: one HINCRBY per minute and status, one EXPIRE per minute.
 for history, byStatus in pairs(counts) do
     for status, count in pairs(byStatus) do
-        redis.call('HINCRBY', history, status, count)
+        call('HINCRBY', history, status, count)
     end
-    redis.call('EXPIRE', history, ARGV[5])
+    call('EXPIRE', history, ARGV[5])
 end
 
 -- Takes: the documents of the ids BLMOVE moved, then up to `take` ready ids moved from queued to active.
+local o = #out
 for i = 1, p do
     local id = KEYS[movedBase + i]
-    out[#out + 1] = id
-    out[#out + 1] = redis.call('GET', id)
+    out[o + 1] = id
+    out[o + 2] = call('GET', id)
+    o = o + 2
 end
 if take > 0 then
-    local ids = redis.call('LRANGE', KEYS[1], 0, take - 1)
+    local ids = call('LRANGE', KEYS[1], 0, take - 1)
     if #ids > 0 then
-        redis.call('LTRIM', KEYS[1], #ids, -1)
+        call('LTRIM', KEYS[1], #ids, -1)
         for first = 1, #ids, 500 do
             local last = math.min(first + 499, #ids)
-            redis.call('RPUSH', KEYS[2], unpack(ids, first, last))
-            local documents = redis.call('MGET', unpack(ids, first, last))
+            call('RPUSH', KEYS[2], unpack(ids, first, last))
+            local documents = call('MGET', unpack(ids, first, last))
             for i = first, last do
-                out[#out + 1] = ids[i]
-                out[#out + 1] = documents[i - first + 1]
+                out[o + 1] = ids[i]
+                out[o + 2] = documents[i - first + 1]
+                o = o + 2
             end
         end
     end
