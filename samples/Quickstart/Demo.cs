@@ -23,6 +23,10 @@ public static class Demo
         var slept = await queue.MapAsync<double>("sleep", [new { seconds = 0.3 }, new { seconds = 0.1 }, new { seconds = 0.2 }]);
         Console.WriteLine($"map sleep(0.3, 0.1, 0.2)     -> [{string.Join(", ", slept.Select(o => o.Result))}] in order");
 
+        var many = await queue.EnqueueManyAsync("add", [new { a = 1, b = 1 }, new { a = 2, b = 2 }, new { a = 3, b = 3 }]);
+        var sums = await Task.WhenAll(many.Select(job => queue.WaitAsync(job.Key, TimeSpan.FromSeconds(10))));
+        Console.WriteLine($"add x3, enqueued at once     -> [{string.Join(", ", sums.Select(job => job.Result?.GetRawText()))}]");
+
         try
         {
             await queue.ApplyAsync<JsonElement>("fail", new { message = "boom" }, new JobOptions { Retries = 2 });
