@@ -22,13 +22,29 @@ internal sealed class RunningJob : IDisposable
 
     public bool ShuttingDown => Volatile.Read(ref _shuttingDown) != 0;
 
+    /// <summary>Gets why this attempt is no longer the job's current one (swept, taken again, ended elsewhere), or <see langword="null"/>.</summary>
+    public string? SupersededReason { get; private set; }
+
     /// <summary>Gets whether the token fired for the timeout (neither an abort nor the shutdown fired it).</summary>
-    public bool TimedOut => _cancel.IsCancellationRequested && AbortReason is null && !ShuttingDown;
+    public bool TimedOut => _cancel.IsCancellationRequested && AbortReason is null && SupersededReason is null && !ShuttingDown;
 
     public void Abort(string reason)
     {
         AbortReason ??= reason;
         Cancel();
+    }
+
+    /// <summary>Stops this attempt, which must store nothing more; returns <see langword="false"/> when it was already stopped so.</summary>
+    public bool Supersede(string reason)
+    {
+        if (SupersededReason is not null)
+        {
+            return false;
+        }
+
+        SupersededReason = reason;
+        Cancel();
+        return true;
     }
 
     public void Shutdown()

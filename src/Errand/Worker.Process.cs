@@ -11,7 +11,7 @@ public sealed partial class Worker
     private async Task ProcessAsync(Job job, SlotLease lease)
     {
         using var running = new RunningJob(job, _time);
-        _running[job.Key] = running;
+        _running[running] = 0;
 
         // The second phase of a shutdown fires the token of every job in _running; one that was just being added is
         // caught here.
@@ -55,6 +55,12 @@ public sealed partial class Worker
                 await FinishAsync(job, JobStatus.Complete, "complete").ConfigureAwait(false);
                 var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 Log.JobCompleted(_logger, job.Key, job.Function, elapsedMs);
+            }
+            catch (Exception ex) when (running.SupersededReason is not null)
+            {
+                // The store holds another attempt (or none): whatever this one would write would be refused.
+                lease.FunctionEnded();
+                failure = ex;
             }
             catch (Exception ex) when (running.AbortReason is { } reason)
             {
@@ -105,7 +111,7 @@ public sealed partial class Worker
         }
         finally
         {
-            _running.TryRemove(job.Key, out _);
+            _running.TryRemove(running, out _);
             ErrandDiagnostics.Duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("queue", _queue.Name), new KeyValuePair<string, object?>("function", job.Function));
             activity?.SetTag("errand.job.status", job.Status.ToWire());
         }
@@ -116,7 +122,7 @@ public sealed partial class Worker
         job.Error = error;
         if (job.Retryable)
         {
-            var delay = RetryPolicy.NextDelay(job, _random);
+            var delay = RetryPolicy.NextDelay(job, Random.Shared);
             await RetryAsync(job, FirstLine(error), delay).ConfigureAwait(false);
             return;
         }

@@ -1,4 +1,5 @@
 using Errand.Backends;
+using Errand.Cron;
 
 namespace Errand;
 
@@ -46,29 +47,54 @@ public sealed partial class Worker
         var now = _time.GetUtcNow();
         foreach (var cron in _options.CronJobs)
         {
-            // Enqueue the next occurrence once; until it has passed, another enqueue would only find the same key.
-            if (_cronScheduled.TryGetValue(cron.Name, out var scheduled) && now.ToUnixTimeSeconds() < scheduled)
-            {
-                continue;
-            }
-
-            if (cron.NextOccurrence(now) is not { } next)
-            {
-                continue;
-            }
-
-            var options = (cron.Options ?? new JobOptions()) with
-            {
-                Key = cron.Unique ? $"cron:{cron.Name}" : null,
-                ScheduledAt = next,
-                Delay = null,
-            };
-            await _queue.EnqueueAsync(cron.Function, cron.Kwargs, options, cancellationToken).ConfigureAwait(false);
-            _cronScheduled[cron.Name] = next.ToUnixTimeSeconds();
-            Log.CronEnqueued(_logger, cron.Name, cron.Function, next);
+            await EnqueueCronAsync(cron, now, cancellationToken).ConfigureAwait(false);
         }
 
         await _backend.ScheduleAsync(_options.ScheduleInterval, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Each occurrence is enqueued once, by whichever worker comes first. The cursor is the occurrence last enqueued,
+    // as this worker knows it or as the stored job of the key cron:NAME shows it (another worker's, or this queue's
+    // before a restart): the next one to enqueue is the occurrence after it, never the one after now, so an occurrence
+    // refused while the previous one still held the key is tried again at the next tick instead of being lost.
+    // Occurrences that all passed while nothing was enqueued (no worker up, or a run longer than the period) are
+    // coalesced into the latest one.
+    private async Task EnqueueCronAsync(CronJob cron, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var known = _cronScheduled.TryGetValue(cron.Name, out var last);
+        if (known && now.ToUnixTimeSeconds() < last)
+        {
+            // The occurrence last enqueued has not come yet: nothing can have freed the key.
+            return;
+        }
+
+        var key = cron.Unique ? $"cron:{cron.Name}" : null;
+        if (key is not null && await _queue.GetJobAsync(key, cancellationToken).ConfigureAwait(false) is { Scheduled: > 0 } stored
+            && (!known || stored.Scheduled > last))
+        {
+            (known, last) = (true, stored.Scheduled);
+            _cronScheduled[cron.Name] = last;
+        }
+
+        var after = known ? DateTimeOffset.FromUnixTimeSeconds(last) : now;
+        if (cron.NextOccurrence(after) is not { } next)
+        {
+            return;
+        }
+
+        while (cron.NextOccurrence(next) is { } later && later <= now)
+        {
+            next = later;
+        }
+
+        var options = (cron.Options ?? new JobOptions()) with { Key = key, ScheduledAt = next, Delay = null };
+        var job = await _queue.EnqueueAsync(cron.Function, cron.Kwargs, options, cancellationToken).ConfigureAwait(false);
+        if (job.Scheduled >= next.ToUnixTimeSeconds())
+        {
+            // Enqueued, or found enqueued by another worker: this occurrence is done with.
+            _cronScheduled[cron.Name] = job.Scheduled;
+            Log.CronEnqueued(_logger, cron.Name, cron.Function, next);
+        }
     }
 
     /// <summary>Runs one sweep round: jobs that no live worker will finish are aborted, then retried or ended.</summary>
@@ -87,7 +113,7 @@ public sealed partial class Worker
             job.Error = "swept";
             if (job.Retryable)
             {
-                await _backend.RetryAsync(job, RetryPolicy.NextDelay(job, _random), cancellationToken).ConfigureAwait(false);
+                await _backend.RetryAsync(job, RetryPolicy.NextDelay(job, Random.Shared), cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -98,6 +124,9 @@ public sealed partial class Worker
         }
     }
 
+    // Reads the stored state of every running attempt: an abort request stops it as aborted; an attempt that is no
+    // longer the job's current one (swept and queued again, taken by another attempt, finished or removed elsewhere)
+    // is stopped without storing anything, so that at most one copy of a job runs while its worker lives.
     private async Task CheckAbortsAsync(CancellationToken cancellationToken)
     {
         if (_running.IsEmpty)
@@ -105,16 +134,42 @@ public sealed partial class Worker
             return;
         }
 
-        var keys = _running.Keys.ToArray();
+        var running = _running.Keys.ToArray();
+        var keys = running.Select(r => r.Job.Key).Distinct(StringComparer.Ordinal).ToArray();
         var stored = await _backend.GetJobsAsync(keys, cancellationToken).ConfigureAwait(false);
+        var byKey = new Dictionary<string, Job?>(keys.Length, StringComparer.Ordinal);
         for (var i = 0; i < keys.Length; i++)
         {
-            if (stored[i] is { Status: JobStatus.Aborting } aborting && _running.TryGetValue(keys[i], out var running))
+            byKey[keys[i]] = stored[i];
+        }
+
+        foreach (var attempt in running)
+        {
+            var current = byKey[attempt.Job.Key];
+            if (SupersededBecause(attempt.Job, current) is { } why)
             {
-                running.Abort(aborting.Error ?? "aborted");
+                if (attempt.Supersede(why))
+                {
+                    Log.JobSuperseded(_logger, attempt.Job.Key, attempt.Job.Function, attempt.Job.Attempts, why);
+                }
+            }
+            else if (current is { Status: JobStatus.Aborting })
+            {
+                attempt.Abort(current.Error ?? "aborted");
             }
         }
     }
+
+    /// <summary>Returns why the running attempt <paramref name="mine"/> is no longer its job's current one, or <see langword="null"/> while it is.</summary>
+    /// <remarks>A stored job one attempt behind, still queued, is this attempt before its active mark is stored: still current.</remarks>
+    internal static string? SupersededBecause(Job mine, Job? stored) => stored switch
+    {
+        null => "its job is no longer stored",
+        { Attempts: var attempts } when attempts > mine.Attempts => $"attempt {attempts} has started",
+        { Status: var status } when status.IsFinished() => $"the job was ended as {status.ToWire()} elsewhere",
+        { Status: JobStatus.Queued, Attempts: var attempts } when attempts == mine.Attempts => "the job was queued again (swept)",
+        _ => null,
+    };
 
     private Task WriteWorkerInfoAsync(CancellationToken cancellationToken) =>
         _backend.WriteWorkerInfoAsync(new WorkerInfo(Id, _queue.Name, Stats, _metadata), _options.WorkerInfoTtl, cancellationToken);

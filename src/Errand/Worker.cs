@@ -22,10 +22,10 @@ public sealed partial class Worker : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IServiceProvider? _services;
-    private readonly ConcurrentDictionary<string, RunningJob> _running = new(StringComparer.Ordinal);
+    // One entry per attempt, not per key: a job retried at once can be taken again before its last attempt's cleanup.
+    private readonly ConcurrentDictionary<RunningJob, byte> _running = new();
     private readonly CancellationTokenSource _jobsShutdown = new();
     private readonly SemaphoreSlim _storing;
-    private readonly Random _random = new();
     private readonly long _startedMs;
     private long _complete;
     private long _failed;
@@ -277,7 +277,7 @@ public sealed partial class Worker : IDisposable
         {
             // Second phase: fire every running job's token; each is handed back to the queue as "cancelled".
             await _jobsShutdown.CancelAsync().ConfigureAwait(false);
-            foreach (var running in _running.Values)
+            foreach (var running in _running.Keys)
             {
                 running.Shutdown();
             }

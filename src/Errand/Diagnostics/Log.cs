@@ -55,6 +55,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1026, EventName = "JobNotFinished", Level = LogLevel.Error, Message = "Job {JobKey} ({Function}) could not be stored as {Status}; the sweeper will recover it")]
     public static partial void JobNotFinished(ILogger logger, Exception exception, string jobKey, string function, string status);
 
+    [LoggerMessage(EventId = 1030, EventName = "JobSuperseded", Level = LogLevel.Warning, Message = "Job {JobKey} ({Function}) attempt {Attempt} stopped without storing its outcome: {Reason}")]
+    public static partial void JobSuperseded(ILogger logger, string jobKey, string function, int attempt, string reason);
+
     [LoggerMessage(EventId = 2001, EventName = "JobSwept", Level = LogLevel.Warning, Message = "Swept job {JobKey} ({Function}) from queue {Queue}: {Reason}")]
     public static partial void JobSwept(ILogger logger, string jobKey, string function, string queue, string reason);
 
