@@ -59,6 +59,9 @@ internal sealed class ErrandQueue(Queue queue, JobServiceRegistry registry, ISer
 
     public Task<Job?> RetryAsync(string key, CancellationToken cancellationToken = default) => Queue.RetryAsync(key, cancellationToken);
 
+    /// <inheritdoc />
+    public Task<Job?> RetryAsync(string key, bool force, CancellationToken cancellationToken = default) => Queue.RetryAsync(key, force, cancellationToken);
+
     public Task<Job> WaitAsync(string key, TimeSpan timeout, CancellationToken cancellationToken = default) => Queue.WaitAsync(key, timeout, cancellationToken);
 
     public Task<TResult?> ApplyAsync<TResult>(string function, object? kwargs = null, JobOptions? options = null, CancellationToken cancellationToken = default) =>

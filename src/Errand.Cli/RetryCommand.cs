@@ -50,7 +50,15 @@ internal static class RetryCommand
         var queue = session.Open(name);
         await using (queue.ConfigureAwait(false))
         {
-            await queue.RetryAsync(job.Key, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                // The store decides on the job's state at that moment: one that started meanwhile is refused there.
+                await queue.RetryAsync(job.Key, force, cancellationToken).ConfigureAwait(false);
+            }
+            catch (JobNotRetryableException ex)
+            {
+                throw new CliException(ExitCodes.Failed, $"job '{job.Key}' not retried: it is {ex.Status.ToWire()} now (use --force for a job stuck with a dead worker).");
+            }
         }
 
         Terminal.Line($"retried {job.Key} (was {job.Status.ToWire()})");
@@ -97,6 +105,10 @@ internal static class RetryCommand
                         catch (CorruptJobException ex)
                         {
                             errors.Add($"{job.Key}: {ex.Message}");
+                        }
+                        catch (JobNotRetryableException)
+                        {
+                            // Retried meanwhile by someone else, and already waiting or running: left alone.
                         }
 
                         task.Increment(1);

@@ -3,7 +3,7 @@ using StackExchange.Redis;
 namespace Errand.Redis;
 
 /// <summary>A finish waiting for its cycle.</summary>
-internal sealed class PendingFinish(string id, RedisKey history, int ttl, string status, byte[] document, long completed)
+internal sealed class PendingFinish(string id, RedisKey history, int ttl, string status, byte[] document, long completed, int attempt)
 {
     public string Id { get; } = id;
 
@@ -16,6 +16,9 @@ internal sealed class PendingFinish(string id, RedisKey history, int ttl, string
     public string Status { get; } = status;
 
     public byte[] Document { get; } = document;
+
+    /// <summary>Gets the attempt that finishes: the store refuses the finish when another attempt is current.</summary>
+    public int Attempt { get; } = attempt;
 
     public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -3,44 +3,104 @@ using StackExchange.Redis;
 
 namespace Errand.Redis;
 
-/// <content>Abort, as SAQ's: one transaction, then finish a job that had not started.</content>
+/// <content>
+/// Abort, an operator's retry, and the sweeper's decisions: each reads the stored document, decides on it, and writes in
+/// one transaction that runs only if the document is still the one read (compare and set); else it reads again. So a
+/// caller's stale copy is never written back over a job its worker finished in the same moment.
+/// </content>
 public sealed partial class RedisQueueBackend
 {
+    private const int MaxCasRounds = 50;
+
     /// <inheritdoc />
     /// <exception cref="BackendUnavailableException">Redis could not be reached in time.</exception>
-    public async Task<bool> AbortAsync(Job job, string reason, CancellationToken cancellationToken)
+    public async Task<AbortResult> AbortAsync(Job job, string reason, CancellationToken cancellationToken)
     {
         EnsureOwnJob(job);
         ArgumentNullException.ThrowIfNull(reason);
         cancellationToken.ThrowIfCancellationRequested();
-        _ = SendPending();
-        job.Status = JobStatus.Aborting;
-        job.Error = reason;
+        await SendPending().ConfigureAwait(false);
         try
         {
-            // SAQ removes the id from active only when it was not queued; removing it in the same transaction either
-            // way stores the same, and tells whether the job was waiting (in incomplete, not active) or running.
-            var transaction = _db.CreateTransaction();
-            var dequeued = transaction.ListRemoveAsync(_keys.Queued, job.Id);
-            var incomplete = transaction.SortedSetRemoveAsync(_keys.Incomplete, job.Id);
-            var active = transaction.ListRemoveAsync(_keys.Active, job.Id);
-            _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(job));
-            _ = transaction.StringSetAsync(RedisKeys.Abort(job.Key), reason, _options.AbortMarkerTtl);
-            _ = transaction.PublishAsync(RedisChannel.Literal(job.Id), "aborting");
-            await transaction.ExecuteAsync().ConfigureAwait(false);
-
-            // SAQ treats only a queued job as not started; a scheduled one (or one waiting for a retry delay) is
-            // not running either, and no worker would ever finish it.
-            var waiting = await dequeued.ConfigureAwait(false) > 0
-                || (await incomplete.ConfigureAwait(false) && await active.ConfigureAwait(false) == 0);
-            if (!waiting)
+            for (var round = 0; ; round++)
             {
-                return false;
-            }
+                if (await ReadForChangeAsync(job.Id, round).ConfigureAwait(false) is not { } read)
+                {
+                    return AbortResult.NotFound;
+                }
 
-            await FinishAsync(job, JobStatus.Aborted, CancellationToken.None).ConfigureAwait(false);
-            await _db.KeyDeleteAsync(RedisKeys.Abort(job.Key)).ConfigureAwait(false);
-            return true;
+                var (raw, current) = read;
+                if (current.Status.IsFinished())
+                {
+                    CopyOutcome(current, job);
+                    return AbortResult.AlreadyFinished;
+                }
+
+                // SAQ's abort transaction, run only if the document is unchanged. Removing the id from active in the
+                // same transaction either way stores what SAQ stores, and tells whether the job was waiting or running.
+                current.Status = JobStatus.Aborting;
+                current.Error = reason;
+                var transaction = _db.CreateTransaction();
+                transaction.AddCondition(Condition.StringEqual(job.Id, raw));
+                var dequeued = transaction.ListRemoveAsync(_keys.Queued, job.Id);
+                var incomplete = transaction.SortedSetRemoveAsync(_keys.Incomplete, job.Id);
+                var active = transaction.ListRemoveAsync(_keys.Active, job.Id);
+                _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(current));
+                _ = transaction.StringSetAsync(RedisKeys.Abort(job.Key), reason, _options.AbortMarkerTtl);
+                _ = transaction.PublishAsync(RedisChannel.Literal(job.Id), "aborting");
+                if (!await transaction.ExecuteAsync().ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                // SAQ treats only a queued job as not started; a scheduled one (or one waiting for a retry delay) is
+                // not running either, and no worker would ever finish it. Out of every list now, no worker can take it.
+                var waiting = await dequeued.ConfigureAwait(false) > 0
+                    || (await incomplete.ConfigureAwait(false) && await active.ConfigureAwait(false) == 0);
+                if (waiting)
+                {
+                    await ChangeAsync(JobDocument.Serialize(current), current, JobStatus.Aborted, TimeSpan.Zero).ConfigureAwait(false);
+                    await _db.KeyDeleteAsync(RedisKeys.Abort(job.Key)).ConfigureAwait(false);
+                }
+
+                CopyOutcome(current, job);
+                return waiting ? AbortResult.Aborted : AbortResult.Aborting;
+            }
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="BackendUnavailableException">Redis could not be reached in time.</exception>
+    public async Task<Job?> RequeueAsync(string key, bool force, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        await SendPending().ConfigureAwait(false);
+        var id = JobIds.For(QueueName, key);
+        try
+        {
+            for (var round = 0; ; round++)
+            {
+                if (await ReadForChangeAsync(id, round).ConfigureAwait(false) is not { } read)
+                {
+                    return null;
+                }
+
+                var (raw, current) = read;
+                if (!force && !current.Status.IsFinished())
+                {
+                    throw new JobNotRetryableException(key, current.Status);
+                }
+
+                if (await ChangeAsync(raw, current, JobStatus.Queued, TimeSpan.Zero).ConfigureAwait(false))
+                {
+                    return current;
+                }
+            }
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -62,5 +122,49 @@ public sealed partial class RedisQueueBackend
         {
             throw Unavailable(ex);
         }
+    }
+
+    private static void CopyOutcome(Job from, Job to)
+    {
+        to.Status = from.Status;
+        to.Error = from.Error;
+        to.Completed = from.Completed;
+    }
+
+    /// <summary>Reads a document to change it; <see langword="null"/> when there is none. A corrupt one throws, as a read does.</summary>
+    private async Task<(byte[] Raw, Job Job)?> ReadForChangeAsync(string id, int round)
+    {
+        if (round >= MaxCasRounds)
+        {
+            throw new RedisException($"Job {id} kept changing while it was being changed; gave up after {MaxCasRounds} tries.");
+        }
+
+        var raw = (byte[]?)await _db.StringGetAsync(id).ConfigureAwait(false);
+        return raw is null ? null : (raw, JobDocument.Deserialize(raw, id, QueueName));
+    }
+
+    /// <summary>
+    /// Queues <paramref name="job"/> again (status <see cref="JobStatus.Queued"/>, after <paramref name="delay"/>) or ends it
+    /// (<see cref="JobStatus.Failed"/>, <see cref="JobStatus.Aborted"/>, <see cref="JobStatus.Complete"/>), as SAQ's retry and
+    /// finish store it, in one transaction that runs only if the stored document is still <paramref name="expected"/>.
+    /// </summary>
+    /// <returns>Whether it ran.</returns>
+    private async Task<bool> ChangeAsync(byte[] expected, Job job, JobStatus status, TimeSpan delay)
+    {
+        var now = NowMs;
+        var transaction = _db.CreateTransaction();
+        transaction.AddCondition(Condition.StringEqual(job.Id, expected));
+        _ = transaction.ListRemoveAsync(_keys.Active, job.Id);
+        _ = transaction.ListRemoveAsync(_keys.Queued, job.Id);
+        if (status == JobStatus.Queued)
+        {
+            WriteRetry(transaction, job, delay, now);
+        }
+        else
+        {
+            WriteFinish(transaction, job, status, now);
+        }
+
+        return await transaction.ExecuteAsync().ConfigureAwait(false);
     }
 }

@@ -207,7 +207,7 @@ public sealed partial class RedisQueueBackend
         }
 
         var keys = new RedisKey[6 + marks.Count + (2 * finishes.Count) + moved];
-        var values = new RedisValue[5 + marks.Count + (5 * finishes.Count)];
+        var values = new RedisValue[5 + marks.Count + (6 * finishes.Count)];
         keys[0] = _keys.Queued;
         keys[1] = _keys.Active;
         keys[2] = _keys.Incomplete;
@@ -237,6 +237,7 @@ public sealed partial class RedisQueueBackend
             values[v++] = finish.Document;
             values[v++] = finish.Completed;
             values[v++] = markedAndFinished is not null && markedAndFinished.Contains(finish.Id) ? ActiveNoticeToo : OutcomeOnly;
+            values[v++] = finish.Attempt;
         }
 
         foreach (var take in takes)

@@ -17,11 +17,11 @@ public sealed partial class RedisQueueBackend
         try
         {
             var stored = await WriteUnlessAbortingAsync(job).ConfigureAwait(false);
-            if (stored is not null)
+            if (stored.Resp2Type == ResultType.BulkString && (byte[]?)stored is { } document)
             {
                 // An abort was requested since the worker read the job: keep it, and tell the caller.
                 job.Status = JobStatus.Aborting;
-                job.Error = JobDocument.Deserialize(stored, job.Id, QueueName).Error;
+                job.Error = JobDocument.Deserialize(document, job.Id, QueueName).Error;
                 await WriteUnlessAbortingAsync(job).ConfigureAwait(false);
             }
         }
@@ -50,26 +50,48 @@ public sealed partial class RedisQueueBackend
             job.Progress = 1.0;
         }
 
-        var pending = new PendingFinish(job.Id, _keys.History(job.Completed / MsPerMinute), job.Ttl, status.ToWire(), job.Ttl >= 0 ? JobDocument.Serialize(job) : [], job.Completed);
+        var pending = new PendingFinish(job.Id, _keys.History(job.Completed / MsPerMinute), job.Ttl, status.ToWire(), job.Ttl >= 0 ? JobDocument.Serialize(job) : [], job.Completed, job.Attempts);
         return AddFinish(pending);
     }
 
     /// <inheritdoc />
     /// <exception cref="BackendUnavailableException">Redis could not be reached in time.</exception>
-    public Task RetryAsync(Job job, TimeSpan delay, CancellationToken cancellationToken)
+    public async Task RetryAsync(Job job, TimeSpan delay, CancellationToken cancellationToken)
     {
         EnsureOwnJob(job);
         cancellationToken.ThrowIfCancellationRequested();
-        _ = SendPending();
-        var now = NowMs;
+        await SendPending().ConfigureAwait(false);
+        try
+        {
+            // Read, checked and written only if unchanged: a retry of a stale attempt (swept, taken again) stores nothing.
+            for (var round = 0; ; round++)
+            {
+                if (await ReadForChangeAsync(job.Id, round).ConfigureAwait(false) is not { } read
+                    || !AttemptRules.IsCurrent(read.Job.Status, read.Job.Attempts, job.Attempts))
+                {
+                    return;
+                }
+
+                if (await ChangeAsync(read.Raw, job, JobStatus.Queued, delay).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    // SAQ's retry, after the id left the active and queued lists.
+    private void WriteRetry(ITransaction transaction, Job job, TimeSpan delay, long now)
+    {
         job.Status = JobStatus.Queued;
         job.Completed = 0;
         job.Started = 0;
         job.Progress = 0;
         job.Touched = now;
-        var transaction = _db.CreateTransaction();
-        _ = transaction.ListRemoveAsync(_keys.Active, job.Id);
-        _ = transaction.ListRemoveAsync(_keys.Queued, job.Id);
         if (delay > TimeSpan.Zero)
         {
             // Rounded up: a retry must never run before its delay has passed.
@@ -88,7 +110,35 @@ public sealed partial class RedisQueueBackend
         RecordHistory(transaction, "retried", now);
         _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(job));
         _ = transaction.PublishAsync(RedisChannel.Literal(job.Id), "queued");
-        return ExecuteAsync(transaction);
+    }
+
+    // SAQ's finish, after the id left the active and queued lists; the worker's finishes go in the cycle script instead.
+    private void WriteFinish(ITransaction transaction, Job job, JobStatus status, long now)
+    {
+        job.Status = status;
+        job.Completed = now;
+        if (status == JobStatus.Complete)
+        {
+            job.Progress = 1.0;
+        }
+
+        _ = transaction.SortedSetRemoveAsync(_keys.Incomplete, job.Id);
+        if (job.Ttl < 0)
+        {
+            _ = transaction.KeyDeleteAsync(job.Id);
+        }
+        else if (job.Ttl > 0)
+        {
+            _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(job), TimeSpan.FromSeconds(job.Ttl));
+        }
+        else
+        {
+            _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(job));
+        }
+
+        IndexFinished(transaction, job, job.Ttl < 0 ? null : status);
+        RecordHistory(transaction, status.ToWire(), now);
+        _ = transaction.PublishAsync(RedisChannel.Literal(job.Id), status.ToWire());
     }
 
     // Errand's index of finished jobs: the job is in the set of its status (when kept) and in no other.
@@ -114,11 +164,12 @@ public sealed partial class RedisQueueBackend
         _ = transaction.KeyExpireAsync(key, HistoryKeyTtl);
     }
 
-    private async Task<byte[]?> WriteUnlessAbortingAsync(Job job) =>
-        (byte[]?)await _db.ScriptEvaluateAsync(
+    // A running job's update names its attempt, so that a stale attempt's heartbeat stores nothing.
+    private Task<RedisResult> WriteUnlessAbortingAsync(Job job) =>
+        _db.ScriptEvaluateAsync(
             RedisScripts.Update,
             [job.Id],
-            [JobDocument.Serialize(job), job.Status.ToWire()]).ConfigureAwait(false);
+            [JobDocument.Serialize(job), job.Status.ToWire(), job.Status is JobStatus.Active or JobStatus.Aborting ? job.Attempts : RedisValue.EmptyString]);
 
     private async Task ExecuteAsync(ITransaction transaction)
     {

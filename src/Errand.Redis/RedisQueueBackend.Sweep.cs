@@ -50,6 +50,14 @@ public sealed partial class RedisQueueBackend
                     continue;
                 }
 
+                if (job.Status.IsFinished())
+                {
+                    // A leftover entry (an id taken twice, whose current run has ended): out of the list, never run again.
+                    await _db.ListRemoveAsync(_keys.Active, id).ConfigureAwait(false);
+                    removed.Add(id);
+                    continue;
+                }
+
                 if (SweepRules.Judge(job, now, alive.Contains) is not { } why)
                 {
                     continue;
@@ -70,7 +78,19 @@ public sealed partial class RedisQueueBackend
                     }
                 }
 
-                stuck.Add(new SweptJob(job, why));
+                var swept = new SweptJob(job, why);
+                if (request.Decide is { } decide)
+                {
+                    // Applied only if the document is still the one judged: a job its worker touched or finished
+                    // meanwhile is left alone, and judged again next round.
+                    var decision = decide(swept);
+                    if (!await ChangeAsync(documents[i]!, job, decision.Status, decision.RetryDelay).ConfigureAwait(false))
+                    {
+                        continue;
+                    }
+                }
+
+                stuck.Add(swept);
             }
 
             await RememberSuspectsAsync(suspects.Keys.Where(id => !stillSuspect.Contains(id)), newSuspects).ConfigureAwait(false);

@@ -93,18 +93,27 @@ public interface IQueue
     /// <returns>A task that completes when the job is stored.</returns>
     Task UpdateAsync(Job job, double? progress = null, IReadOnlyDictionary<string, object?>? meta = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Aborts a job: a waiting one never runs; a running one has its cancellation token fired and ends aborted.</summary>
+    /// <summary>Aborts a job, by its stored state: a waiting one never runs; a running one has its cancellation token fired and ends aborted; a finished one is left as it is.</summary>
     /// <param name="key">The job key.</param>
     /// <param name="reason">Stored as the job's error.</param>
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>
-    /// <returns>The job after the abort, or <see langword="null"/> when it does not exist or has already finished.</returns>
+    /// <returns>The job after the abort, or <see langword="null"/> when it does not exist or has already finished (nothing changed).</returns>
     Task<Job?> AbortAsync(string key, string reason = "aborted", CancellationToken cancellationToken = default);
 
-    /// <summary>Queues a failed, aborted or stuck job again at once.</summary>
+    /// <summary>Queues a finished (failed, aborted or complete) job again at once.</summary>
     /// <param name="key">The job key.</param>
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>
     /// <returns>The job as queued, or <see langword="null"/> when it does not exist.</returns>
+    /// <exception cref="JobNotRetryableException">The job is waiting or running: retrying it would run a second copy.</exception>
     Task<Job?> RetryAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Queues a job again at once; with <paramref name="force"/>, even one stored as waiting or running, for a job known to be stuck.</summary>
+    /// <param name="key">The job key.</param>
+    /// <param name="force">Queue it even when it is stored as waiting or running. A worker that still runs it stops it (its attempt is no longer current).</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>The job as queued, or <see langword="null"/> when it does not exist.</returns>
+    /// <exception cref="JobNotRetryableException">The job is waiting or running and <paramref name="force"/> is not set.</exception>
+    Task<Job?> RetryAsync(string key, bool force, CancellationToken cancellationToken = default);
 
     /// <summary>Waits for a job to finish, woken by the backend's notifications.</summary>
     /// <param name="key">The job key.</param>

@@ -182,29 +182,25 @@ public sealed partial class Queue : IQueue, IAsyncDisposable
     public async Task<Job?> AbortAsync(string key, string reason = "aborted", CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        var job = await Backend.GetJobAsync(key, cancellationToken).ConfigureAwait(false);
-        if (job is null || job.Status.IsFinished())
+        var job = new Job("unknown", Name, key);
+        var result = await Backend.AbortAsync(job, reason, cancellationToken).ConfigureAwait(false);
+        Log.JobAbortRequested(_logger, key, Name, reason);
+        if (result is AbortResult.NotFound or AbortResult.AlreadyFinished)
         {
             return null;
         }
 
-        await Backend.AbortAsync(job, reason, cancellationToken).ConfigureAwait(false);
-        Log.JobAbortRequested(_logger, key, Name, reason);
         return await Backend.GetJobAsync(key, cancellationToken).ConfigureAwait(false) ?? job;
     }
 
     /// <inheritdoc />
-    public async Task<Job?> RetryAsync(string key, CancellationToken cancellationToken = default)
+    public Task<Job?> RetryAsync(string key, CancellationToken cancellationToken = default) => RetryAsync(key, force: false, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<Job?> RetryAsync(string key, bool force, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        var job = await Backend.GetJobAsync(key, cancellationToken).ConfigureAwait(false);
-        if (job is null)
-        {
-            return null;
-        }
-
-        await Backend.RetryAsync(job, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-        return job;
+        return Backend.RequeueAsync(key, force, cancellationToken);
     }
 
     /// <summary>Disposes the backend.</summary>

@@ -7,6 +7,7 @@ namespace Errand;
 public sealed partial class Worker
 {
     private const string CancelledReason = "cancelled";
+    private static readonly TimeSpan MaxStoreBackoff = TimeSpan.FromSeconds(5);
 
     private async Task ProcessAsync(Job job, SlotLease lease)
     {
@@ -151,8 +152,9 @@ public sealed partial class Worker
         }
     }
 
-    // The outcome of a job is worth a few tries: a Redis restart of a few seconds must not leave the job to the sweeper.
-    // Static delegates, so that storing an outcome allocates no closure.
+    // The outcome of a job is kept trying, with backoff, for as long as the worker runs: a Redis restart, a load or an
+    // out-of-memory spell must not leave the job active under a live worker. Only the second phase of a shutdown gives
+    // up; the job is then left to the sweeper. Static delegates, so that storing an outcome allocates no closure.
     private async Task<bool> StoreAsync(Job job, JobStatus status, TimeSpan delay, Func<IQueueBackend, Job, JobStatus, TimeSpan, Task> store)
     {
         for (var attempt = 1; ; attempt++)
@@ -162,10 +164,18 @@ public sealed partial class Worker
                 await store(_backend, job, status, delay).ConfigureAwait(false);
                 return true;
             }
-            catch (Exception ex) when (attempt < 6)
+            catch (Exception ex) when (!_jobsShutdown.IsCancellationRequested)
             {
-                Log.BackendError(_logger, ex, Id, $"store job {job.Key} as {status.ToWire()}", Backoff(attempt));
-                await Task.Delay(Backoff(attempt), _time, CancellationToken.None).ConfigureAwait(false);
+                var wait = TimeSpan.FromTicks(Math.Min(Backoff(attempt).Ticks, MaxStoreBackoff.Ticks));
+                Log.BackendError(_logger, ex, Id, $"store job {job.Key} as {status.ToWire()}", wait);
+                try
+                {
+                    await Task.Delay(wait, _time, _jobsShutdown.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The shutdown's second phase: one more try below, then the sweeper's turn.
+                }
             }
             catch (Exception ex)
             {

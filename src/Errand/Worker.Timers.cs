@@ -97,10 +97,11 @@ public sealed partial class Worker
         }
     }
 
-    /// <summary>Runs one sweep round: jobs that no live worker will finish are aborted, then retried or ended.</summary>
+    /// <summary>Runs one sweep round: jobs that no live worker will finish are retried or ended, each in one step with the backend.</summary>
     internal async Task SweepAsync(CancellationToken cancellationToken)
     {
-        var result = await _backend.SweepAsync(new SweepRequest(_options.SweepInterval, _options.WorkerInfoTtl), cancellationToken).ConfigureAwait(false);
+        var request = new SweepRequest(_options.SweepInterval, _options.WorkerInfoTtl) { Decide = DecideSwept };
+        var result = await _backend.SweepAsync(request, cancellationToken).ConfigureAwait(false);
         foreach (var id in result.Removed)
         {
             Log.SweptMissing(_logger, id, _queue.Name);
@@ -108,20 +109,34 @@ public sealed partial class Worker
 
         foreach (var (job, reason) in result.Stuck)
         {
-            Log.JobSwept(_logger, job.Key, job.Function, _queue.Name, reason.ToString());
-            await _backend.AbortAsync(job, "swept", cancellationToken).ConfigureAwait(false);
-            job.Error = "swept";
-            if (job.Retryable)
-            {
-                await _backend.RetryAsync(job, RetryPolicy.NextDelay(job, Random.Shared), cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await _backend.FinishAsync(job, JobStatus.Aborted, cancellationToken).ConfigureAwait(false);
-            }
-
-            await _backend.ClearAbortAsync(job.Key, cancellationToken).ConfigureAwait(false);
+            Log.JobSwept(_logger, job.Key, job.Function, _queue.Name, reason.ToString(), job.Status.ToWire());
         }
+    }
+
+    // A job its worker took but never marked active (the worker died before its first round trip, e.g. inside a
+    // synchronous function that crashed the process) has its attempt counted here, so that a job that kills every
+    // worker that takes it ends failed after its retries instead of being handed out for ever.
+    private static SweepDecision DecideSwept(SweptJob swept)
+    {
+        var (job, reason) = swept;
+        if (job.Status == JobStatus.Aborting)
+        {
+            // An abort was asked for and its worker is gone: end it as the abort said.
+            return SweepDecision.End(JobStatus.Aborted);
+        }
+
+        if (job.Status != JobStatus.Active)
+        {
+            job.Attempts++;
+        }
+
+        job.Error = reason switch
+        {
+            SweepReason.TimedOut => $"swept: ran longer than its timeout of {job.Timeout} s and its worker did not stop it",
+            SweepReason.HeartbeatMissed => $"swept: no heartbeat for more than {job.Heartbeat} s",
+            _ => $"swept: its worker{(job.WorkerId is { } w ? $" {w}" : string.Empty)} died while running it (attempt {job.Attempts})",
+        };
+        return job.Retryable ? SweepDecision.Retry(RetryPolicy.NextDelay(job, Random.Shared)) : SweepDecision.End(JobStatus.Failed);
     }
 
     // Reads the stored state of every running attempt: an abort request stops it as aborted; an attempt that is no

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 
 namespace Errand.Cli.TestWorker;
@@ -13,7 +14,14 @@ public static class TestFunctions
             await Task.Delay(TimeSpan.FromSeconds(args.Seconds), TimeProvider.System, context.CancellationToken);
             return args.Seconds;
         })
-        .Add<FailArgs>("fail", (args, _) => throw new InvalidOperationException(args.Message));
+        .Add<FailArgs>("fail", (args, _) => throw new InvalidOperationException(args.Message))
+        .Add("crash", _ =>
+        {
+            // The process dies inside the job, before the job's first await (as a stack overflow or an OOM kill would).
+            using var self = Process.GetCurrentProcess();
+            self.Kill();
+            return Task.CompletedTask;
+        });
 
     public sealed record AddArgs(double A, double B);
 

@@ -63,6 +63,35 @@ public sealed partial class ErrandWorkerHostTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task WorkerProcessDiesInsideAJob_JobEndsFailedAfterItsRetriesInsteadOfKillingWorkersForEver()
+    {
+        await using var queue = await TestQueue.CreateAsync(redis);
+        var ct = TestContext.Current.CancellationToken;
+        var job = await queue.Queue.EnqueueAsync("crash", null, new JobOptions { Retries = 2, Timeout = TimeSpan.Zero }, ct);
+
+        // One worker after another, as a supervisor restarts them: each that takes the job dies in it.
+        var deaths = 0;
+        for (var i = 0; i < 5; i++)
+        {
+            using var worker = ProgramProcess.Start(Program, ["--url", queue.Url, "--queue", queue.Name], FastTimers);
+            var finished = queue.Queue.WaitAsync(job.Key, Patience, ct);
+            if (await Task.WhenAny(finished, worker.WaitForExitAsync(Patience)) == finished)
+            {
+                break;
+            }
+
+            deaths++;
+        }
+
+        var done = await queue.Queue.GetJobAsync(job.Key, ct);
+        Assert.NotNull(done);
+        Assert.True(done.Status == JobStatus.Failed, $"{done.Status}: {done.Error}");
+        Assert.Contains("died while running it", done.Error, StringComparison.Ordinal);
+        Assert.Equal(2, done.Attempts);
+        Assert.Equal(2, deaths);
+    }
+
+    [Fact]
     public async Task Run_UnknownOption_ExitsTwo()
     {
         using var process = ProgramProcess.Start(Program, ["--url", "redis://127.0.0.1:1", "--frobnicate"]);

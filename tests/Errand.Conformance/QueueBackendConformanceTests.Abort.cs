@@ -14,7 +14,7 @@ public abstract partial class QueueBackendConformanceTests
 
         var aborted = await Backend.AbortAsync(job, "not needed", Ct);
 
-        Assert.True(aborted);
+        Assert.Equal(AbortResult.Aborted, aborted);
         var stored = await StoredAsync(key);
         Assert.Equal(JobStatus.Aborted, stored.Status);
         Assert.Equal("not needed", stored.Error);
@@ -30,7 +30,7 @@ public abstract partial class QueueBackendConformanceTests
         var at = Clock.GetUtcNow().AddSeconds(30).ToUnixTimeSeconds();
         var job = await EnqueueNewAsync(key, j => j.Scheduled = at);
 
-        Assert.True(await Backend.AbortAsync(job, "cancelled by user", Ct));
+        Assert.Equal(AbortResult.Aborted, await Backend.AbortAsync(job, "cancelled by user", Ct));
 
         Assert.Equal(JobStatus.Aborted, (await StoredAsync(key)).Status);
         Clock.Advance(TimeSpan.FromSeconds(31));
@@ -44,7 +44,7 @@ public abstract partial class QueueBackendConformanceTests
     {
         var key = UniqueKey("abort");
         var job = await EnqueueNewAsync(key);
-        Assert.True(await Backend.AbortAsync(job, "not needed", Ct));
+        Assert.Equal(AbortResult.Aborted, await Backend.AbortAsync(job, "not needed", Ct));
 
         var result = await Backend.EnqueueAsync(NewJob(key), Ct);
 
@@ -61,7 +61,7 @@ public abstract partial class QueueBackendConformanceTests
 
         var aborted = await Backend.AbortAsync(job.Clone(), "user asked", Ct);
 
-        Assert.False(aborted);
+        Assert.Equal(AbortResult.Aborting, aborted);
         var stored = await StoredAsync(key);
         Assert.Equal(JobStatus.Aborting, stored.Status);
         Assert.Equal("user asked", stored.Error);
@@ -75,7 +75,7 @@ public abstract partial class QueueBackendConformanceTests
         var key = UniqueKey("abort");
         await EnqueueNewAsync(key);
         var job = await DequeueOneAsync(key);
-        Assert.False(await Backend.AbortAsync(job.Clone(), "user asked", Ct));
+        Assert.Equal(AbortResult.Aborting, await Backend.AbortAsync(job.Clone(), "user asked", Ct));
 
         // The worker sees the stored status, cancels the handler, and ends the job.
         var seen = await StoredAsync(key);
@@ -99,7 +99,7 @@ public abstract partial class QueueBackendConformanceTests
         var key = UniqueKey("abort");
         await EnqueueNewAsync(key);
         var job = await DequeueOneAsync(key);
-        Assert.False(await Backend.AbortAsync(job.Clone(), "stop", Ct));
+        Assert.Equal(AbortResult.Aborting, await Backend.AbortAsync(job.Clone(), "stop", Ct));
 
         var refused = await Backend.EnqueueAsync(NewJob(key, "other"), Ct);
 

@@ -32,7 +32,7 @@ public abstract partial class QueueBackendConformanceTests
         var key = UniqueKey("ab");
         await EnqueueNewAsync(key);
         var job = await DequeueOneAsync(key);
-        Assert.False(await Backend.AbortAsync(job.Clone(), "stop", Ct));
+        Assert.Equal(AbortResult.Aborting, await Backend.AbortAsync(job.Clone(), "stop", Ct));
         job.Progress = 0.25;
 
         await Backend.UpdateAsync(job, Ct);
@@ -167,7 +167,7 @@ public abstract partial class QueueBackendConformanceTests
     }
 
     [Fact]
-    public async Task RetryAsync_FailedJob_QueuesItAgainAndKeepsIt()
+    public async Task RequeueAsync_FailedJob_QueuesItAgainAndKeepsIt()
     {
         await EnqueueNewAsync("again", j => j.Ttl = 600);
         var job = await DequeueOneAsync("again");
@@ -175,7 +175,7 @@ public abstract partial class QueueBackendConformanceTests
         await Backend.FinishAsync(job, JobStatus.Failed, Ct);
 
         var failed = await StoredAsync("again");
-        await Backend.RetryAsync(failed, TimeSpan.Zero, Ct);
+        await Backend.RequeueAsync(failed.Key, force: false, Ct);
 
         var stored = await StoredAsync("again");
         Assert.Equal(JobStatus.Queued, stored.Status);

@@ -72,7 +72,7 @@ public abstract partial class QueueBackendConformanceTests
         await EnqueueNewAsync("again");
         await Backend.FinishAsync(await DequeueOneAsync("again"), JobStatus.Failed, Ct);
 
-        await Backend.RetryAsync(await StoredAsync("again"), TimeSpan.Zero, Ct);
+        await Backend.RequeueAsync("again", force: false, Ct);
 
         var failed = await Backend.ListJobsAsync(new JobQuery(JobStatus.Failed, 0, 10), Ct);
         var queued = await Backend.ListJobsAsync(new JobQuery(JobStatus.Queued, 0, 10), Ct);

@@ -45,7 +45,7 @@ public abstract partial class QueueBackendConformanceTests
     {
         await using var subscription = await Backend.SubscribeAsync(["x", "y"], Ct);
         var x = await EnqueueNewAsync("x");
-        Assert.True(await Backend.AbortAsync(x, "no", Ct));
+        Assert.Equal(AbortResult.Aborted, await Backend.AbortAsync(x, "no", Ct));
         await EnqueueNewAsync("y", j => j.Retries = 2);
         var y = await DequeueOneAsync("y");
         await Backend.RetryAsync(y, TimeSpan.Zero, Ct);

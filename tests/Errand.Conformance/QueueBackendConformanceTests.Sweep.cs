@@ -129,11 +129,11 @@ public abstract partial class QueueBackendConformanceTests
     {
         await EnqueueNewAsync("transit");
         var job = await DequeueOneAsync("transit");
-        job.Status = JobStatus.Queued;
-        await Backend.UpdateAsync(job, Ct);
+        var taken = job.Clone();
+        (taken.Status, taken.Attempts) = (JobStatus.Queued, job.Attempts - 1); // as stored before its active mark
+        await Backend.UpdateAsync(taken, Ct);
         Assert.Empty((await Backend.SweepAsync(ShortRound, Ct)).Stuck);
 
-        job.Status = JobStatus.Active;
         await Backend.UpdateAsync(job, Ct);
         await LetShortLocksExpireAsync();
         Clock.Advance(Grace + TimeSpan.FromSeconds(1));
@@ -189,7 +189,7 @@ public abstract partial class QueueBackendConformanceTests
         Clock.Advance(TimeSpan.FromSeconds(2));
         var swept = Assert.Single((await Backend.SweepAsync(OneRound, Ct)).Stuck).Job;
 
-        Assert.False(await Backend.AbortAsync(swept, "swept", Ct));
+        Assert.Equal(AbortResult.Aborting, await Backend.AbortAsync(swept, "swept", Ct));
         var aborting = await StoredAsync(key);
         await Backend.RetryAsync(aborting, TimeSpan.Zero, Ct);
 

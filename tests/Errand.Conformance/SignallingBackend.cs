@@ -71,7 +71,9 @@ public sealed class SignallingBackend(IQueueBackend inner) : IQueueBackend
 
     public Task RetryAsync(Job job, TimeSpan delay, CancellationToken cancellationToken) => inner.RetryAsync(job, delay, cancellationToken);
 
-    public Task<bool> AbortAsync(Job job, string reason, CancellationToken cancellationToken) => inner.AbortAsync(job, reason, cancellationToken);
+    public Task<AbortResult> AbortAsync(Job job, string reason, CancellationToken cancellationToken) => inner.AbortAsync(job, reason, cancellationToken);
+
+    public Task<Job?> RequeueAsync(string key, bool force, CancellationToken cancellationToken) => inner.RequeueAsync(key, force, cancellationToken);
 
     public Task ClearAbortAsync(string key, CancellationToken cancellationToken) => inner.ClearAbortAsync(key, cancellationToken);
 

@@ -119,22 +119,33 @@ public sealed partial class RedisQueueBackendTests
     }
 
     [Fact]
-    public async Task FinishAsync_IdTakenTwice_RemovesOneEntryOfTheActiveListAsSaqDoes()
+    public async Task FinishAsync_IdTakenTwice_StaleRunChangesNothingCurrentRunEndsItAndTheSweepClearsTheLeftover()
     {
-        // An id queued twice (SAQ's retry and its schedule round can both push one) is taken twice: each run's finish
-        // removes its own entry (SAQ's LREM count 1), so the run still going stays in the active list for the sweeper.
+        // An id queued twice (SAQ's retry and its schedule round can both push one) is taken twice. The first run is
+        // no longer the job's current attempt: its finish stores nothing. The second run's finish removes its own
+        // entry (SAQ's LREM count 1); the entry left over is cleared by the sweep, which never runs the job again.
         await Backend.EnqueueAsync(NewJob("twice"), Ct);
         await redis.Db.ListRightPushAsync(KeyOf("queued"), Id("twice"));
         var first = await DequeueOneAsync("twice", "w1");
-        await DequeueOneAsync("twice", "w2");
+        var second = await DequeueOneAsync("twice", "w2");
         await SettleAsync("twice");
         Assert.Equal([Id("twice"), Id("twice")], (await redis.Db.ListRangeAsync(KeyOf("active"))).Select(v => (string)v!));
 
-        await Backend.FinishAsync(first, JobStatus.Complete, Ct);
+        await Backend.FinishAsync(first, JobStatus.Failed, Ct);
+        await SettleAsync("twice");
+        Assert.Equal(2, await redis.Db.ListLengthAsync(KeyOf("active")));
+        Assert.Equal(JobStatus.Active, (await StoredAsync("twice")).Status);
 
+        await Backend.FinishAsync(second, JobStatus.Complete, Ct);
         await SettleAsync("twice");
         Assert.Equal([Id("twice")], (await redis.Db.ListRangeAsync(KeyOf("active"))).Select(v => (string)v!));
         Assert.Null(await redis.Db.SortedSetScoreAsync(KeyOf("incomplete"), Id("twice")));
+
+        var swept = await Backend.SweepAsync(new SweepRequest(ShortLock, TimeSpan.Zero) { Decide = _ => SweepDecision.Retry(TimeSpan.Zero) }, Ct);
+        Assert.Empty(swept.Stuck);
+        Assert.Equal([Id("twice")], swept.Removed);
+        Assert.Equal(0, await redis.Db.ListLengthAsync(KeyOf("active")));
+        Assert.Equal(JobStatus.Complete, (await StoredAsync("twice")).Status);
     }
 
     [Fact]
@@ -250,7 +261,7 @@ public sealed partial class RedisQueueBackendTests
         await EnqueueNewAsync("stop");
         var job = await DequeueOneAsync("stop");
 
-        Assert.False(await Backend.AbortAsync(job, "enough", Ct));
+        Assert.Equal(AbortResult.Aborting, await Backend.AbortAsync(job, "enough", Ct));
 
         Assert.Equal("enough", (string?)await redis.Db.StringGetAsync("saq:abort:stop"));
         Assert.InRange((await redis.Db.KeyTimeToLiveAsync("saq:abort:stop"))!.Value, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5));

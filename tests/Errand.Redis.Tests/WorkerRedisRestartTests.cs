@@ -34,5 +34,43 @@ public sealed class WorkerRedisRestartTests(RedisServerFixture redis)
         Assert.Equal(0, worker.Stats.Failed);
     }
 
+    [Fact]
+    public async Task RunAsync_RedisDownLongerThanAFewRetries_JobsThatEndedMeanwhileAreStoredWhenItIsBack()
+    {
+        redis.SkipIfMissing();
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await RedisServer.StartAsync(redis.Executable!, persistent: true, ct);
+        await using var queue = await RedisQueue.ConnectAsync(server.Url, $"r{Guid.NewGuid():N}", cancellationToken: ct);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var functions = new JobFunctions().Add<int>("gated", async context =>
+        {
+            await gate.Task;
+            return context.Job.Attempts;
+        });
+        var options = new WorkerOptions { Concurrency = 10, DequeueWait = TimeSpan.FromMilliseconds(500) };
+        using var worker = new Worker(queue, functions, options);
+        using var stop = new CancellationTokenSource();
+        var running = worker.RunAsync(stop.Token);
+
+        // No timeout: a job whose outcome is dropped would stay active under the live worker for ever.
+        var jobs = await queue.EnqueueManyAsync("gated", Enumerable.Repeat<object?>(null, 10), new JobOptions { Timeout = TimeSpan.Zero }, ct);
+        foreach (var job in jobs)
+        {
+            await Errand.Conformance.JobSignals.WaitForStatusAsync(queue, queue.Backend, job.Key, JobStatus.Active, Patience, ct);
+        }
+
+        await server.StopAsync();
+        gate.SetResult();
+
+        // The outage itself is what is tested: longer than the old retries of an outcome (about 8 s).
+        await Task.Delay(TimeSpan.FromSeconds(12), TimeProvider.System, ct);
+        await server.StartAsync(ct);
+        var done = await Task.WhenAll(jobs.Select(job => queue.WaitAsync(job.Key, Patience, ct)));
+        await stop.CancelAsync();
+        await running.WaitAsync(Patience, ct);
+
+        Assert.All(done, job => Assert.Equal(JobStatus.Complete, job.Status));
+    }
+
     private sealed record AddArgs(int A, int B);
 }

@@ -6,10 +6,15 @@
 -- failed, aborted; then M ids to mark active; then F pairs (id of a finished job, its errand history hash); then P ids
 -- that BLMOVE already moved to active, whose documents to return.
 -- ARGV[1] M, ARGV[2] F, ARGV[3] P, ARGV[4] how many ready ids to take, ARGV[5] history key ttl in seconds; then M
--- documents with status 'active'; then F quintuples: ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word,
+-- documents with status 'active'; then F sextuples: ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word,
 -- document, completed time (epoch ms), '1' when the job was taken since the last call (its mark is not among the M:
 -- a job marked and finished in one atomic call is never seen active, so only its 'active' notification goes out,
--- before its outcome's) else '0'.
+-- before its outcome's) else '0', the attempt that finishes (the document's attempts).
+--
+-- A finish is stored only while its attempt is the job's current one (AttemptRules in the core): the stored job is
+-- active or aborting with the same attempts, or queued or aborting one behind (taken, its mark not stored yet, as for
+-- a job taken since the last call). The outcome of an attempt that was swept and queued again, or taken again,
+-- changes nothing.
 --
 -- Returns M mark results (false when written; else the stored document, whose 'aborting' status was kept), then
 -- id, document pairs: the P ids first, then the ids taken, oldest first. A missing document comes back as false.
@@ -61,48 +66,77 @@ local added = { complete = {}, failed = {}, aborted = {} }
 local others = { complete = {}, failed = {}, aborted = {} }
 local counts = {}
 local ended = {}
-for i = 1, f do
-    local id = KEYS[finishedBase + 2 * i - 1]
-    local history = KEYS[finishedBase + 2 * i]
-    local j = 5 + m + 5 * i - 4
-    -- The ttl stays a string (an integer's digits): Redis takes its arguments as strings, and a Lua number would be
-    -- formatted back into one for every call.
-    local ttl = ARGV[j]
-    local deleted = string.byte(ttl, 1) == 45 -- '-': deleted at once
-    local status = ARGV[j + 1]
-    -- One entry, as SAQ's finish removes it: an id taken twice (queued twice) keeps the other run's entry. The
-    -- oldest jobs are at the list's head, so the scan stops early where a whole-list LREM read every entry.
-    call('LREM', KEYS[2], '1', id)
-    ended[i] = id
-    -- The job is in the index of its status (when kept) and in no other.
-    for w = 1, 3 do
-        local word = words[w]
-        if word == status and not deleted then
-            local into = added[word]
-            into[#into + 1] = ARGV[j + 3]
-            into[#into + 1] = id
-        else
-            local ids = others[word]
-            ids[#ids + 1] = id
+local stale = {}
+for first = 1, f, 500 do
+    local last = math.min(first + 499, f)
+    local ids = {}
+    for i = first, last do
+        ids[i - first + 1] = KEYS[finishedBase + 2 * i - 1]
+    end
+    local raws = call('MGET', unpack(ids))
+    for i = first, last do
+        local raw = raws[i - first + 1]
+        local j = 5 + m + 6 * i - 5
+        local n = tonumber(ARGV[j + 5])
+        local current = false
+        if raw then
+            -- Decoded only to read two fields; the document is never re-encoded here.
+            local ok, stored = pcall(cjson.decode, raw)
+            if ok and type(stored) == 'table' then
+                local status, attempts = stored['status'], tonumber(stored['attempts']) or 0
+                current = ((status == 'active' or status == 'aborting') and attempts == n)
+                    or ((status == 'queued' or status == 'aborting') and attempts == n - 1)
+            end
         end
+        stale[i] = not current
     end
-    local byStatus = counts[history]
-    if not byStatus then
-        byStatus = {}
-        counts[history] = byStatus
+end
+local e = 0
+for i = 1, f do
+    if not stale[i] then
+        local id = KEYS[finishedBase + 2 * i - 1]
+        local history = KEYS[finishedBase + 2 * i]
+        local j = 5 + m + 6 * i - 5
+        -- The ttl stays a string (an integer's digits): Redis takes its arguments as strings, and a Lua number would be
+        -- formatted back into one for every call.
+        local ttl = ARGV[j]
+        local deleted = string.byte(ttl, 1) == 45 -- '-': deleted at once
+        local status = ARGV[j + 1]
+        -- One entry, as SAQ's finish removes it: an id taken twice (queued twice) keeps the other run's entry. The
+        -- oldest jobs are at the list's head, so the scan stops early where a whole-list LREM read every entry.
+        call('LREM', KEYS[2], '1', id)
+        e = e + 1
+        ended[e] = id
+        -- The job is in the index of its status (when kept) and in no other.
+        for w = 1, 3 do
+            local word = words[w]
+            if word == status and not deleted then
+                local into = added[word]
+                into[#into + 1] = ARGV[j + 3]
+                into[#into + 1] = id
+            else
+                local ids = others[word]
+                ids[#ids + 1] = id
+            end
+        end
+        local byStatus = counts[history]
+        if not byStatus then
+            byStatus = {}
+            counts[history] = byStatus
+        end
+        byStatus[status] = (byStatus[status] or 0) + 1
+        if deleted then
+            call('DEL', id)
+        elseif ttl == '0' then
+            call('SET', id, ARGV[j + 2])
+        else
+            call('SETEX', id, ttl, ARGV[j + 2])
+        end
+        if ARGV[j + 4] == '1' then
+            call('PUBLISH', id, 'active')
+        end
+        call('PUBLISH', id, status)
     end
-    byStatus[status] = (byStatus[status] or 0) + 1
-    if deleted then
-        call('DEL', id)
-    elseif ttl == '0' then
-        call('SET', id, ARGV[j + 2])
-    else
-        call('SETEX', id, ttl, ARGV[j + 2])
-    end
-    if ARGV[j + 4] == '1' then
-        call('PUBLISH', id, 'active')
-    end
-    call('PUBLISH', id, status)
 end
 for first = 1, #ended, 500 do
     call('ZREM', KEYS[3], unpack(ended, first, math.min(first + 499, #ended)))

@@ -30,32 +30,47 @@ public interface IQueueBackend : IQueueMonitor, IAsyncDisposable
     Task<IReadOnlyList<Job>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken);
 
     /// <summary>Writes <paramref name="job"/> with <see cref="Job.Touched"/> set to now, and publishes its status. This is the heartbeat.</summary>
-    /// <remarks>When the stored status is <see cref="JobStatus.Aborting"/> and <paramref name="job"/> says <see cref="JobStatus.Active"/>, the stored status is kept: a heartbeat must not erase an abort request.</remarks>
+    /// <remarks>
+    /// When the stored status is <see cref="JobStatus.Aborting"/> and <paramref name="job"/> says <see cref="JobStatus.Active"/>, the stored status is kept: a heartbeat must not erase an abort request.
+    /// A job the worker runs is written only while <paramref name="job"/> is its current attempt (<see cref="AttemptRules.IsCurrent"/>); an update of a stale attempt stores nothing.
+    /// </remarks>
     /// <param name="job">The job, with the fields to store.</param>
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>
     /// <returns>A task that completes when the job is stored.</returns>
     Task UpdateAsync(Job job, CancellationToken cancellationToken);
 
     /// <summary>Ends <paramref name="job"/> as <paramref name="status"/> (complete, failed or aborted) and keeps it for its TTL.</summary>
+    /// <remarks>Only while <paramref name="job"/> is its key's current attempt (<see cref="AttemptRules.IsCurrent"/>): the outcome of an attempt that was swept, or ended elsewhere, changes neither the stored job nor the lists.</remarks>
     /// <param name="job">The job, with its result or error set.</param>
     /// <param name="status">The terminal status.</param>
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>
     /// <returns>A task that completes when the job is stored.</returns>
     Task FinishAsync(Job job, JobStatus status, CancellationToken cancellationToken);
 
-    /// <summary>Queues <paramref name="job"/> again, now or after <paramref name="delay"/>, keeping its error.</summary>
+    /// <summary>Queues <paramref name="job"/>, which its worker ran, again, now or after <paramref name="delay"/>, keeping its error.</summary>
+    /// <remarks>Only while <paramref name="job"/> is its key's current attempt (<see cref="AttemptRules.IsCurrent"/>); else nothing is stored. An operator's retry is <see cref="RequeueAsync"/>.</remarks>
     /// <param name="job">The job, with the error of the attempt that ended.</param>
     /// <param name="delay">How long to wait before it may run; <see cref="TimeSpan.Zero"/> for now.</param>
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>
     /// <returns>A task that completes when the job is stored.</returns>
     Task RetryAsync(Job job, TimeSpan delay, CancellationToken cancellationToken);
 
-    /// <summary>Aborts <paramref name="job"/>: a waiting job ends <see cref="JobStatus.Aborted"/> at once; a running one becomes <see cref="JobStatus.Aborting"/> for its worker to stop.</summary>
-    /// <param name="job">The job.</param>
+    /// <summary>Aborts the job stored under <paramref name="job"/>'s key, by its stored state, in one step: a waiting job ends <see cref="JobStatus.Aborted"/> at once; a running one becomes <see cref="JobStatus.Aborting"/> for its worker to stop; a finished one is left as it is.</summary>
+    /// <param name="job">The job; only its key counts. On return it holds the stored status, error and completion time.</param>
     /// <param name="reason">Stored as the job's error.</param>
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>
-    /// <returns><see langword="true"/> when the job had not started and is now aborted; <see langword="false"/> when its worker must stop it.</returns>
-    Task<bool> AbortAsync(Job job, string reason, CancellationToken cancellationToken);
+    /// <returns>What the abort did.</returns>
+    /// <remarks>The caller's copy of the job is never written back: a job that its worker finishes in the same moment stays finished.</remarks>
+    Task<AbortResult> AbortAsync(Job job, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Queues the job stored under <paramref name="key"/> again at once, as an operator's retry: a finished job always, a waiting or running one only when <paramref name="force"/> is set.</summary>
+    /// <param name="key">The job key.</param>
+    /// <param name="force">Queue it even when it is waiting or running (for a job known to be stuck, its worker gone).</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>The job as stored after, or <see langword="null"/> when no job is stored under the key.</returns>
+    /// <exception cref="JobNotRetryableException">The job is waiting or running, and <paramref name="force"/> is not set.</exception>
+    /// <remarks>Decided on the stored state in one step, as <see cref="AbortAsync"/>; the attempts are kept, as SAQ's retry keeps them.</remarks>
+    Task<Job?> RequeueAsync(string key, bool force, CancellationToken cancellationToken);
 
     /// <summary>Removes the abort marker of a job that its worker has stopped.</summary>
     /// <param name="key">The job key.</param>
@@ -70,9 +85,9 @@ public interface IQueueBackend : IQueueMonitor, IAsyncDisposable
     Task<IReadOnlyList<string>> ScheduleAsync(TimeSpan lockFor, CancellationToken cancellationToken);
 
     /// <summary>Finds active jobs that no live worker will finish, under the backend's sweep lock; removes ids whose document is gone.</summary>
-    /// <param name="request">The lock duration and how long a suspect must stay one.</param>
+    /// <param name="request">The lock duration, how long a suspect must stay one, and what to do with a stuck job (<see cref="SweepRequest.Decide"/>), applied to each in one step while it is stored as judged.</param>
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>
-    /// <returns>The jobs to abort and retry or end, and the ids cleaned away; empty when another process holds the lock.</returns>
+    /// <returns>The stuck jobs (with a decision: those it was applied to), and the ids cleaned away; empty when another process holds the lock.</returns>
     Task<SweepResult> SweepAsync(SweepRequest request, CancellationToken cancellationToken);
 
     /// <summary>Writes a worker's info and marks it alive for <paramref name="ttl"/>.</summary>

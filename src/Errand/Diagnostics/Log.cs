@@ -52,16 +52,16 @@ internal static partial class Log
     [LoggerMessage(EventId = 1025, EventName = "JobIgnoredCancellation", Level = LogLevel.Warning, Message = "Job {JobKey} ({Function}) did not stop when its token fired; the worker moved on without it")]
     public static partial void JobIgnoredCancellation(ILogger logger, string jobKey, string function);
 
-    [LoggerMessage(EventId = 1026, EventName = "JobNotFinished", Level = LogLevel.Error, Message = "Job {JobKey} ({Function}) could not be stored as {Status}; the sweeper will recover it")]
+    [LoggerMessage(EventId = 1026, EventName = "JobNotFinished", Level = LogLevel.Error, Message = "Job {JobKey} ({Function}) could not be stored as {Status} before the worker shut down; the sweeper will recover it")]
     public static partial void JobNotFinished(ILogger logger, Exception exception, string jobKey, string function, string status);
 
     [LoggerMessage(EventId = 1030, EventName = "JobSuperseded", Level = LogLevel.Warning, Message = "Job {JobKey} ({Function}) attempt {Attempt} stopped without storing its outcome: {Reason}")]
     public static partial void JobSuperseded(ILogger logger, string jobKey, string function, int attempt, string reason);
 
-    [LoggerMessage(EventId = 2001, EventName = "JobSwept", Level = LogLevel.Warning, Message = "Swept job {JobKey} ({Function}) from queue {Queue}: {Reason}")]
-    public static partial void JobSwept(ILogger logger, string jobKey, string function, string queue, string reason);
+    [LoggerMessage(EventId = 2001, EventName = "JobSwept", Level = LogLevel.Warning, Message = "Swept job {JobKey} ({Function}) from queue {Queue}: {Reason}; now {Status}")]
+    public static partial void JobSwept(ILogger logger, string jobKey, string function, string queue, string reason, string status);
 
-    [LoggerMessage(EventId = 2002, EventName = "SweptMissing", Level = LogLevel.Warning, Message = "Swept id {JobId} from queue {Queue}: its document is missing or corrupt")]
+    [LoggerMessage(EventId = 2002, EventName = "SweptMissing", Level = LogLevel.Warning, Message = "Swept id {JobId} from queue {Queue}: its document is missing or corrupt, or its job had already finished (a leftover entry)")]
     public static partial void SweptMissing(ILogger logger, string jobId, string queue);
 
     [LoggerMessage(EventId = 2010, EventName = "CronEnqueued", Level = LogLevel.Debug, Message = "Cron job {Name} ({Function}) scheduled for {Next}")]

@@ -1,3 +1,5 @@
+using Errand.Backends;
+
 namespace Errand.InMemory;
 
 /// <content>Abort of waiting and running jobs, and the abort marker.</content>
@@ -7,9 +9,9 @@ public sealed partial class InMemoryQueueBackend
     /// <remarks>
     /// A job that no worker holds (queued, scheduled or waiting for a retry) ends aborted at once. A running job becomes
     /// aborting, leaves the active list, and its key stays blocked by the abort marker until <see cref="ClearAbortAsync"/>
-    /// or 5 seconds. <paramref name="job"/> is updated with the stored status and error.
+    /// or 5 seconds. A finished job is left as it is.
     /// </remarks>
-    public Task<bool> AbortAsync(Job job, string reason, CancellationToken cancellationToken)
+    public Task<AbortResult> AbortAsync(Job job, string reason, CancellationToken cancellationToken)
     {
         CheckQueue(job);
         ArgumentNullException.ThrowIfNull(reason);
@@ -19,17 +21,20 @@ public sealed partial class InMemoryQueueBackend
             ThrowIfDisposed();
             var nowMs = NowMs();
             var id = job.Id;
-            var running = _active.Contains(id);
-            var incomplete = _incomplete.Remove(id);
-            _queued.Remove(id);
-            var current = TryReadJob(id, nowMs) ?? job.Clone();
-            if (!running && !incomplete && current.Status.IsFinished())
+            if (TryReadJob(id, nowMs) is not { } current)
             {
-                // Already over: nothing to stop.
-                CopyOutcome(current, job);
-                return Task.FromResult(true);
+                return Task.FromResult(AbortResult.NotFound);
             }
 
+            if (current.Status.IsFinished())
+            {
+                CopyOutcome(current, job);
+                return Task.FromResult(AbortResult.AlreadyFinished);
+            }
+
+            var running = _active.Contains(id);
+            _incomplete.Remove(id);
+            _queued.Remove(id);
             current.Status = JobStatus.Aborting;
             current.Error = reason;
             Store(current);
@@ -47,7 +52,32 @@ public sealed partial class InMemoryQueueBackend
             }
 
             CopyOutcome(current, job);
-            return Task.FromResult(!running);
+            return Task.FromResult(running ? AbortResult.Aborting : AbortResult.Aborted);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Job?> RequeueAsync(string key, bool force, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var nowMs = NowMs();
+            var id = JobIds.For(QueueName, key);
+            if (TryReadJob(id, nowMs) is not { } current)
+            {
+                return Task.FromResult<Job?>(null);
+            }
+
+            if (!force && !current.Status.IsFinished())
+            {
+                throw new JobNotRetryableException(key, current.Status);
+            }
+
+            Requeue(current, TimeSpan.Zero, nowMs);
+            return Task.FromResult<Job?>(current);
         }
     }
 

@@ -100,9 +100,15 @@ public sealed partial class InMemoryQueueBackend
             ThrowIfDisposed();
             var nowMs = NowMs();
             job.Touched = nowMs;
-            if (job.Status == JobStatus.Active
-                && TryGetDocument(job.Id, nowMs, out var stored)
-                && JobDocument.ReadStatus(stored) == JobStatus.Aborting)
+            var stored = ReadJob(job.Id, nowMs);
+            if (job.Status is JobStatus.Active or JobStatus.Aborting
+                && (stored is null || !AttemptRules.IsCurrent(stored.Status, stored.Attempts, job.Attempts)))
+            {
+                // A stale attempt's heartbeat: the job is another attempt's now, or gone.
+                return Task.CompletedTask;
+            }
+
+            if (job.Status == JobStatus.Active && stored is { Status: JobStatus.Aborting })
             {
                 job.Status = JobStatus.Aborting;
             }
@@ -128,7 +134,11 @@ public sealed partial class InMemoryQueueBackend
         lock (_gate)
         {
             ThrowIfDisposed();
-            Finish(job, status, NowMs());
+            var nowMs = NowMs();
+            if (IsCurrentAttempt(job, nowMs))
+            {
+                Finish(job, status, nowMs);
+            }
         }
 
         return Task.CompletedTask;
@@ -145,33 +155,44 @@ public sealed partial class InMemoryQueueBackend
         {
             ThrowIfDisposed();
             var nowMs = NowMs();
-            var id = job.Id;
-            job.Status = JobStatus.Queued;
-            job.Completed = 0;
-            job.Started = 0;
-            job.Progress = 0;
-            job.Touched = nowMs;
-            _active.Remove(id);
-            _queued.Remove(id);
-            _suspects.Remove(id);
-            if (delay > TimeSpan.Zero)
+            if (IsCurrentAttempt(job, nowMs))
             {
-                _incomplete[id] = (nowMs / 1000.0) + delay.TotalSeconds;
+                Requeue(job, delay, nowMs);
             }
-            else
-            {
-                // Score 0, not the job's old schedule: a pushed id must not be pushed again by the schedule tick.
-                _incomplete[id] = 0;
-                _queued.AddLast(id);
-                SignalReady();
-            }
-
-            Store(job);
-            Record(JobStatus.Queued, nowMs);
-            Publish(job.Key, JobStatus.Queued);
         }
 
         return Task.CompletedTask;
+    }
+
+    private bool IsCurrentAttempt(Job job, long nowMs) =>
+        ReadJob(job.Id, nowMs) is { } stored && AttemptRules.IsCurrent(stored.Status, stored.Attempts, job.Attempts);
+
+    private void Requeue(Job job, TimeSpan delay, long nowMs)
+    {
+        var id = job.Id;
+        job.Status = JobStatus.Queued;
+        job.Completed = 0;
+        job.Started = 0;
+        job.Progress = 0;
+        job.Touched = nowMs;
+        _active.Remove(id);
+        _queued.Remove(id);
+        _suspects.Remove(id);
+        if (delay > TimeSpan.Zero)
+        {
+            _incomplete[id] = (nowMs / 1000.0) + delay.TotalSeconds;
+        }
+        else
+        {
+            // Score 0, not the job's old schedule: a pushed id must not be pushed again by the schedule tick.
+            _incomplete[id] = 0;
+            _queued.AddLast(id);
+            SignalReady();
+        }
+
+        Store(job);
+        Record(JobStatus.Queued, nowMs);
+        Publish(job.Key, JobStatus.Queued);
     }
 
     private List<Job> TakeReady(DequeueRequest request)

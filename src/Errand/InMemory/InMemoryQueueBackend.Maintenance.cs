@@ -75,6 +75,15 @@ public sealed partial class InMemoryQueueBackend
                     continue;
                 }
 
+                if (job.Status.IsFinished())
+                {
+                    // A leftover entry (an id taken twice, whose current run has ended): out of the list, never run again.
+                    _active.Remove(id);
+                    _suspects.Remove(id);
+                    removed.Add(id);
+                    continue;
+                }
+
                 if (SweepRules.Judge(job, nowMs, worker => IsWorkerAlive(worker, nowMs)) is not { } reason)
                 {
                     _suspects.Remove(id);
@@ -94,7 +103,25 @@ public sealed partial class InMemoryQueueBackend
                     }
                 }
 
-                stuck.Add(new SweptJob(job, reason));
+                var swept = new SweptJob(job, reason);
+                if (request.Decide is not { } decide)
+                {
+                    stuck.Add(swept);
+                    continue;
+                }
+
+                // Decided and applied under the lock: the job is still stored as it was judged.
+                var decision = decide(swept);
+                if (decision.Status == JobStatus.Queued)
+                {
+                    Requeue(job, decision.RetryDelay, nowMs);
+                }
+                else
+                {
+                    Finish(job, decision.Status, nowMs);
+                }
+
+                stuck.Add(swept);
             }
 
             // Forget suspects that have left the active list since.

@@ -65,7 +65,7 @@ public sealed class InMemoryQueueBackendTests : QueueBackendConformanceTests
     {
         await EnqueueNewAsync("m");
         var job = await DequeueOneAsync("m");
-        Assert.False(await Backend.AbortAsync(job, "stop", Ct));
+        Assert.Equal(AbortResult.Aborting, await Backend.AbortAsync(job, "stop", Ct));
         Assert.False((await Backend.EnqueueAsync(NewJob("m"), Ct)).Enqueued);
 
         Clock.Advance(TimeSpan.FromSeconds(6));
