@@ -40,7 +40,13 @@ public sealed class WorkerRedisRestartTests(RedisServerFixture redis)
         redis.SkipIfMissing();
         var ct = TestContext.Current.CancellationToken;
         await using var server = await RedisServer.StartAsync(redis.Executable!, persistent: true, ct);
-        await using var queue = await RedisQueue.ConnectAsync(server.Url, $"r{Guid.NewGuid():N}", cancellationToken: ct);
+
+        // Short operation timeouts: each try of a store fails fast while Redis is down, as while it loads a dataset.
+        var backend = await RedisQueueBackend.ConnectAsync(
+            server.Url,
+            new RedisBackendOptions { QueueName = $"r{Guid.NewGuid():N}", OperationTimeout = TimeSpan.FromMilliseconds(500), ConnectTimeout = TimeSpan.FromMilliseconds(500) },
+            cancellationToken: ct);
+        await using var queue = new Queue(backend);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var functions = new JobFunctions().Add<int>("gated", async context =>
         {
@@ -62,10 +68,13 @@ public sealed class WorkerRedisRestartTests(RedisServerFixture redis)
         await server.StopAsync();
         gate.SetResult();
 
-        // The outage itself is what is tested: longer than the old retries of an outcome (about 8 s).
-        await Task.Delay(TimeSpan.FromSeconds(12), TimeProvider.System, ct);
+        // The outage itself is what is tested: longer than the old retries of an outcome (about 8 s of backoff).
+        await Task.Delay(TimeSpan.FromSeconds(15), TimeProvider.System, ct);
         await server.StartAsync(ct);
-        var done = await Task.WhenAll(jobs.Select(job => queue.WaitAsync(job.Key, Patience, ct)));
+
+        // Waited for through a client that connects now: the worker's own reconnects on its timer.
+        await using var watcher = await RedisQueue.ConnectAsync(server.Url, queue.Name, cancellationToken: ct);
+        var done = await Task.WhenAll(jobs.Select(job => watcher.WaitAsync(job.Key, Patience, ct)));
         await stop.CancelAsync();
         await running.WaitAsync(Patience, ct);
 
