@@ -125,16 +125,18 @@ public sealed partial class Worker
             return SweepDecision.End(JobStatus.Aborted);
         }
 
-        if (job.Status != JobStatus.Active)
+        var neverMarked = job.Status != JobStatus.Active;
+        if (neverMarked)
         {
             job.Attempts++;
         }
 
-        job.Error = reason switch
+        job.Error = (reason, neverMarked) switch
         {
-            SweepReason.TimedOut => $"swept: ran longer than its timeout of {job.Timeout} s and its worker did not stop it",
-            SweepReason.HeartbeatMissed => $"swept: no heartbeat for more than {job.Heartbeat} s",
-            _ => $"swept: its worker{(job.WorkerId is { } w ? $" {w}" : string.Empty)} died while running it (attempt {job.Attempts})",
+            (_, true) => $"swept: its worker died while running it, before the start of attempt {job.Attempts} was stored",
+            (SweepReason.TimedOut, _) => $"swept: ran longer than its timeout of {job.Timeout} s and its worker did not stop it",
+            (SweepReason.HeartbeatMissed, _) => $"swept: no heartbeat for more than {job.Heartbeat} s",
+            _ => $"swept: its worker {job.WorkerId} died while running it (attempt {job.Attempts})",
         };
         return job.Retryable ? SweepDecision.Retry(RetryPolicy.NextDelay(job, Random.Shared)) : SweepDecision.End(JobStatus.Failed);
     }
