@@ -18,6 +18,7 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
 
     public void Map(RouteGroupBuilder api)
     {
+        api.AddEndpointFilter(new BackendErrorFilter());
         api.MapGet("/config", Config);
         api.MapGet("/queues", QueuesAsync);
         api.MapGet("/queues/{queue}/history", HistoryAsync);
