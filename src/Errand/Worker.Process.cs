@@ -154,11 +154,12 @@ public sealed partial class Worker
             try
             {
                 await store(_backend, job, status, delay).ConfigureAwait(false);
+                Outage.Succeeded("store");
                 return true;
             }
             catch (Exception ex) when (attempt < 6)
             {
-                Log.BackendError(_logger, ex, Id, $"store job {job.Key} as {status.ToWire()}", Backoff(attempt));
+                Outage.Failed(ex, "store", Backoff(attempt), $"store job {job.Key} as {status.ToWire()}");
                 await Task.Delay(Backoff(attempt), _time, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
