@@ -178,7 +178,7 @@ public sealed partial class Worker
         }
         catch (Exception ex)
         {
-            Log.BackendError(_logger, ex, Id, "clear abort marker", TimeSpan.Zero);
+            Outage.Failed(ex, "clear abort marker", TimeSpan.Zero);
         }
     }
 

@@ -140,7 +140,7 @@ public sealed partial class Worker
         }
         catch (Exception ex)
         {
-            Log.BackendError(_logger, ex, Id, "remove worker info", TimeSpan.Zero);
+            Outage.Failed(ex, "remove worker info", TimeSpan.Zero);
         }
     }
 }
