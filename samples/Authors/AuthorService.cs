@@ -26,6 +26,10 @@ public partial class AuthorService(AuthorsDb db, IErrandQueue queue, IEmailSende
         (await db.Authors.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, cancellationToken))?.ToDto();
 
     /// <summary>Sends the welcome e-mail of a new author; run by the worker, retried with backoff when the mail server fails.</summary>
+    /// <remarks>
+    /// [Job] makes it the service's one job function: CreateAsync, ListAsync and FindAsync are not jobs, so no enqueue
+    /// (the errand command, a Python SAQ client) can call them around the HTTP API's validation.
+    /// </remarks>
     [Job(Timeout = 60, Retries = 5, RetryDelay = 2, RetryBackoff = true, RetryBackoffCap = 60)]
     public async Task SendAuthorCreatedEmailAsync(AuthorDto author, CancellationToken cancellationToken)
     {

@@ -26,9 +26,17 @@ internal sealed class ErrandHealthCheck(IErrandQueues queues) : IHealthCheck
                     idle.Add(name);
                 }
             }
+            catch (BackendUnavailableException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                return HealthCheckResult.Unhealthy($"backend unavailable: the backend of Errand queue '{name}' at {ex.Endpoint} cannot be reached.", ex, data);
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                return HealthCheckResult.Unhealthy($"backend unavailable: the backend of Errand queue '{name}' did not answer within {Timeout.TotalSeconds:0} s; it cannot be reached.", ex, data);
+            }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                return HealthCheckResult.Unhealthy($"The backend of Errand queue '{name}' cannot be reached.", ex, data);
+                return HealthCheckResult.Unhealthy($"The backend of Errand queue '{name}' failed: {ex.Message}", ex, data);
             }
         }
 

@@ -41,7 +41,7 @@ public static class ErrandServiceCollectionExtensions
         return new ErrandBuilder(services);
     }
 
-    /// <summary>Lets <typeparamref name="TService"/>'s public methods run as jobs; the function names are its stable name, a dot and the method name.</summary>
+    /// <summary>Lets <typeparamref name="TService"/>'s opted-in public methods (marked <see cref="JobAttribute"/>, or listed in <see cref="JobServiceOptions.Methods"/>) run as jobs; the function names are its stable name, a dot and the method name.</summary>
     /// <typeparam name="TService">The service; a class is added to the container as scoped when it is not there yet.</typeparam>
     /// <param name="builder">The Errand builder.</param>
     /// <param name="configure">Sets the stable service name, or <see langword="null"/> for the type's full name.</param>

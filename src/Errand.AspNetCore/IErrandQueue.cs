@@ -16,7 +16,7 @@ public interface IErrandQueue : IQueue
     /// <param name="options">Options of this call, over the method's <see cref="JobAttribute"/> and the queue's defaults.</param>
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>
     /// <returns>The stored job.</returns>
-    /// <exception cref="InvalidOperationException">The service is not registered as a job service, or not in the container.</exception>
+    /// <exception cref="InvalidOperationException">The service is not registered as a job service, or not in the container; or the method is not a job (neither marked <see cref="JobAttribute"/> nor listed in <see cref="JobServiceOptions.Methods"/>).</exception>
     /// <exception cref="ArgumentException">The method is unknown, not public or overloaded, or the arguments do not fit its parameters.</exception>
     Task<Job> EnqueueForServiceAsync<TService>(string methodName, object? args = null, JobOptions? options = null, CancellationToken cancellationToken = default)
         where TService : class;
@@ -27,7 +27,7 @@ public interface IErrandQueue : IQueue
     /// <param name="options">Options of this call, over the method's <see cref="JobAttribute"/> and the queue's defaults.</param>
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>
     /// <returns>The stored job.</returns>
-    /// <exception cref="InvalidOperationException">The service is not registered as a job service, or not in the container.</exception>
+    /// <exception cref="InvalidOperationException">The service is not registered as a job service, or not in the container; or the method is not a job (neither marked <see cref="JobAttribute"/> nor listed in <see cref="JobServiceOptions.Methods"/>).</exception>
     /// <exception cref="ArgumentException">The expression is not a call of one method of the service, or an argument does not serialize.</exception>
     Task<Job> EnqueueAsync<TService>(Expression<Func<TService, Task>> call, JobOptions? options = null, CancellationToken cancellationToken = default)
         where TService : class;

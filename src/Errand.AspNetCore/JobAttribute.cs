@@ -1,6 +1,7 @@
 namespace Errand.AspNetCore;
 
-/// <summary>Sets the job options of one service method run as a background job; options passed with a call override them.</summary>
+/// <summary>Makes one service method a background job and sets its job options; options passed with a call override them.</summary>
+/// <remarks>A public method of a job service without it (and not listed in <see cref="JobServiceOptions.Methods"/>) is not a job: it cannot be enqueued, and a worker refuses it.</remarks>
 /// <remarks>Times are in seconds, as SAQ stores them. A property left unset takes the queue's default.</remarks>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = true)]
 public sealed class JobAttribute : Attribute

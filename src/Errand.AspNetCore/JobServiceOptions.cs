@@ -7,7 +7,7 @@ public sealed class JobServiceOptions
     /// <value>The default is the type's full name. Set it before renaming or moving the type, so that queued jobs still run.</value>
     public string? ServiceName { get; set; }
 
-    /// <summary>Gets job options by method name, over the method's <see cref="JobAttribute"/>; options passed with a call override both.</summary>
+    /// <summary>Gets job options by method name, over the method's <see cref="JobAttribute"/>; options passed with a call override both. A method listed here runs as a job even without the attribute.</summary>
     /// <value>The default is none.</value>
     public IDictionary<string, JobOptions> Methods { get; } = new Dictionary<string, JobOptions>(StringComparer.Ordinal);
 }

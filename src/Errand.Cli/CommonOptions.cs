@@ -15,7 +15,7 @@ internal static class CommonOptions
 
     public static Argument<string> Url() => new("URL")
     {
-        Description = "The Redis: redis://[user:password@]host:port[/db], or rediss://... for TLS.",
+        Description = $"The Redis: redis://[user:password@]host:port[/db], or rediss://... for TLS. Leave it out to use the environment variable {CliApplication.UrlVariable} (keeps a password out of ps and the shell's history); an argument wins.",
     };
 
     public static Option<string> Queue() => new("--queue", "-q")

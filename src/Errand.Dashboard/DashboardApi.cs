@@ -18,6 +18,7 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
 
     public void Map(RouteGroupBuilder api)
     {
+        api.AddEndpointFilter(new BackendErrorFilter());
         api.MapGet("/config", Config);
         api.MapGet("/queues", QueuesAsync);
         api.MapGet("/queues/{queue}/history", HistoryAsync);
@@ -29,6 +30,9 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
         actions.MapPost("/queues/{queue}/jobs/{key}/retry", RetryAsync);
         actions.MapPost("/queues/{queue}/jobs/{key}/abort", AbortAsync);
         actions.MapPost("/queues/{queue}/retry-failed", RetryFailedAsync);
+
+        // Changes no job, only Errand's index: allowed on a read-only dashboard, still guarded against other sites.
+        api.MapGroup(string.Empty).AddEndpointFilter(new ActionGuardFilter(readOnly: false)).MapPost("/queues/{queue}/scan", ScanAsync);
     }
 
     private JsonHttpResult<DashboardConfig> Config(HttpContext context) =>
@@ -62,6 +66,12 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
             return UnknownQueue(queue);
         }
 
+        if (scan == true)
+        {
+            // A scan reads every job of the queue and writes the index: never part of a page's refresh (a GET).
+            return Error(StatusCodes.Status400BadRequest, $"scan is an action: POST api/queues/{queue}/scan once, then list the jobs.");
+        }
+
         var word = status ?? "queued";
         var skip = Math.Max(0, offset ?? 0);
         var take = Math.Clamp(limit ?? 50, 1, MaxLimit);
@@ -78,7 +88,7 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
         }
         else if (JobStatusExtensions.TryParseWire(word, out var parsed) && parsed != JobStatus.New)
         {
-            page = await found.Monitor.ListJobsAsync(new JobQuery(parsed, skip, take) { ScanUnindexed = scan ?? false }, ct).ConfigureAwait(false);
+            page = await found.Monitor.ListJobsAsync(new JobQuery(parsed, skip, take), ct).ConfigureAwait(false);
         }
         else
         {
@@ -200,6 +210,21 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
         var (logger, user) = (Logger(context), UserOf(context));
         DashboardLog.BulkRetried(logger, count, found.Name, user);
         return Done(count == 1 ? "1 failed job was queued again." : $"{count} failed jobs were queued again.", count, null);
+    }
+
+    private async Task<Results<JsonHttpResult<ActionOutcome>, JsonHttpResult<ErrorMessage>>> ScanAsync(HttpContext context, string queue)
+    {
+        if (queues.Find(context.RequestServices, queue) is not { } found)
+        {
+            return UnknownQueue(queue);
+        }
+
+        // One pass over every job document of the queue; finished ones missing from the index (finished by Python SAQ)
+        // are added to it, so the finished pages, which read only the index, show them from now on.
+        var all = await found.Monitor.ListJobsAsync(new JobQuery(null, 0, 0) { ScanUnindexed = true }, context.RequestAborted).ConfigureAwait(false);
+        var (logger, user) = (Logger(context), UserOf(context));
+        DashboardLog.QueueScanned(logger, found.Name, all.Total, user);
+        return Done($"Read {all.Total} jobs of queue '{found.Name}'; finished jobs that were not indexed are now listed.", (int)Math.Min(int.MaxValue, all.Total), null);
     }
 
     private static async Task<JobPage> PageWithinAsync(IQueueMonitor monitor, int offset, int limit, long total, CancellationToken ct)

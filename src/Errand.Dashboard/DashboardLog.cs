@@ -16,4 +16,7 @@ internal static partial class DashboardLog
 
     [LoggerMessage(EventId = 5504, EventName = "DashboardRequestRefused", Level = LogLevel.Warning, Message = "Dashboard: refused {Method} {Path}: {Reason}")]
     public static partial void RequestRefused(ILogger logger, string method, string path, string reason);
+
+    [LoggerMessage(EventId = 5505, EventName = "DashboardQueueScanned", Level = LogLevel.Information, Message = "Dashboard: every job of queue {Queue} read ({Count}) to index the unindexed finished ones, by {User}")]
+    public static partial void QueueScanned(ILogger logger, string queue, long count, string user);
 }

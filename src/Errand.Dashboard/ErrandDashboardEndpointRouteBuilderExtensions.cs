@@ -21,6 +21,7 @@ public static class ErrandDashboardEndpointRouteBuilderExtensions
         Validate(options);
 
         var group = endpoints.MapGroup(pattern);
+        group.AddEndpointFilter(new HostGuardFilter(options));
         if (options.AuthorizationPolicy is { } policy)
         {
             group.RequireAuthorization(policy);

@@ -31,6 +31,15 @@ public sealed class ErrandDashboardOptions
     /// <value>The default is <see langword="false"/>.</value>
     public bool AllowAnonymous { get; set; }
 
+    /// <summary>Gets the host names (the request's <c>Host</c> header, without its port) the dashboard answers to; any other is refused with 403.</summary>
+    /// <value>
+    /// The default is empty: an anonymous dashboard reached on a loopback address answers only to <c>localhost</c> and
+    /// loopback addresses (<c>127.0.0.1</c>, <c>[::1]</c>), so that a web page whose name re-resolves to 127.0.0.1 (DNS
+    /// rebinding) cannot read it; any other dashboard answers to every name. Name the public host here when an
+    /// anonymous dashboard is reached through a reverse proxy on the same machine.
+    /// </value>
+    public IList<string> AllowedHosts { get; } = [];
+
     /// <summary>Gets or sets whether the dashboard only shows: the action buttons are hidden and the action endpoints answer 403.</summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool ReadOnly { get; set; }

@@ -12,7 +12,8 @@ namespace Errand.Hosting;
 /// <summary>Serves Errand's dashboard on a Kestrel listener of its own: for <c>--web</c> and <c>errand dashboard</c>.</summary>
 /// <remarks>
 /// Bound to loopback unless told otherwise. On loopback, with no access rule chosen, the dashboard is open to the
-/// local user (<see cref="ErrandDashboardOptions.AllowAnonymous"/>); on any other address an access rule (basic
+/// local user (<see cref="ErrandDashboardOptions.AllowAnonymous"/>) and answers only to loopback host names (see
+/// <see cref="ErrandDashboardOptions.AllowedHosts"/>); on any other address an access rule (basic
 /// credentials) is required, and starting without one throws.
 /// </remarks>
 public sealed class ErrandDashboardServer : IAsyncDisposable

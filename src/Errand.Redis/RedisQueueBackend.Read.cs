@@ -7,6 +7,9 @@ namespace Errand.Redis;
 public sealed partial class RedisQueueBackend
 {
     private const int ScanPageSize = 1000;
+    private const int MarkerScanPageSize = 10_000;
+    private const string AbortMarkerPrefix = "saq:abort:";
+    private const string AbortMarkerPattern = AbortMarkerPrefix + "*";
 
     /// <inheritdoc />
     /// <exception cref="BackendUnavailableException">Redis could not be reached in time.</exception>
@@ -74,13 +77,15 @@ public sealed partial class RedisQueueBackend
     /// <inheritdoc />
     /// <remarks>
     /// Queued jobs are the ready list (next to run first) followed by the scheduled ones (soonest first); active jobs
-    /// are the active list (oldest first). Complete, failed and aborted jobs are paged from Errand's index
+    /// are the active list (oldest first); aborting jobs are those with an abort marker (<c>saq:abort:KEY</c>, found by
+    /// SCAN over key names: no job document is read but theirs) or in the active list. Complete, failed and aborted jobs are paged from Errand's index
     /// (<c>errand:QUEUE:finished:STATUS</c>, a sorted set by completion time, newest first) in one script that reads
-    /// only the page: O(log n + page) however many jobs are kept. The index is pruned as it is read (expired documents,
-    /// keys enqueued again), so its size, the total, may count a few expired jobs past the page. Jobs finished by
-    /// another library (Python SAQ) are not in the index: <see cref="JobQuery.ScanUnindexed"/> finds them, and adds
-    /// them to the index. That path, and every other status or all jobs, use SCAN over <c>saq:job:QUEUE:*</c>,
-    /// which reads every job document of the queue on each call: O(jobs kept) in time and memory.
+    /// only the page: O(log n + page) however many jobs are kept. Every read is read-only: entries whose document has
+    /// expired or whose key was enqueued again are skipped, not removed (a page may be short; its total leaves out the
+    /// ones it skipped), so the total may count jobs expired past the page. Jobs finished by another library (Python
+    /// SAQ) are not in the index: <see cref="JobQuery.ScanUnindexed"/> finds them, and adds them to the index (the one
+    /// read that writes: an explicit action, never a page's refresh). That path, and all jobs or new ones, use SCAN
+    /// over <c>saq:job:QUEUE:*</c>, which reads every job document of the queue on each call: O(jobs kept).
     /// Scanned pages are sorted newest first (finished jobs by completion, others by enqueue time).
     /// </remarks>
     /// <exception cref="BackendUnavailableException">Redis could not be reached in time.</exception>
@@ -97,6 +102,7 @@ public sealed partial class RedisQueueBackend
             {
                 JobStatus.Queued => await ListQueuedAsync(query.Offset, query.Limit).ConfigureAwait(false),
                 JobStatus.Active => await ListActiveAsync(query.Offset, query.Limit).ConfigureAwait(false),
+                JobStatus.Aborting => await ListAbortingAsync(query.Offset, query.Limit, cancellationToken).ConfigureAwait(false),
                 { } status when status.IsFinished() && !query.ScanUnindexed =>
                     await ListFinishedAsync(status, query.Offset, query.Limit).ConfigureAwait(false),
                 _ => await ListScannedAsync(query.Status, query.Offset, query.Limit, cancellationToken).ConfigureAwait(false),
@@ -143,6 +149,38 @@ public sealed partial class RedisQueueBackend
         var total = await countTask.ConfigureAwait(false);
         var ids = (await pageTask.ConfigureAwait(false)).Select(v => (string)v!).ToList();
         return await PageOfAsync(ids, total).ConfigureAwait(false);
+    }
+
+    // An aborting job is a running one whose worker has not stopped it yet. SAQ's abort takes it out of the active
+    // list and leaves its abort marker (saq:abort:KEY, a few seconds) for the worker: the markers are found with SCAN,
+    // which reads key names only, and the documents read are those of the marked keys and of the active list (as long
+    // as the workers' concurrency), never every job of the queue.
+    private async Task<JobPage> ListAbortingAsync(int offset, int limit, CancellationToken cancellationToken)
+    {
+        var active = _db.ListRangeAsync(_keys.Active);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        long cursor = 0;
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var reply = (RedisResult[])(await _db.ExecuteAsync("SCAN", cursor, "MATCH", AbortMarkerPattern, "COUNT", MarkerScanPageSize).ConfigureAwait(false))!;
+            cursor = (long)reply[0];
+            foreach (var marker in (string[])reply[1]!)
+            {
+                ids.Add(JobIds.For(QueueName, marker[AbortMarkerPrefix.Length..]));
+            }
+        }
+        while (cursor != 0);
+
+        ids.UnionWith((await active.ConfigureAwait(false)).Select(v => (string)v!));
+        var all = ids.ToArray();
+        var aborting = ReadAll(all, await GetDocumentsAsync(all).ConfigureAwait(false))
+            .OfType<Job>()
+            .Where(job => job.Status == JobStatus.Aborting)
+            .OrderByDescending(job => job.Queued)
+            .ThenBy(job => job.Key, StringComparer.Ordinal)
+            .ToList();
+        return new JobPage([.. aborting.Skip(offset).Take(limit)], aborting.Count);
     }
 
     private async Task<JobPage> ListFinishedAsync(JobStatus status, int offset, int limit)

@@ -162,12 +162,13 @@ public sealed partial class Worker
             try
             {
                 await store(_backend, job, status, delay).ConfigureAwait(false);
+                Outage.Succeeded("store");
                 return true;
             }
             catch (Exception ex) when (!_jobsShutdown.IsCancellationRequested)
             {
                 var wait = TimeSpan.FromTicks(Math.Min(Backoff(attempt).Ticks, MaxStoreBackoff.Ticks));
-                Log.BackendError(_logger, ex, Id, $"store job {job.Key} as {status.ToWire()}", wait);
+                Outage.Failed(ex, "store", wait, $"store job {job.Key} as {status.ToWire()}");
                 try
                 {
                     await Task.Delay(wait, _time, _jobsShutdown.Token).ConfigureAwait(false);
@@ -193,7 +194,7 @@ public sealed partial class Worker
         }
         catch (Exception ex)
         {
-            Log.BackendError(_logger, ex, Id, "clear abort marker", TimeSpan.Zero);
+            Outage.Failed(ex, "clear abort marker", TimeSpan.Zero);
         }
     }
 

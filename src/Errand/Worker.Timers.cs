@@ -28,6 +28,7 @@ public sealed partial class Worker
                 await action(stoppingToken).ConfigureAwait(false);
                 failures = 0;
                 delay = interval;
+                Outage.Succeeded(name);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -36,7 +37,7 @@ public sealed partial class Worker
             catch (Exception ex)
             {
                 delay = TimeSpan.FromTicks(Math.Max(interval.Ticks, Backoff(++failures).Ticks));
-                Log.BackendError(_logger, ex, Id, name, delay);
+                Outage.Failed(ex, name, delay);
             }
         }
     }
@@ -199,7 +200,7 @@ public sealed partial class Worker
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            Log.BackendError(_logger, ex, Id, "worker info", _options.WorkerInfoInterval);
+            Outage.Failed(ex, "worker info", _options.WorkerInfoInterval);
         }
     }
 
@@ -211,7 +212,7 @@ public sealed partial class Worker
         }
         catch (Exception ex)
         {
-            Log.BackendError(_logger, ex, Id, "remove worker info", TimeSpan.Zero);
+            Outage.Failed(ex, "remove worker info", TimeSpan.Zero);
         }
     }
 }

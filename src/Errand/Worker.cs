@@ -191,6 +191,7 @@ public sealed partial class Worker : IDisposable
                 var wait = _options.Burst ? TimeSpan.Zero : _options.DequeueWait;
                 batch = await _backend.DequeueAsync(new DequeueRequest(Id, free, wait), stoppingToken).ConfigureAwait(false);
                 failures = 0;
+                Outage.Succeeded("dequeue");
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -201,7 +202,7 @@ public sealed partial class Worker : IDisposable
             {
                 slots.Release(free);
                 var delay = Backoff(++failures);
-                Log.BackendError(_logger, ex, Id, "dequeue", delay);
+                Outage.Failed(ex, "dequeue", delay);
                 await DelayAsync(delay, stoppingToken).ConfigureAwait(false);
                 continue;
             }

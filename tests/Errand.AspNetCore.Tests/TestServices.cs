@@ -45,15 +45,18 @@ public sealed class ScopeProbe
 
 public sealed class GreetingService(Signals signals, ScopeProbe scope)
 {
+    [Job]
     public Task<string> GreetAsync(Greeting greeting, string punctuation = "!") =>
         Task.FromResult(string.Concat(Enumerable.Repeat($"Hello {greeting.Name}{punctuation}", greeting.Times)));
 
+    [Job]
     public Task RecordScopeAsync(string label, CancellationToken cancellationToken, JobContext context)
     {
         signals.Signal((label, scope.Id, cancellationToken.CanBeCanceled, context.Job.Key));
         return Task.CompletedTask;
     }
 
+    [Job]
     public ValueTask<int> AddAsync(int a, int b) => ValueTask.FromResult(a + b);
 
     [Job(Retries = 3, RetryDelay = 0)]
@@ -70,6 +73,7 @@ public sealed class GreetingService(Signals signals, ScopeProbe scope)
         throw new InvalidOperationException("Failing with backoff");
     }
 
+    [Job]
     public async Task SlowAsync(string label, CancellationToken cancellationToken)
     {
         var attempt = Interlocked.Increment(ref signals.Attempts);
@@ -81,11 +85,17 @@ public sealed class GreetingService(Signals signals, ScopeProbe scope)
         }
     }
 
+    [Job]
     public Task Overloaded(int a) => Task.CompletedTask;
 
+    [Job]
     public Task Overloaded(string a) => Task.CompletedTask;
 
+    [Job]
     public Task NullableAsync(Greeting? greeting) => Task.CompletedTask;
+
+    /// <summary>A public method that has not opted in as a job (no [Job], no entry in JobServiceOptions.Methods).</summary>
+    public Task<int> CountGreetingsAsync() => Task.FromResult(signals.Seen.Count);
 
     internal Task HiddenAsync() => Task.CompletedTask;
 }
@@ -97,5 +107,6 @@ public interface IUnregisteredService
 
 public sealed class NotAJobService
 {
+    [Job]
     public Task RunAsync() => Task.CompletedTask;
 }

@@ -30,8 +30,14 @@ public sealed class DashboardHost : IAsyncDisposable
     public static async Task<DashboardHost> StartAsync(RedisServerFixture redis, Action<ErrandDashboardOptions>? configure = null, string? queueName = null)
     {
         redis.SkipIfMissing();
+        return await StartAsync(redis.Url, TimeSpan.FromSeconds(5), configure, queueName);
+    }
+
+    /// <summary>Starts the dashboard over a queue of the Redis at <paramref name="redisUrl"/>, whose calls time out after <paramref name="timeout"/>.</summary>
+    public static async Task<DashboardHost> StartAsync(string redisUrl, TimeSpan timeout, Action<ErrandDashboardOptions>? configure = null, string? queueName = null)
+    {
         var name = queueName ?? $"dash{Guid.NewGuid():N}";
-        var backend = await RedisQueueBackend.ConnectAsync(redis.Url, new RedisBackendOptions { QueueName = name });
+        var backend = await RedisQueueBackend.ConnectAsync(redisUrl, new RedisBackendOptions { QueueName = name, OperationTimeout = timeout, ConnectTimeout = timeout });
         var queue = new Queue(backend);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");

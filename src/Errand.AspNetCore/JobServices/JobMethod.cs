@@ -17,6 +17,7 @@ internal sealed class JobMethod
         FunctionName = $"{service.Name}.{method.Name}";
         var attribute = method.GetCustomAttribute<JobAttribute>()?.ToJobOptions();
         Defaults = configured is null ? attribute : configured.WithDefaults(attribute);
+        IsJob = attribute is not null || configured is not null;
         // NullabilityInfoContext is not safe for concurrent use: one per method, used here only.
         var nullability = new NullabilityInfoContext();
         _parameters = [.. method.GetParameters().Select(p => new JobParameter(p, nullability))];
@@ -36,6 +37,9 @@ internal sealed class JobMethod
     public string Name => _method.Name;
 
     public string FunctionName { get; }
+
+    /// <summary>Gets whether the method opted in to run as a job: it has a <see cref="JobAttribute"/> or an entry in <see cref="JobServiceOptions.Methods"/>.</summary>
+    public bool IsJob { get; }
 
     /// <summary>Gets the options set for the method in <see cref="JobServiceOptions.Methods"/> over its <see cref="JobAttribute"/>, or <see langword="null"/>.</summary>
     public JobOptions? Defaults { get; }

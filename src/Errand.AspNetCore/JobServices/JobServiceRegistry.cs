@@ -33,7 +33,7 @@ internal sealed class JobServiceRegistry
                 $"{serviceType.FullName} is not registered as a job service; call AddErrand().AddJobService<{serviceType.Name}>() at startup.");
 }
 
-/// <summary>One service whose public methods run as jobs.</summary>
+/// <summary>One service whose opted-in public methods run as jobs.</summary>
 internal sealed class JobService
 {
     private readonly Dictionary<string, JobMethod[]> _methods;
@@ -56,8 +56,9 @@ internal sealed class JobService
 
     public string Name { get; }
 
-    /// <summary>Gets the methods that can run as jobs: public, not overloaded.</summary>
-    public IEnumerable<JobMethod> Methods => _methods.Values.Where(m => m.Length == 1).Select(m => m[0]);
+    /// <summary>Gets the methods that run as jobs: public, not overloaded, opted in.</summary>
+    /// <remarks>Anyone who can enqueue (the errand command, a Python SAQ client, a retry) can call a function by name: a public method of the service that did not opt in (a CreateAsync behind an API's validation) must not be one.</remarks>
+    public IEnumerable<JobMethod> Methods => _methods.Values.Where(m => m.Length == 1 && m[0].IsJob).Select(m => m[0]);
 
     public JobMethod GetMethod(string methodName)
     {
@@ -73,8 +74,17 @@ internal sealed class JobService
                 nameof(methodName));
         }
 
-        return methods.Length == 1
+        if (methods.Length != 1)
+        {
+            throw new ArgumentException($"{Type.FullName}.{methodName} is overloaded; a job method needs a name of its own.", nameof(methodName));
+        }
+
+        return methods[0].IsJob
             ? methods[0]
-            : throw new ArgumentException($"{Type.FullName}.{methodName} is overloaded; a job method needs a name of its own.", nameof(methodName));
+            : throw new InvalidOperationException(
+                $"{methods[0].FunctionName} is not a job: only methods marked [Job] or listed in AddJobService<{Type.Name}>(o => o.Methods[\"{methodName}\"] = new JobOptions()) "
+                + $"run as jobs, so that whoever can enqueue cannot call the service's other public methods. Jobs of {Type.Name}: {JobList()}.");
     }
+
+    private string JobList() => string.Join(", ", Methods.Select(m => m.Name).Order(StringComparer.Ordinal)) is { Length: > 0 } list ? list : "none";
 }

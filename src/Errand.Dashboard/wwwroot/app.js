@@ -132,10 +132,9 @@
 
   async function queuePage(main, name, status, params) {
     const offset = Math.max(0, parseInt(params.get('offset') || '0', 10) || 0);
-    const scan = params.get('scan') === '1';
     const [summary, list] = await Promise.all([
       api('queues').then((all) => all.find((q) => q.name === name)),
-      api('queues/' + enc(name) + '/jobs?status=' + enc(status) + '&offset=' + offset + '&limit=' + PAGE + (scan ? '&scan=true' : '')),
+      api('queues/' + enc(name) + '/jobs?status=' + enc(status) + '&offset=' + offset + '&limit=' + PAGE),
     ]);
     const base = '#/queues/' + enc(name) + '/';
     const tabs = h('div', { className: 'tabs' }, STATUSES.map((st) => h('a', {
@@ -146,9 +145,10 @@
       h('input', { type: 'search', name: 'key', placeholder: 'Find a job by key', 'aria-label': 'Job key' }), ' ', h('button', { type: 'submit' }, 'Find'));
     const toolbar = h('div', { className: 'toolbar' }, search);
     if (FINISHED.includes(status)) {
-      toolbar.appendChild(h('label', { title: 'Also find jobs finished by Python SAQ, which Errand has not indexed: reads every job of the queue.' },
-        h('input', { type: 'checkbox', checked: scan, onchange: (e) => { location.hash = base + status + (e.target.checked ? '?scan=1' : ''); } }),
-        ' include jobs not indexed (slow scan)'));
+      toolbar.appendChild(h('button', {
+        id: 'scan', onclick: (e) => scanQueue(e.target, name),
+        title: 'Find jobs finished by Python SAQ, which Errand has not indexed: reads every job of the queue once (slow on a large queue).',
+      }, 'Find jobs not indexed'));
     }
     if (status === 'failed' && !config.read_only) {
       toolbar.appendChild(h('button', { className: 'danger', id: 'retry-failed', onclick: (e) => bulkRetry(e.target, name) }, 'Retry all failed'));
@@ -165,7 +165,7 @@
       h('thead', null, h('tr', null, ['key', 'function', 'status', 'attempts', timeHeader, 'error'].map((c) => h('th', null, c)))),
       h('tbody', null, rows.length ? rows : h('tr', null, h('td', { colspan: 6, className: 'muted' }, 'No ' + status + ' jobs.'))));
     const last = Math.min(list.total, offset + list.jobs.length);
-    const pageLink = (to) => base + status + '?offset=' + to + (scan ? '&scan=1' : '');
+    const pageLink = (to) => base + status + '?offset=' + to;
     const pager = h('div', { className: 'pager' },
       h('button', { disabled: offset === 0, onclick: () => { location.hash = pageLink(Math.max(0, offset - PAGE)); } }, '← Newer'),
       h('span', { id: 'range' }, list.total === 0 ? '0' : (offset + 1) + '–' + last + ' of ' + fmtNum(list.total)),
@@ -181,6 +181,17 @@
       flash(outcome.message);
     } catch (e) {
       flash('Retry failed: ' + e.message, true);
+    }
+    refresh();
+  }
+
+  async function scanQueue(button, queue) {
+    button.disabled = true;
+    try {
+      const outcome = await post('queues/' + enc(queue) + '/scan');
+      flash(outcome.message);
+    } catch (e) {
+      flash('Scan failed: ' + e.message, true);
     }
     refresh();
   }

@@ -34,6 +34,18 @@ internal static partial class Log
     [LoggerMessage(EventId = 1014, EventName = "HookFailed", Level = LogLevel.Error, Message = "Worker {WorkerId}: the {Hook} hook threw")]
     public static partial void HookFailed(ILogger logger, Exception exception, string workerId, string hook);
 
+    [LoggerMessage(EventId = 1015, EventName = "BackendUnavailable", Level = LogLevel.Warning,
+        Message = "Worker {WorkerId}: the backend is unavailable ({Operation} failed): {Cause}; retrying with backoff until it answers")]
+    public static partial void BackendUnavailable(ILogger logger, string workerId, string operation, string cause);
+
+    [LoggerMessage(EventId = 1016, EventName = "BackendStillUnavailable", Level = LogLevel.Warning,
+        Message = "Worker {WorkerId}: the backend is still unavailable after {Duration} ({Failures} calls failed): {Cause}")]
+    public static partial void BackendStillUnavailable(ILogger logger, string workerId, TimeSpan duration, int failures, string cause);
+
+    [LoggerMessage(EventId = 1017, EventName = "BackendAvailable", Level = LogLevel.Information,
+        Message = "Worker {WorkerId}: the backend is available again after an outage of {Duration} ({Failures} calls failed)")]
+    public static partial void BackendAvailable(ILogger logger, string workerId, TimeSpan duration, int failures);
+
     [LoggerMessage(EventId = 1020, EventName = "JobStarted", Level = LogLevel.Debug, Message = "Job {JobKey} ({Function}) started on queue {Queue}, attempt {Attempt}")]
     public static partial void JobStarted(ILogger logger, string jobKey, string function, string queue, int attempt);
 

@@ -51,7 +51,8 @@ public sealed partial class InMemoryQueueBackend
     /// <inheritdoc />
     /// <remarks>
     /// Unfinished jobs come first, then the most recently enqueued; finished jobs of one status are the most recently
-    /// completed first. The total is exact. Every call reads every job: fine for the sizes this backend is for.
+    /// completed first. The total is exact. Active and aborting jobs are read from the active list and the abort markers; any other status reads
+    /// every job: fine for the sizes this backend is for.
     /// </remarks>
     public Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken)
     {
@@ -68,8 +69,15 @@ public sealed partial class InMemoryQueueBackend
                 return Task.FromResult(ListQueued(query, nowMs));
             }
 
+            // Active jobs are in the active list; an aborting one left it and has an abort marker until its worker stops it.
             var matching = new List<Job>();
-            foreach (var id in _documents.Keys.ToList())
+            var candidates = query.Status switch
+            {
+                JobStatus.Active => _active.Distinct(StringComparer.Ordinal).ToList(),
+                JobStatus.Aborting => _abortMarkers.Keys.Select(key => JobIds.For(QueueName, key)).Union(_active, StringComparer.Ordinal).ToList(),
+                _ => _documents.Keys.ToList(),
+            };
+            foreach (var id in candidates)
             {
                 if (TryReadJob(id, nowMs) is { } job && (query.Status is null || job.Status == query.Status))
                 {
