@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using StackExchange.Redis;
 
 namespace Errand.Redis;
@@ -24,6 +25,7 @@ public sealed partial class RedisQueueBackend
     private static readonly RedisValue ActiveNoticeToo = "1";
     private static readonly RedisValue OutcomeOnly = "0";
     private readonly Lock _cycleLock = new();
+    private readonly ConcurrentDictionary<Job, AttemptDocuments> _attempts = new(ReferenceEqualityComparer.Instance);
     private readonly ITimer _cycleTimer;
     private CycleBatch _pending = new();
     private int _cyclesInFlight;
@@ -207,7 +209,7 @@ public sealed partial class RedisQueueBackend
         }
 
         var keys = new RedisKey[6 + marks.Count + (2 * finishes.Count) + moved];
-        var values = new RedisValue[5 + marks.Count + (6 * finishes.Count)];
+        var values = new RedisValue[5 + marks.Count + (7 * finishes.Count)];
         keys[0] = _keys.Queued;
         keys[1] = _keys.Active;
         keys[2] = _keys.Incomplete;
@@ -236,8 +238,10 @@ public sealed partial class RedisQueueBackend
             values[v++] = finish.Status;
             values[v++] = finish.Document;
             values[v++] = finish.Completed;
-            values[v++] = markedAndFinished is not null && markedAndFinished.Contains(finish.Id) ? ActiveNoticeToo : OutcomeOnly;
+            var folded = markedAndFinished is not null && markedAndFinished.Contains(finish.Id);
+            values[v++] = folded ? ActiveNoticeToo : OutcomeOnly;
             values[v++] = finish.Attempt;
+            values[v++] = (folded ? finish.Stored?.Taken : finish.Stored?.Written) ?? RedisValue.EmptyString;
         }
 
         foreach (var take in takes)

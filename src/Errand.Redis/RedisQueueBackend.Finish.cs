@@ -50,7 +50,7 @@ public sealed partial class RedisQueueBackend
             job.Progress = 1.0;
         }
 
-        var pending = new PendingFinish(job.Id, _keys.History(job.Completed / MsPerMinute), job.Ttl, status.ToWire(), job.Ttl >= 0 ? JobDocument.Serialize(job) : [], job.Completed, job.Attempts);
+        var pending = new PendingFinish(job.Id, _keys.History(job.Completed / MsPerMinute), job.Ttl, status.ToWire(), job.Ttl >= 0 ? JobDocument.Serialize(job) : [], job.Completed, job.Attempts, _attempts.TryRemove(job, out var stored) ? stored : null);
         return AddFinish(pending);
     }
 
@@ -61,6 +61,7 @@ public sealed partial class RedisQueueBackend
         EnsureOwnJob(job);
         cancellationToken.ThrowIfCancellationRequested();
         await SendPending().ConfigureAwait(false);
+        _attempts.TryRemove(job, out _);
         try
         {
             // Read, checked and written only if unchanged: a retry of a stale attempt (swept, taken again) stores nothing.
@@ -164,12 +165,22 @@ public sealed partial class RedisQueueBackend
         _ = transaction.KeyExpireAsync(key, HistoryKeyTtl);
     }
 
-    // A running job's update names its attempt, so that a stale attempt's heartbeat stores nothing.
-    private Task<RedisResult> WriteUnlessAbortingAsync(Job job) =>
-        _db.ScriptEvaluateAsync(
+    // A running job's update names its attempt, so that a stale attempt's heartbeat stores nothing; what it writes is
+    // remembered for its finish's check.
+    private async Task<RedisResult> WriteUnlessAbortingAsync(Job job)
+    {
+        var document = JobDocument.Serialize(job);
+        var result = await _db.ScriptEvaluateAsync(
             RedisScripts.Update,
             [job.Id],
-            [JobDocument.Serialize(job), job.Status.ToWire(), job.Status is JobStatus.Active or JobStatus.Aborting ? job.Attempts : RedisValue.EmptyString]);
+            [document, job.Status.ToWire(), job.Status is JobStatus.Active or JobStatus.Aborting ? job.Attempts : RedisValue.EmptyString]).ConfigureAwait(false);
+        if (result.IsNull && _attempts.TryGetValue(job, out var stored))
+        {
+            stored.Written = document;
+        }
+
+        return result;
+    }
 
     private async Task ExecuteAsync(ITransaction transaction)
     {

@@ -9,7 +9,8 @@
 -- documents with status 'active'; then F sextuples: ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word,
 -- document, completed time (epoch ms), '1' when the job was taken since the last call (its mark is not among the M:
 -- a job marked and finished in one atomic call is never seen active, so only its 'active' notification goes out,
--- before its outcome's) else '0', the attempt that finishes (the document's attempts).
+-- before its outcome's) else '0', the attempt that finishes (the document's attempts), the document as this attempt
+-- took it (when it finishes with '1') or last wrote it ('' when unknown).
 --
 -- A finish is stored only while its attempt is the job's current one (AttemptRules in the core): the stored job is
 -- active or aborting with the same attempts, or queued or aborting one behind (taken, its mark not stored yet, as for
@@ -76,10 +77,11 @@ for first = 1, f, 500 do
     local raws = call('MGET', unpack(ids))
     for i = first, last do
         local raw = raws[i - first + 1]
-        local j = 5 + m + 6 * i - 5
+        local j = 5 + m + 7 * i - 6
         local n = tonumber(ARGV[j + 5])
-        local current = false
-        if raw then
+        -- Unchanged since this attempt took or wrote it: current, with no decoding (one comparison of two strings).
+        local current = raw == ARGV[j + 6]
+        if raw and not current then
             -- Decoded only to read two fields; the document is never re-encoded here.
             local ok, stored = pcall(cjson.decode, raw)
             if ok and type(stored) == 'table' then
@@ -96,7 +98,7 @@ for i = 1, f do
     if not stale[i] then
         local id = KEYS[finishedBase + 2 * i - 1]
         local history = KEYS[finishedBase + 2 * i]
-        local j = 5 + m + 6 * i - 5
+        local j = 5 + m + 7 * i - 6
         -- The ttl stays a string (an integer's digits): Redis takes its arguments as strings, and a Lua number would be
         -- formatted back into one for every call.
         local ttl = ARGV[j]
