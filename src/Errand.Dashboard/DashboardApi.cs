@@ -169,7 +169,13 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
             return Error(StatusCodes.Status409Conflict, $"Job '{key}' has already finished ({job.Status.ToWire()}).");
         }
 
-        var after = await found.Queue.AbortAsync(key, AbortReason, ct).ConfigureAwait(false) ?? job;
+        // Decided on the stored state: a job that finished since it was read above is left as it is.
+        if (await found.Queue.AbortAsync(key, AbortReason, ct).ConfigureAwait(false) is not { } after)
+        {
+            var now = await found.Monitor.GetJobAsync(key, ct).ConfigureAwait(false);
+            return Error(StatusCodes.Status409Conflict, $"Job '{key}' has already finished ({now?.Status.ToWire() ?? "gone"}).");
+        }
+
         var (logger, user) = (Logger(context), UserOf(context));
         DashboardLog.JobAborted(logger, key, found.Name, user);
         var message = after.Status == JobStatus.Aborted
