@@ -24,6 +24,7 @@ internal sealed class RedisKeys
         Schedule = $"saq:{queue}{ScheduleSuffix}";
         Sweep = $"saq:{queue}{SweepSuffix}";
         Stats = $"saq:{queue}{StatsSuffix}";
+        WorkerInfoPrefix = $"saq:{queue}{WorkerInfoInfix}";
         Corrupt = $"errand:{queue}:corrupt";
         SweepSuspects = $"errand:{queue}:sweep_suspects";
         FinishedComplete = $"errand:{queue}:finished:complete";
@@ -49,6 +50,9 @@ internal sealed class RedisKeys
     public RedisKey Sweep { get; }
 
     public RedisKey Stats { get; }
+
+    /// <summary>Gets the prefix of the queue's worker-info keys, <c>saq:QUEUE:worker_info:</c>; the worker id follows it.</summary>
+    public string WorkerInfoPrefix { get; }
 
     /// <summary>Gets Errand's hash of documents taken out of the queue because they could not be read: id -> raw document.</summary>
     public RedisKey Corrupt { get; }
@@ -87,10 +91,17 @@ internal sealed class RedisKeys
 
     public static RedisKey Abort(string key) => $"saq:abort:{key}";
 
-    public RedisKey WorkerInfo(string workerId) => $"saq:{Queue}{WorkerInfoInfix}{workerId}";
+    public RedisKey WorkerInfo(string workerId) => $"{WorkerInfoPrefix}{workerId}";
 
-    /// <summary>Returns the worker id of a member of the stats set: the part after its last <c>:</c>.</summary>
-    public static string WorkerIdOf(string member) => member[(member.LastIndexOf(':') + 1)..];
+    /// <summary>
+    /// Returns the worker id of a member of the stats set: the rest of a worker-info key after
+    /// <see cref="WorkerInfoPrefix"/>, so an id may hold <c>:</c> (SAQ allows <c>host:1</c>); a member of another form
+    /// gives the part after its last <c>:</c>, as SAQ reads it.
+    /// </summary>
+    public string WorkerIdOf(string member) =>
+        member.StartsWith(WorkerInfoPrefix, StringComparison.Ordinal)
+            ? member[WorkerInfoPrefix.Length..]
+            : member[(member.LastIndexOf(':') + 1)..];
 
     /// <summary>Escapes the characters a Redis glob pattern gives a meaning to.</summary>
     public static string EscapeGlob(string value)
