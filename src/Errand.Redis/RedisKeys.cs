@@ -30,6 +30,7 @@ internal sealed class RedisKeys
         FinishedComplete = $"errand:{queue}:finished:complete";
         FinishedFailed = $"errand:{queue}:finished:failed";
         FinishedAborted = $"errand:{queue}:finished:aborted";
+        FinishedExpiry = $"errand:{queue}:finished:expiry";
         JobPattern = RedisChannel.Pattern($"saq:job:{EscapeGlob(queue)}*");
         JobScanPattern = $"saq:job:{EscapeGlob(queue)}:*";
     }
@@ -68,6 +69,9 @@ internal sealed class RedisKeys
 
     /// <summary>Gets Errand's index of aborted jobs.</summary>
     public RedisKey FinishedAborted { get; }
+
+    /// <summary>Gets Errand's expiry index of finished jobs: a sorted set of the indexed ids that have a ttl, scored by when their document expires (epoch ms).</summary>
+    public RedisKey FinishedExpiry { get; }
 
     /// <summary>Gets the pattern of every job channel of the queue (it also matches queues whose name starts with this one).</summary>
     public RedisChannel JobPattern { get; }

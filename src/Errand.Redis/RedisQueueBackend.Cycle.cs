@@ -206,7 +206,7 @@ public sealed partial class RedisQueueBackend
             count += take.Count;
         }
 
-        var keys = new RedisKey[6 + marks.Count + (2 * finishes.Count) + moved];
+        var keys = new RedisKey[6 + marks.Count + (2 * finishes.Count) + moved + 1];
         var values = new RedisValue[5 + marks.Count + (5 * finishes.Count)];
         keys[0] = _keys.Queued;
         keys[1] = _keys.Active;
@@ -247,6 +247,7 @@ public sealed partial class RedisQueueBackend
             }
         }
 
+        keys[k] = _keys.FinishedExpiry;
         try
         {
             return _db.ScriptEvaluateAsync(RedisScripts.Cycle, keys, values);

@@ -77,7 +77,8 @@ public sealed partial class RedisQueueBackend
     /// are the active list (oldest first). Complete, failed and aborted jobs are paged from Errand's index
     /// (<c>errand:QUEUE:finished:STATUS</c>, a sorted set by completion time, newest first) in one script that reads
     /// only the page: O(log n + page) however many jobs are kept. The index is pruned as it is read (expired documents,
-    /// keys enqueued again), so its size, the total, may count a few expired jobs past the page. Jobs finished by
+    /// keys enqueued again) and by each sweep round (ids whose ttl has passed), so its size, the total, may count
+    /// jobs expired since the last sweep round. Jobs finished by
     /// another library (Python SAQ) are not in the index: <see cref="JobQuery.ScanUnindexed"/> finds them, and adds
     /// them to the index. That path, and every other status or all jobs, use SCAN over <c>saq:job:QUEUE:*</c>,
     /// which reads every job document of the queue on each call: O(jobs kept) in time and memory.
@@ -213,6 +214,10 @@ public sealed partial class RedisQueueBackend
         foreach (var job in jobs.Where(j => j.Status.IsFinished()))
         {
             writes.Add(batch.SortedSetAddAsync(_keys.Finished(job.Status), job.Id, job.Completed, SortedSetWhen.NotExists));
+            if (job.Ttl > 0)
+            {
+                writes.Add(batch.SortedSetAddAsync(_keys.FinishedExpiry, job.Id, job.Completed + (job.Ttl * 1000L), SortedSetWhen.NotExists));
+            }
         }
 
         if (writes.Count > 0)

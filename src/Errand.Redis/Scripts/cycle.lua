@@ -4,7 +4,7 @@
 --
 -- KEYS[1] queued list, KEYS[2] active list, KEYS[3] incomplete zset, KEYS[4..6] errand finished index of complete,
 -- failed, aborted; then M ids to mark active; then F pairs (id of a finished job, its errand history hash); then P ids
--- that BLMOVE already moved to active, whose documents to return.
+-- that BLMOVE already moved to active, whose documents to return; last, errand's expiry index of finished jobs.
 -- ARGV[1] M, ARGV[2] F, ARGV[3] P, ARGV[4] how many ready ids to take, ARGV[5] history key ttl in seconds; then M
 -- documents with status 'active'; then F quintuples: ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word,
 -- document, completed time (epoch ms), '1' when the job was taken since the last call (its mark is not among the M:
@@ -59,6 +59,8 @@ local index = { complete = KEYS[4], failed = KEYS[5], aborted = KEYS[6] }
 local words = { 'complete', 'failed', 'aborted' }
 local added = { complete = {}, failed = {}, aborted = {} }
 local others = { complete = {}, failed = {}, aborted = {} }
+-- Errand's expiry index: kept jobs with a ttl, scored by when their document expires (ms), for the prune on sweep.
+local expiring, forever = {}, {}
 local counts = {}
 local ended = {}
 for i = 1, f do
@@ -85,6 +87,12 @@ for i = 1, f do
             local ids = others[word]
             ids[#ids + 1] = id
         end
+    end
+    if ttl == '0' then
+        forever[#forever + 1] = id
+    elseif not deleted then
+        expiring[#expiring + 1] = ARGV[j + 3] + 1000 * ttl
+        expiring[#expiring + 1] = id
     end
     local byStatus = counts[history]
     if not byStatus then
@@ -114,6 +122,13 @@ for word, set in pairs(index) do
     for first = 1, #others[word], 500 do
         call('ZREM', set, unpack(others[word], first, math.min(first + 499, #others[word])))
     end
+end
+local expiry = KEYS[movedBase + p + 1]
+for first = 1, #expiring, 1000 do
+    call('ZADD', expiry, unpack(expiring, first, math.min(first + 999, #expiring)))
+end
+for first = 1, #forever, 500 do
+    call('ZREM', expiry, unpack(forever, first, math.min(first + 499, #forever)))
 end
 -- History counts are added up over the batch: one HINCRBY per minute and status, one EXPIRE per minute.
 for history, byStatus in pairs(counts) do
