@@ -70,7 +70,7 @@ internal sealed class RedisKeys
     /// <summary>Gets Errand's index of aborted jobs.</summary>
     public RedisKey FinishedAborted { get; }
 
-    /// <summary>Gets Errand's expiry index of finished jobs: a sorted set of the indexed ids that have a ttl, scored by when their document expires (epoch ms).</summary>
+    /// <summary>Gets Errand's expiry index of finished jobs: a sorted set of batches of finishes (<c>w:FIRST:LAST</c>, their completed range) or job ids, scored by when their first document expires (epoch ms).</summary>
     public RedisKey FinishedExpiry { get; }
 
     /// <summary>Gets the pattern of every job channel of the queue (it also matches queues whose name starts with this one).</summary>

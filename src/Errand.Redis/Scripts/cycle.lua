@@ -9,7 +9,8 @@
 -- documents with status 'active'; then F quintuples: ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word,
 -- document, completed time (epoch ms), '1' when the job was taken since the last call (its mark is not among the M:
 -- a job marked and finished in one atomic call is never seen active, so only its 'active' notification goes out,
--- before its outcome's) else '0'.
+-- before its outcome's) else '0'; then the batch's entry of errand's expiry index: when the first of its documents
+-- with a ttl expires (epoch ms) and 'w:FIRST:LAST' (its completed range), or two empty strings when none has a ttl.
 --
 -- Returns M mark results (false when written; else the stored document, whose 'aborting' status was kept), then
 -- id, document pairs: the P ids first, then the ids taken, oldest first. A missing document comes back as false.
@@ -59,8 +60,6 @@ local index = { complete = KEYS[4], failed = KEYS[5], aborted = KEYS[6] }
 local words = { 'complete', 'failed', 'aborted' }
 local added = { complete = {}, failed = {}, aborted = {} }
 local others = { complete = {}, failed = {}, aborted = {} }
--- Errand's expiry index: kept jobs with a ttl, scored by when their document expires (ms), for the prune on sweep.
-local expiring, forever = {}, {}
 local counts = {}
 local ended = {}
 for i = 1, f do
@@ -87,12 +86,6 @@ for i = 1, f do
             local ids = others[word]
             ids[#ids + 1] = id
         end
-    end
-    if ttl == '0' then
-        forever[#forever + 1] = id
-    elseif not deleted then
-        expiring[#expiring + 1] = ARGV[j + 3] + 1000 * ttl
-        expiring[#expiring + 1] = id
     end
     local byStatus = counts[history]
     if not byStatus then
@@ -123,12 +116,10 @@ for word, set in pairs(index) do
         call('ZREM', set, unpack(others[word], first, math.min(first + 499, #others[word])))
     end
 end
-local expiry = KEYS[movedBase + p + 1]
-for first = 1, #expiring, 1000 do
-    call('ZADD', expiry, unpack(expiring, first, math.min(first + 999, #expiring)))
-end
-for first = 1, #forever, 500 do
-    call('ZREM', expiry, unpack(forever, first, math.min(first + 499, #forever)))
+-- Errand's expiry index: one entry for the batch (not one per job), due when its first document with a ttl expires;
+-- the prune on sweep finds the batch's ids in the finished indexes by their completed range.
+if ARGV[5 + m + 5 * f + 1] ~= '' then
+    call('ZADD', KEYS[movedBase + p + 1], ARGV[5 + m + 5 * f + 1], ARGV[5 + m + 5 * f + 2])
 end
 -- History counts are added up over the batch: one HINCRBY per minute and status, one EXPIRE per minute.
 for history, byStatus in pairs(counts) do
