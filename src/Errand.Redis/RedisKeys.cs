@@ -24,11 +24,13 @@ internal sealed class RedisKeys
         Schedule = $"saq:{queue}{ScheduleSuffix}";
         Sweep = $"saq:{queue}{SweepSuffix}";
         Stats = $"saq:{queue}{StatsSuffix}";
+        WorkerInfoPrefix = $"saq:{queue}{WorkerInfoInfix}";
         Corrupt = $"errand:{queue}:corrupt";
         SweepSuspects = $"errand:{queue}:sweep_suspects";
         FinishedComplete = $"errand:{queue}:finished:complete";
         FinishedFailed = $"errand:{queue}:finished:failed";
         FinishedAborted = $"errand:{queue}:finished:aborted";
+        FinishedExpiry = $"errand:{queue}:finished:expiry";
         JobPattern = RedisChannel.Pattern($"saq:job:{EscapeGlob(queue)}*");
         JobScanPattern = $"saq:job:{EscapeGlob(queue)}:*";
     }
@@ -50,6 +52,9 @@ internal sealed class RedisKeys
 
     public RedisKey Stats { get; }
 
+    /// <summary>Gets the prefix of the queue's worker-info keys, <c>saq:QUEUE:worker_info:</c>; the worker id follows it.</summary>
+    public string WorkerInfoPrefix { get; }
+
     /// <summary>Gets Errand's hash of documents taken out of the queue because they could not be read: id -> raw document.</summary>
     public RedisKey Corrupt { get; }
 
@@ -64,6 +69,9 @@ internal sealed class RedisKeys
 
     /// <summary>Gets Errand's index of aborted jobs.</summary>
     public RedisKey FinishedAborted { get; }
+
+    /// <summary>Gets Errand's expiry index of finished jobs: a sorted set of batches of finishes (<c>w:FIRST:LAST</c>, their completed range) or job ids, scored by when their first document expires (epoch ms).</summary>
+    public RedisKey FinishedExpiry { get; }
 
     /// <summary>Gets the pattern of every job channel of the queue (it also matches queues whose name starts with this one).</summary>
     public RedisChannel JobPattern { get; }
@@ -87,10 +95,17 @@ internal sealed class RedisKeys
 
     public static RedisKey Abort(string key) => $"saq:abort:{key}";
 
-    public RedisKey WorkerInfo(string workerId) => $"saq:{Queue}{WorkerInfoInfix}{workerId}";
+    public RedisKey WorkerInfo(string workerId) => $"{WorkerInfoPrefix}{workerId}";
 
-    /// <summary>Returns the worker id of a member of the stats set: the part after its last <c>:</c>.</summary>
-    public static string WorkerIdOf(string member) => member[(member.LastIndexOf(':') + 1)..];
+    /// <summary>
+    /// Returns the worker id of a member of the stats set: the rest of a worker-info key after
+    /// <see cref="WorkerInfoPrefix"/>, so an id may hold <c>:</c> (SAQ allows <c>host:1</c>); a member of another form
+    /// gives the part after its last <c>:</c>, as SAQ reads it.
+    /// </summary>
+    public string WorkerIdOf(string member) =>
+        member.StartsWith(WorkerInfoPrefix, StringComparison.Ordinal)
+            ? member[WorkerInfoPrefix.Length..]
+            : member[(member.LastIndexOf(':') + 1)..];
 
     /// <summary>Escapes the characters a Redis glob pattern gives a meaning to.</summary>
     public static string EscapeGlob(string value)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using StackExchange.Redis;
 
 namespace Errand.Redis;
@@ -208,8 +209,8 @@ public sealed partial class RedisQueueBackend
             count += take.Count;
         }
 
-        var keys = new RedisKey[6 + marks.Count + (2 * finishes.Count) + moved];
-        var values = new RedisValue[5 + marks.Count + (7 * finishes.Count)];
+        var keys = new RedisKey[6 + marks.Count + (2 * finishes.Count) + moved + 1];
+        var values = new RedisValue[5 + marks.Count + (7 * finishes.Count) + 2];
         keys[0] = _keys.Queued;
         keys[1] = _keys.Active;
         keys[2] = _keys.Incomplete;
@@ -244,6 +245,8 @@ public sealed partial class RedisQueueBackend
             values[v++] = (folded ? finish.Stored?.Taken : finish.Stored?.Written) ?? RedisValue.EmptyString;
         }
 
+        (values[v], values[v + 1]) = ExpiryEntry(finishes);
+
         foreach (var take in takes)
         {
             if (take.AlreadyMoved is { } id)
@@ -252,6 +255,7 @@ public sealed partial class RedisQueueBackend
             }
         }
 
+        keys[k] = _keys.FinishedExpiry;
         try
         {
             return _db.ScriptEvaluateAsync(RedisScripts.Cycle, keys, values);
@@ -260,6 +264,29 @@ public sealed partial class RedisQueueBackend
         {
             return Task.FromException<RedisResult>(ex);
         }
+    }
+
+    /// <summary>
+    /// Returns the batch's entry of the expiry index: due when the first of its documents with a ttl expires (epoch ms),
+    /// named by the completed range of those jobs (<c>w:FIRST:LAST</c>); two empty strings when none has a ttl.
+    /// </summary>
+    /// <remarks>One entry a batch, not one a job: the prune (RedisQueueBackend.Prune.cs) finds the ids by that range.</remarks>
+    private static (RedisValue Due, RedisValue Window) ExpiryEntry(List<PendingFinish> finishes)
+    {
+        long first = long.MaxValue, last = long.MinValue, due = long.MaxValue;
+        foreach (var finish in finishes)
+        {
+            if (finish.Ttl > 0)
+            {
+                first = Math.Min(first, finish.Completed);
+                last = Math.Max(last, finish.Completed);
+                due = Math.Min(due, finish.Completed + (finish.Ttl * 1000L));
+            }
+        }
+
+        return due == long.MaxValue
+            ? (RedisValue.EmptyString, RedisValue.EmptyString)
+            : (due, string.Create(CultureInfo.InvariantCulture, $"w:{first}:{last}"));
     }
 
     /// <summary>Waits for a cycle call; completes its finishes (their callers go on elsewhere), and returns the reply for the takes, or <see langword="null"/> when the call failed (the takes are failed then).</summary>

@@ -138,6 +138,12 @@ public sealed partial class RedisQueueBackend
         }
 
         IndexFinished(transaction, job, job.Ttl < 0 ? null : status);
+        if (job.Ttl > 0)
+        {
+            // Its own entry in the expiry index: the sweep's prune takes the id out of the finished index when it expires.
+            _ = transaction.SortedSetAddAsync(_keys.FinishedExpiry, job.Id, now + (job.Ttl * 1000L));
+        }
+
         RecordHistory(transaction, status.ToWire(), now);
         _ = transaction.PublishAsync(RedisChannel.Literal(job.Id), status.ToWire());
     }

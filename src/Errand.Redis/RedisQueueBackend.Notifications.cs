@@ -9,6 +9,7 @@ public sealed partial class RedisQueueBackend
     private readonly Lock _subscriptionsLock = new();
     private JobSubscription[] _subscriptions = [];
     private Task<ChannelMessageQueue>? _pattern;
+    private bool _watchingReconnects;
 
     /// <inheritdoc />
     /// <exception cref="BackendUnavailableException">Redis could not be reached in time.</exception>
@@ -20,6 +21,12 @@ public sealed partial class RedisQueueBackend
         lock (_subscriptionsLock)
         {
             _subscriptions = [.. _subscriptions, subscription];
+            if (!_watchingReconnects)
+            {
+                _multiplexer.ConnectionRestored += OnConnectionRestored;
+                _watchingReconnects = true;
+            }
+
             if (_pattern is null || _pattern.IsFaulted || _pattern.IsCanceled)
             {
                 _pattern = SubscribePatternAsync();
@@ -72,6 +79,29 @@ public sealed partial class RedisQueueBackend
         }
     }
 
+    // Messages published while the subscription connection was down are lost for good: every subscriber must read the
+    // stored state again. Signalled after a PING on that connection, so after StackExchange.Redis has sent its
+    // re-subscription there (commands on one connection run in order): a change after the re-read is heard.
+    // Any connection, not the subscription one only: over RESP3 the messages come on the interactive connection.
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => _ = SignalChangesMissedAsync();
+
+    private async Task SignalChangesMissedAsync()
+    {
+        try
+        {
+            await _multiplexer.GetSubscriber().PingAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // Signal anyway: a re-read that comes too early is made good by the waiters' periodic re-read.
+        }
+
+        foreach (var subscription in Volatile.Read(ref _subscriptions))
+        {
+            subscription.SignalChangesMissed();
+        }
+    }
+
     private void Unsubscribe(JobSubscription subscription)
     {
         lock (_subscriptionsLock)
@@ -88,6 +118,11 @@ public sealed partial class RedisQueueBackend
         {
             (subscriptions, _subscriptions) = (_subscriptions, []);
             (pattern, _pattern) = (_pattern, null);
+            if (_watchingReconnects)
+            {
+                _multiplexer.ConnectionRestored -= OnConnectionRestored;
+                _watchingReconnects = false;
+            }
         }
 
         foreach (var subscription in subscriptions)

@@ -82,7 +82,7 @@ public sealed partial class RedisQueueBackend
     /// (<c>errand:QUEUE:finished:STATUS</c>, a sorted set by completion time, newest first) in one script that reads
     /// only the page: O(log n + page) however many jobs are kept. Every read is read-only: entries whose document has
     /// expired or whose key was enqueued again are skipped, not removed (a page may be short; its total leaves out the
-    /// ones it skipped), so the total may count jobs expired past the page. Jobs finished by another library (Python
+    /// ones it skipped), so the total may count jobs expired past the page until the next sweep round prunes them. Jobs finished by another library (Python
     /// SAQ) are not in the index: <see cref="JobQuery.ScanUnindexed"/> finds them, and adds them to the index (the one
     /// read that writes: an explicit action, never a page's refresh). That path, and all jobs or new ones, use SCAN
     /// over <c>saq:job:QUEUE:*</c>, which reads every job document of the queue on each call: O(jobs kept).
@@ -251,6 +251,10 @@ public sealed partial class RedisQueueBackend
         foreach (var job in jobs.Where(j => j.Status.IsFinished()))
         {
             writes.Add(batch.SortedSetAddAsync(_keys.Finished(job.Status), job.Id, job.Completed, SortedSetWhen.NotExists));
+            if (job.Ttl > 0)
+            {
+                writes.Add(batch.SortedSetAddAsync(_keys.FinishedExpiry, job.Id, job.Completed + (job.Ttl * 1000L), SortedSetWhen.NotExists));
+            }
         }
 
         if (writes.Count > 0)

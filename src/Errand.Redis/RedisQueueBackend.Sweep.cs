@@ -29,7 +29,7 @@ public sealed partial class RedisQueueBackend
             var workersTask = _db.SortedSetRangeByScoreAsync(_keys.Stats, now, double.PositiveInfinity);
             var suspectsTask = _db.HashGetAllAsync(_keys.SweepSuspects);
             var ids = (await activeTask.ConfigureAwait(false)).Select(v => (string)v!).Distinct(StringComparer.Ordinal).ToArray();
-            var alive = (await workersTask.ConfigureAwait(false)).Select(m => RedisKeys.WorkerIdOf(m!)).ToHashSet(StringComparer.Ordinal);
+            var alive = (await workersTask.ConfigureAwait(false)).Select(m => _keys.WorkerIdOf(m!)).ToHashSet(StringComparer.Ordinal);
             var suspects = (await suspectsTask.ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (long)e.Value, StringComparer.Ordinal);
             var documents = await GetDocumentsAsync(ids).ConfigureAwait(false);
 
@@ -94,6 +94,7 @@ public sealed partial class RedisQueueBackend
             }
 
             await RememberSuspectsAsync(suspects.Keys.Where(id => !stillSuspect.Contains(id)), newSuspects).ConfigureAwait(false);
+            await PruneFinishedAsync(now).ConfigureAwait(false);
             return new SweepResult(stuck, removed);
         }
         catch (Exception ex) when (IsUnavailable(ex))

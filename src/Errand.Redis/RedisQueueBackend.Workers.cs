@@ -7,7 +7,7 @@ namespace Errand.Redis;
 public sealed partial class RedisQueueBackend
 {
     /// <inheritdoc />
-    /// <exception cref="ArgumentException">The worker id contains <c>:</c>.</exception>
+    /// <exception cref="ArgumentException">The worker id is empty.</exception>
     /// <exception cref="BackendUnavailableException">Redis could not be reached in time.</exception>
     public Task WriteWorkerInfoAsync(WorkerInfo info, TimeSpan ttl, CancellationToken cancellationToken)
     {
@@ -57,7 +57,7 @@ public sealed partial class RedisQueueBackend
             for (var i = 0; i < members.Length; i++)
             {
                 if ((byte[]?)documents[i] is { } document
-                    && WorkerInfoDocument.Deserialize(RedisKeys.WorkerIdOf(members[i]!), document) is { } info)
+                    && WorkerInfoDocument.Deserialize(_keys.WorkerIdOf(members[i]!), document) is { } info)
                 {
                     workers.Add(info with { LastSeen = now });
                 }
@@ -71,12 +71,6 @@ public sealed partial class RedisQueueBackend
         }
     }
 
-    private static void CheckWorkerId(string workerId)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(workerId);
-        if (workerId.Contains(':', StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"A worker id must not contain ':' (readers take the part after the last one): '{workerId}'.", nameof(workerId));
-        }
-    }
+    // An id may hold ':' (SAQ allows "host:1"): readers strip the known key prefix, not the part before the last ':'.
+    private static void CheckWorkerId(string workerId) => ArgumentException.ThrowIfNullOrEmpty(workerId);
 }

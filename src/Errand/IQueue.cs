@@ -115,7 +115,7 @@ public interface IQueue
     /// <exception cref="JobNotRetryableException">The job is waiting or running and <paramref name="force"/> is not set.</exception>
     Task<Job?> RetryAsync(string key, bool force, CancellationToken cancellationToken = default);
 
-    /// <summary>Waits for a job to finish, woken by the backend's notifications.</summary>
+    /// <summary>Waits for a job to finish, woken by the backend's notifications, and reading its stored state again after the backend reconnects and every <see cref="QueueOptions.WaitRecheckInterval"/>, so a lost notification never makes it hang.</summary>
     /// <param name="key">The job key.</param>
     /// <param name="timeout">How long to wait; <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> for ever.</param>
     /// <param name="cancellationToken">Stops the wait.</param>
@@ -141,5 +141,6 @@ public interface IQueue
     /// <param name="cancellationToken">Stops the wait (the jobs go on).</param>
     /// <returns>One outcome per argument object, in order.</returns>
     /// <exception cref="JobFailedException">A job failed and <see cref="MapOptions.ReturnErrors"/> is not set.</exception>
+    /// <exception cref="JobWaitTimeoutException">Not every job finished within <see cref="MapOptions.Timeout"/>.</exception>
     Task<IReadOnlyList<JobOutcome<TResult>>> MapAsync<TResult>(string function, IEnumerable<object?> kwargs, MapOptions? options = null, CancellationToken cancellationToken = default);
 }

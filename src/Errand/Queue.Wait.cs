@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using Errand.Backends;
 
 namespace Errand;
@@ -34,7 +35,7 @@ public sealed partial class Queue
         {
             var keys = (await EnqueueManyAsync(jobs, cancellationToken).ConfigureAwait(false)).Select(j => j.Key).ToArray();
 
-            finished = await WaitAllAsync(keys, System.Threading.Timeout.InfiniteTimeSpan, subscription, options.ReturnErrors, cancellationToken).ConfigureAwait(false);
+            finished = await WaitAllAsync(keys, options.Timeout, subscription, options.ReturnErrors, cancellationToken).ConfigureAwait(false);
         }
 
         var outcomes = new JobOutcome<TResult>[finished.Count];
@@ -79,59 +80,122 @@ public sealed partial class Queue
     {
         using var timer = timeout == System.Threading.Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(timeout, _time);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
-        var results = new Job?[keys.Length];
-        var lastStatus = new JobStatus?[keys.Length];
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < keys.Length; i++)
-        {
-            index[keys[i]] = i;
-        }
 
-        // Read once after subscribing: a job that finished before we listened gives no notification.
-        var stored = await Backend.GetJobsAsync(keys, cancellationToken).ConfigureAwait(false);
-        var pending = keys.Length;
-        for (var i = 0; i < keys.Length; i++)
-        {
-            lastStatus[i] = stored[i]?.Status;
-            if (stored[i] is { } job && job.Status.IsFinished())
-            {
-                results[i] = job;
-                pending--;
-                ThrowIfFailed(job, returnErrors);
-            }
-        }
+        // Ends the re-read timer and the channel wait that are still pending when the wait is over.
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+        var state = new WaitState(keys);
+        var interval = _options.WaitRecheckInterval;
 
+        // Armed before the first read, and the loss signal taken before each read: a notification lost at any point
+        // (the backend reconnecting, or never sent) is made good by the next read, after a reconnect at once, else
+        // after the interval. Notifications still end a wait at once; the timer is the safety net, not a poll.
+        var recheck = Task.Delay(interval, _time, done.Token);
+        var missed = subscription.ChangesMissed;
+        Task<bool>? readable = null;
         try
         {
-            while (pending > 0)
+            // Read once after subscribing: a job that finished before we listened gives no notification.
+            await ReadStoredAsync(state, returnErrors, cancellationToken).ConfigureAwait(false);
+            while (state.Pending > 0)
             {
-                var change = await subscription.Changes.ReadAsync(deadline.Token).ConfigureAwait(false);
-                if (!index.TryGetValue(change.Key, out var i) || results[i] is not null)
+                while (state.Pending > 0 && subscription.Changes.TryRead(out var change))
                 {
+                    await OnChangeAsync(state, change, returnErrors, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (state.Pending == 0)
+                {
+                    break;
+                }
+
+                readable ??= subscription.Changes.WaitToReadAsync(done.Token).AsTask();
+                var woken = await Task.WhenAny(readable, missed, recheck).ConfigureAwait(false);
+                if (woken == readable)
+                {
+                    var more = await readable.ConfigureAwait(false);
+                    readable = null;
+                    if (!more)
+                    {
+                        throw new ChannelClosedException();
+                    }
+
                     continue;
                 }
 
-                lastStatus[i] = change.Status;
-                if (!change.Status.IsFinished())
+                if (woken == recheck)
                 {
-                    continue;
+                    await recheck.ConfigureAwait(false);
+                    recheck = Task.Delay(interval, _time, done.Token);
+                }
+                else
+                {
+                    missed = subscription.ChangesMissed;
                 }
 
-                // A job deleted at once (ttl -1) leaves only its last status.
-                var job = await Backend.GetJobAsync(change.Key, cancellationToken).ConfigureAwait(false)
-                    ?? new Job("unknown", Name, change.Key) { Status = change.Status };
-                results[i] = job;
-                pending--;
-                ThrowIfFailed(job, returnErrors);
+                await ReadStoredAsync(state, returnErrors, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            var first = Array.FindIndex(results, r => r is null);
-            throw new JobWaitTimeoutException(keys[first], timeout, lastStatus[first]);
+            var first = Array.FindIndex(state.Results, r => r is null);
+            throw new JobWaitTimeoutException(keys[first], timeout, state.LastStatus[first]);
+        }
+        finally
+        {
+            await done.CancelAsync().ConfigureAwait(false);
         }
 
-        return results!;
+        return state.Results!;
+    }
+
+    // Reads the stored state of the jobs still awaited; the finished ones are done.
+    private async Task ReadStoredAsync(WaitState state, bool returnErrors, CancellationToken cancellationToken)
+    {
+        var waiting = new List<int>(state.Pending);
+        for (var i = 0; i < state.Keys.Length; i++)
+        {
+            if (state.Results[i] is null)
+            {
+                waiting.Add(i);
+            }
+        }
+
+        var stored = await Backend.GetJobsAsync([.. waiting.Select(i => state.Keys[i])], cancellationToken).ConfigureAwait(false);
+        for (var n = 0; n < waiting.Count; n++)
+        {
+            var i = waiting[n];
+            if (stored[n] is not { } job || state.Results[i] is not null)
+            {
+                continue;
+            }
+
+            state.LastStatus[i] = job.Status;
+            if (job.Status.IsFinished())
+            {
+                state.Finish(i, job);
+                ThrowIfFailed(job, returnErrors);
+            }
+        }
+    }
+
+    private async Task OnChangeAsync(WaitState state, JobStatusChange change, bool returnErrors, CancellationToken cancellationToken)
+    {
+        if (!state.Index.TryGetValue(change.Key, out var i) || state.Results[i] is not null)
+        {
+            return;
+        }
+
+        state.LastStatus[i] = change.Status;
+        if (!change.Status.IsFinished())
+        {
+            return;
+        }
+
+        // A job deleted at once (ttl -1) leaves only its last status.
+        var job = await Backend.GetJobAsync(change.Key, cancellationToken).ConfigureAwait(false)
+            ?? new Job("unknown", Name, change.Key) { Status = change.Status };
+        state.Finish(i, job);
+        ThrowIfFailed(job, returnErrors);
     }
 
     private static void ThrowIfFailed(Job job, bool returnErrors)
@@ -139,6 +203,40 @@ public sealed partial class Queue
         if (!returnErrors && job.Status != JobStatus.Complete)
         {
             throw new JobFailedException(job);
+        }
+    }
+
+    // What a wait knows: the finished jobs so far and each job's last status.
+    private sealed class WaitState
+    {
+        public WaitState(string[] keys)
+        {
+            Keys = keys;
+            Results = new Job?[keys.Length];
+            LastStatus = new JobStatus?[keys.Length];
+            Index = new Dictionary<string, int>(keys.Length, StringComparer.Ordinal);
+            for (var i = 0; i < keys.Length; i++)
+            {
+                Index[keys[i]] = i;
+            }
+
+            Pending = keys.Length;
+        }
+
+        public string[] Keys { get; }
+
+        public Job?[] Results { get; }
+
+        public JobStatus?[] LastStatus { get; }
+
+        public Dictionary<string, int> Index { get; }
+
+        public int Pending { get; private set; }
+
+        public void Finish(int i, Job job)
+        {
+            Results[i] = job;
+            Pending--;
         }
     }
 }

@@ -25,6 +25,7 @@ public sealed partial class Queue : IQueue, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(backend);
         Backend = backend;
         _options = options ?? new QueueOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.WaitRecheckInterval, TimeSpan.Zero, nameof(options));
         _time = time ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<Queue>();
     }

@@ -13,6 +13,13 @@ public sealed class QueueOptions
     /// <value>The default writes snake_case names (as Python SAQ expects) and binds names case-insensitively.</value>
     public JsonSerializerOptions JsonSerializerOptions { get; set; } = CreateDefaultJsonOptions();
 
+    /// <summary>
+    /// Gets or sets how often a wait for jobs (<see cref="Queue.WaitAsync"/>, <see cref="Queue.ApplyAsync{TResult}"/>,
+    /// <see cref="Queue.MapAsync{TResult}"/>) reads their stored state again, in case a notification was lost.
+    /// </summary>
+    /// <value>The default is 5 seconds. A notification ends a wait at once; this bounds how late a lost one is made good.</value>
+    public TimeSpan WaitRecheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Returns the default JSON options: snake_case names written, names bound case-insensitively.</summary>
     /// <returns>A new options instance.</returns>
     public static JsonSerializerOptions CreateDefaultJsonOptions() => new(JsonSerializerDefaults.Web)

@@ -14,6 +14,9 @@ public sealed class SignallingBackend(IQueueBackend inner) : IQueueBackend
     private int _enqueuesHeld;
     private int _enqueuesToHold;
 
+    /// <summary>Gets or sets whether subscriptions hear nothing, as if every notification were lost on the way.</summary>
+    public bool MuteNotifications { get; set; }
+
     /// <summary>Gets a task that completes once <see cref="GetJobsAsync"/> has been called.</summary>
     public Task JobsRead => _jobsRead.Task;
 
@@ -85,7 +88,8 @@ public sealed class SignallingBackend(IQueueBackend inner) : IQueueBackend
 
     public Task RemoveWorkerInfoAsync(string workerId, CancellationToken cancellationToken) => inner.RemoveWorkerInfoAsync(workerId, cancellationToken);
 
-    public Task<IJobSubscription> SubscribeAsync(IReadOnlyCollection<string>? keys, CancellationToken cancellationToken) => inner.SubscribeAsync(keys, cancellationToken);
+    public Task<IJobSubscription> SubscribeAsync(IReadOnlyCollection<string>? keys, CancellationToken cancellationToken) =>
+        MuteNotifications ? Task.FromResult<IJobSubscription>(new JobSubscription(keys, _ => { })) : inner.SubscribeAsync(keys, cancellationToken);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

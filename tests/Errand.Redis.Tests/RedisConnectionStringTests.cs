@@ -46,10 +46,12 @@ public sealed class RedisConnectionStringTests
     }
 
     [Fact]
-    public void WorkerIdOf_StatsMember_IsThePartAfterTheLastColon()
+    public void WorkerIdOf_StatsMember_IsTheRestAfterTheWorkerInfoPrefix()
     {
-        Assert.Equal("w1", RedisKeys.WorkerIdOf("saq:q:worker_info:w1"));
-        Assert.Equal("uuid", RedisKeys.WorkerIdOf("saq:q:stats:uuid"));
+        var keys = new RedisKeys("q");
+        Assert.Equal("w1", keys.WorkerIdOf("saq:q:worker_info:w1"));
+        Assert.Equal("host:1", keys.WorkerIdOf("saq:q:worker_info:host:1"));
+        Assert.Equal("uuid", keys.WorkerIdOf("saq:q:stats:uuid"));
         _ = ConfigurationOptions.Parse("localhost");
     }
 }

@@ -4,13 +4,15 @@
 --
 -- KEYS[1] queued list, KEYS[2] active list, KEYS[3] incomplete zset, KEYS[4..6] errand finished index of complete,
 -- failed, aborted; then M ids to mark active; then F pairs (id of a finished job, its errand history hash); then P ids
--- that BLMOVE already moved to active, whose documents to return.
+-- that BLMOVE already moved to active, whose documents to return; last, errand's expiry index of finished jobs.
 -- ARGV[1] M, ARGV[2] F, ARGV[3] P, ARGV[4] how many ready ids to take, ARGV[5] history key ttl in seconds; then M
 -- documents with status 'active'; then F sextuples: ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word,
 -- document, completed time (epoch ms), '1' when the job was taken since the last call (its mark is not among the M:
 -- a job marked and finished in one atomic call is never seen active, so only its 'active' notification goes out,
 -- before its outcome's) else '0', the attempt that finishes (the document's attempts), the document as this attempt
--- took it (when it finishes with '1') or last wrote it ('' when unknown).
+-- took it (when it finishes with '1') or last wrote it ('' when unknown); then the batch's entry of errand's expiry
+-- index: when the first of its documents with a ttl expires (epoch ms) and 'w:FIRST:LAST' (its completed range), or
+-- two empty strings when none has a ttl.
 --
 -- A finish is stored only while its attempt is the job's current one (AttemptRules in the core): the stored job is
 -- active or aborting with the same attempts, or queued or aborting one behind (taken, its mark not stored yet, as for
@@ -150,6 +152,11 @@ for word, set in pairs(index) do
     for first = 1, #others[word], 500 do
         call('ZREM', set, unpack(others[word], first, math.min(first + 499, #others[word])))
     end
+end
+-- Errand's expiry index: one entry for the batch (not one per job), due when its first document with a ttl expires;
+-- the prune on sweep finds the batch's ids in the finished indexes by their completed range.
+if ARGV[5 + m + 7 * f + 1] ~= '' then
+    call('ZADD', KEYS[movedBase + p + 1], ARGV[5 + m + 7 * f + 1], ARGV[5 + m + 7 * f + 2])
 end
 -- History counts are added up over the batch: one HINCRBY per minute and status, one EXPIRE per minute.
 for history, byStatus in pairs(counts) do

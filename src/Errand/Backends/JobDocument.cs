@@ -30,7 +30,8 @@ public static class JobDocument
         writer.Reset(buffer);
         Write(writer, job);
         writer.Flush();
-        var document = buffer.WrittenSpan.ToArray();
+        // A non-finite float read from Python's JSON goes back as the bare token Python wrote.
+        var document = NonFiniteNumbers.Unquote(buffer.WrittenSpan) ?? buffer.WrittenSpan.ToArray();
         if (buffer.Capacity > MaxKeptBuffer)
         {
             // A huge document does not pin its buffer to the thread for ever.
@@ -63,14 +64,14 @@ public static class JobDocument
         WriteIfNot(writer, "ttl"u8, job.Ttl, Job.DefaultTtl);
         if (job.RetryDelay != 0)
         {
-            writer.WriteNumber("retry_delay"u8, job.RetryDelay);
+            NonFiniteNumbers.WriteNumber(writer, "retry_delay"u8, job.RetryDelay);
         }
 
         if (job.RetryBackoff)
         {
             if (job.RetryBackoffCap is { } cap)
             {
-                writer.WriteNumber("retry_backoff"u8, cap);
+                NonFiniteNumbers.WriteNumber(writer, "retry_backoff"u8, cap);
             }
             else
             {
@@ -81,7 +82,7 @@ public static class JobDocument
         WriteIfNot(writer, "scheduled"u8, job.Scheduled, 0);
         if (job.Progress != 0)
         {
-            writer.WriteNumber("progress"u8, job.Progress);
+            NonFiniteNumbers.WriteNumber(writer, "progress"u8, job.Progress);
         }
 
         WriteIfNot(writer, "attempts"u8, job.Attempts, 0);
@@ -146,7 +147,33 @@ public static class JobDocument
     /// <param name="expectedQueue">The queue the reader serves; a document of another queue is refused. <see langword="null"/> accepts any.</param>
     /// <returns>The job.</returns>
     /// <exception cref="CorruptJobException">The document is not JSON, misses a required field, has a field of the wrong type, or belongs to another queue.</exception>
+    /// <remarks>
+    /// Python's <c>json.dumps</c> writes a float that is not finite as a bare <c>NaN</c>, <c>Infinity</c> or
+    /// <c>-Infinity</c>: such a document is read (its typed fields as those numbers, a value in <c>kwargs</c>,
+    /// <c>result</c>, <c>meta</c> or an unknown field as a string of U+FDD0 and the token), and
+    /// <see cref="Serialize"/> writes the bare tokens back.
+    /// </remarks>
     public static Job Deserialize(ReadOnlySpan<byte> document, string? jobId, string? expectedQueue)
+    {
+        try
+        {
+            return Parse(document, jobId, expectedQueue);
+        }
+        catch (CorruptJobException ex) when (ex.InnerException is JsonException && NonFiniteNumbers.Quote(document) is { } quoted)
+        {
+            return Parse(quoted, jobId, expectedQueue);
+        }
+    }
+
+    /// <summary>Reads only the <c>status</c> field of a job document, cheaply; <see langword="null"/> when it cannot.</summary>
+    /// <param name="document">The UTF-8 JSON document.</param>
+    /// <returns>The stored status, <see cref="JobStatus.New"/> when the field is missing, or <see langword="null"/> when the document is corrupt.</returns>
+    public static JobStatus? ReadStatus(ReadOnlySpan<byte> document) =>
+        TryReadStatus(document, out var status) ? status
+        : NonFiniteNumbers.Quote(document) is { } quoted && TryReadStatus(quoted, out status) ? status
+        : null;
+
+    private static Job Parse(ReadOnlySpan<byte> document, string? jobId, string? expectedQueue)
     {
         try
         {
@@ -163,17 +190,16 @@ public static class JobDocument
         }
     }
 
-    /// <summary>Reads only the <c>status</c> field of a job document, cheaply; <see langword="null"/> when it cannot.</summary>
-    /// <param name="document">The UTF-8 JSON document.</param>
-    /// <returns>The stored status, <see cref="JobStatus.New"/> when the field is missing, or <see langword="null"/> when the document is corrupt.</returns>
-    public static JobStatus? ReadStatus(ReadOnlySpan<byte> document)
+    // False when the document is not JSON or its status is not a status word.
+    private static bool TryReadStatus(ReadOnlySpan<byte> document, out JobStatus? status)
     {
+        status = null;
         try
         {
             var reader = new Utf8JsonReader(document);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                return null;
+                return false;
             }
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -181,18 +207,25 @@ public static class JobDocument
                 if (reader.ValueTextEquals("status"u8))
                 {
                     reader.Read();
-                    return JobStatusExtensions.TryParseWire(reader.GetString(), out var status) ? status : null;
+                    if (!JobStatusExtensions.TryParseWire(reader.GetString(), out var word))
+                    {
+                        return false;
+                    }
+
+                    status = word;
+                    return true;
                 }
 
                 reader.Read();
                 reader.TrySkip();
             }
 
-            return JobStatus.New;
+            status = JobStatus.New;
+            return true;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            return null;
+            return false;
         }
     }
 
@@ -227,6 +260,7 @@ public static class JobDocument
                         case JsonTokenType.True: fields.RetryBackoff = true; break;
                         case JsonTokenType.False or JsonTokenType.Null: fields.RetryBackoff = false; break;
                         case JsonTokenType.Number: fields.RetryBackoff = true; fields.RetryBackoffCap = reader.GetDouble(); break;
+                        case JsonTokenType.String when NonFiniteNumbers.TryRead(ref reader, out var cap): fields.RetryBackoff = true; fields.RetryBackoffCap = cap; break;
                         default: throw new CorruptJobException(jobId, "retry_backoff must be a boolean or a number");
                     }
 
@@ -331,6 +365,7 @@ public static class JobDocument
     {
         JsonTokenType.Number => reader.GetDouble(),
         JsonTokenType.Null => null,
+        _ when NonFiniteNumbers.TryRead(ref reader, out var value) => value,
         _ => throw new CorruptJobException(jobId, $"the field '{name}' must be a number, not {reader.TokenType}"),
     };
 

@@ -122,7 +122,7 @@ public sealed partial class InMemoryQueueBackend
     }
 
     /// <inheritdoc />
-    /// <exception cref="ArgumentException">The worker id is empty or contains <c>:</c>.</exception>
+    /// <exception cref="ArgumentException">The worker id is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="ttl"/> is not positive.</exception>
     public Task WriteWorkerInfoAsync(WorkerInfo info, TimeSpan ttl, CancellationToken cancellationToken)
     {
@@ -162,14 +162,8 @@ public sealed partial class InMemoryQueueBackend
         return new JobPage(page, ids.Count);
     }
 
-    private static void CheckWorkerId(string workerId)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(workerId);
-        if (workerId.Contains(':', StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"Worker id '{workerId}' contains ':'; readers take the id as the part after the last ':'.", nameof(workerId));
-        }
-    }
+    // An id may hold ':', as SAQ allows ("host:1"), and as the Redis backend reads it.
+    private static void CheckWorkerId(string workerId) => ArgumentException.ThrowIfNullOrEmpty(workerId);
 
     private bool IsWorkerAlive(string workerId, long nowMs) =>
         _workers.TryGetValue(workerId, out var entry) && entry.ExpiresAtMs > nowMs;

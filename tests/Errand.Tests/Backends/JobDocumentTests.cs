@@ -243,4 +243,27 @@ public sealed class JobDocumentTests
         using var document = JsonDocument.Parse(json);
         return document.RootElement.Clone();
     }
+
+    [Fact]
+    public void Deserialize_PythonNonFiniteFloats_ReadsThemAndSerializeWritesThemBackBare()
+    {
+        // As Python's json.dumps writes them; the same words inside strings are text and stay text.
+        var python = """{"function": "f", "kwargs": {"x": NaN, "y": [Infinity, -Infinity, -1.5e-3], "s": "NaN", "t": "a\"NaN\" Infinity"}, "queue": "q", "key": "k", "retry_delay": Infinity, "retry_backoff": NaN, "progress": NaN, "result": -Infinity, "meta": {"m": NaN}, "extra": [NaN]}""";
+
+        var job = JobDocument.Deserialize(Encoding.UTF8.GetBytes(python), "saq:job:q:k", "q");
+        var written = Encoding.UTF8.GetString(JobDocument.Serialize(job));
+
+        Assert.True(double.IsPositiveInfinity(job.RetryDelay));
+        Assert.True(job.RetryBackoff);
+        Assert.True(double.IsNaN(job.RetryBackoffCap!.Value));
+        Assert.True(double.IsNaN(job.Progress));
+        Assert.Equal("NaN", job.Kwargs!.Value.GetProperty("s").GetString());
+        Assert.Contains("\"kwargs\":{\"x\":NaN,\"y\":[Infinity,-Infinity,-1.5e-3],\"s\":\"NaN\",\"t\":\"a\\u0022NaN\\u0022 Infinity\"}", written, StringComparison.Ordinal);
+        Assert.Contains("\"retry_delay\":Infinity,\"retry_backoff\":NaN", written, StringComparison.Ordinal);
+        Assert.Contains("\"progress\":NaN", written, StringComparison.Ordinal);
+        Assert.Contains("\"result\":-Infinity", written, StringComparison.Ordinal);
+        Assert.Contains("\"meta\":{\"m\":NaN}", written, StringComparison.Ordinal);
+        Assert.Contains("\"extra\":[NaN]", written, StringComparison.Ordinal);
+        Assert.Equal(JobStatus.New, JobDocument.ReadStatus(Encoding.UTF8.GetBytes(python)));
+    }
 }

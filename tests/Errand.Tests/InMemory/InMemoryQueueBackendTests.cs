@@ -101,12 +101,6 @@ public sealed class InMemoryQueueBackendTests : QueueBackendConformanceTests
     }
 
     [Fact]
-    public async Task WriteWorkerInfoAsync_IdWithColon_Throws()
-    {
-        await Assert.ThrowsAsync<ArgumentException>(() => Backend.WriteWorkerInfoAsync(NewWorkerInfo("host:1"), TimeSpan.FromSeconds(10), Ct));
-    }
-
-    [Fact]
     public async Task DequeueAsync_WaitPassesOnTheClock_ReturnsEmpty()
     {
         var waiting = Backend.DequeueAsync(new DequeueRequest("w1", 1, TimeSpan.FromSeconds(5)), Ct);
