@@ -11,7 +11,7 @@ public sealed class WorkerOptions
     [Range(1, 10_000)]
     public int Concurrency { get; set; } = 10;
 
-    /// <summary>Gets or sets the worker id, written in its worker info and in the jobs it takes; it must not contain <c>:</c>.</summary>
+    /// <summary>Gets or sets the worker id, written in its worker info and in the jobs it takes (SAQ's custom ids such as <c>host:1</c> are fine).</summary>
     /// <value>The default is a new UUID.</value>
     public string? WorkerId { get; set; }
 
@@ -68,7 +68,7 @@ public sealed class WorkerOptions
         Check(AbortCheckInterval > TimeSpan.Zero, nameof(AbortCheckInterval), AbortCheckInterval, "more than zero");
         Check(WorkerInfoInterval > TimeSpan.Zero, nameof(WorkerInfoInterval), WorkerInfoInterval, "more than zero");
         Check(MaxBurstJobs is null or >= 1, nameof(MaxBurstJobs), MaxBurstJobs ?? 0, "at least 1");
-        Check(WorkerId is null || (WorkerId.Length > 0 && !WorkerId.Contains(':', StringComparison.Ordinal)), nameof(WorkerId), WorkerId ?? string.Empty, "non-empty without ':'");
+        Check(WorkerId is null || WorkerId.Length > 0, nameof(WorkerId), WorkerId ?? string.Empty, "non-empty");
     }
 
     private static void Check(bool ok, string name, object value, string bound)

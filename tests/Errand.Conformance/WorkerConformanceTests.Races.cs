@@ -122,4 +122,25 @@ public abstract partial class WorkerConformanceTests
         Assert.Equal(JobStatus.Aborted, done.Status);
         Assert.Equal(2, done.Attempts);
     }
+
+    [Fact]
+    public async Task Sweep_LiveWorkerWithAColonInItsId_LeavesItsJobWithoutTimeoutAlone()
+    {
+        // Past the suspect grace (the worker info's ttl, 1.3 s here) several sweep rounds see the job; none takes it.
+        var functions = new JobFunctions().Add<int>("long", async context =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3), TimeProvider.System, context.CancellationToken);
+            return context.Job.Attempts;
+        });
+        var options = FastOptions();
+        options.WorkerId = $"host:{Guid.NewGuid():N}";
+        StartWorker(functions, options);
+
+        var job = await Queue.EnqueueAsync("long", null, new JobOptions { Timeout = TimeSpan.Zero }, TestContext.Current.CancellationToken);
+        var done = await WaitFinishedAsync(job.Key);
+
+        Assert.Equal(JobStatus.Complete, done.Status);
+        Assert.Equal(1, done.Attempts);
+        Assert.Equal(options.WorkerId, done.WorkerId);
+    }
 }
