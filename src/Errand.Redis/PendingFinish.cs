@@ -3,7 +3,7 @@ using StackExchange.Redis;
 namespace Errand.Redis;
 
 /// <summary>A finish waiting for its cycle.</summary>
-internal sealed class PendingFinish(string id, RedisKey history, int ttl, string status, byte[] document, long completed, int attempt, AttemptDocuments? stored)
+internal sealed class PendingFinish(string id, RedisKey history, int ttl, string status, byte[] document, long completed, int attempt, byte[]? written)
 {
     public string Id { get; } = id;
 
@@ -20,8 +20,8 @@ internal sealed class PendingFinish(string id, RedisKey history, int ttl, string
     /// <summary>Gets the attempt that finishes: the store refuses the finish when another attempt is current.</summary>
     public int Attempt { get; } = attempt;
 
-    /// <summary>Gets what the attempt took and last wrote, when it ran on this backend: the script's fast check.</summary>
-    public AttemptDocuments? Stored { get; } = stored;
+    /// <summary>Gets the document the attempt last wrote, when it ran on this backend: the script's fast check.</summary>
+    public byte[]? Written { get; } = written;
 
     public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

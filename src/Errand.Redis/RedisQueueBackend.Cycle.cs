@@ -26,7 +26,9 @@ public sealed partial class RedisQueueBackend
     private static readonly RedisValue ActiveNoticeToo = "1";
     private static readonly RedisValue OutcomeOnly = "0";
     private readonly Lock _cycleLock = new();
-    private readonly ConcurrentDictionary<Job, AttemptDocuments> _attempts = new(ReferenceEqualityComparer.Instance);
+    // The document each running attempt last wrote (its active mark, then its heartbeats): its finish is known current
+    // by one comparison in the cycle script while the stored document is still that one.
+    private readonly ConcurrentDictionary<Job, byte[]> _written = new(ReferenceEqualityComparer.Instance);
     private readonly ITimer _cycleTimer;
     private CycleBatch _pending = new();
     private int _cyclesInFlight;
@@ -242,7 +244,7 @@ public sealed partial class RedisQueueBackend
             var folded = markedAndFinished is not null && markedAndFinished.Contains(finish.Id);
             values[v++] = folded ? ActiveNoticeToo : OutcomeOnly;
             values[v++] = finish.Attempt;
-            values[v++] = (folded ? finish.Stored?.Taken : finish.Stored?.Written) ?? RedisValue.EmptyString;
+            values[v++] = folded ? RedisValue.EmptyString : finish.Written ?? RedisValue.EmptyString;
         }
 
         (values[v], values[v + 1]) = ExpiryEntry(finishes);

@@ -96,9 +96,9 @@ public sealed partial class RedisQueueBackend
         }
     }
 
-    private async Task<List<(Job Job, byte[] Taken)>> ReadTakenAsync(List<(string Id, byte[]? Document)> taken)
+    private async Task<List<Job>> ReadTakenAsync(List<(string Id, byte[]? Document)> taken)
     {
-        var jobs = new List<(Job, byte[])>(taken.Count);
+        var jobs = new List<Job>(taken.Count);
         foreach (var (id, document) in taken)
         {
             if (!TryRead(id, document, out var job, out var reason))
@@ -113,7 +113,7 @@ public sealed partial class RedisQueueBackend
             }
             else
             {
-                jobs.Add((job, document!));
+                jobs.Add(job);
             }
         }
 
@@ -123,17 +123,16 @@ public sealed partial class RedisQueueBackend
     // The jobs are handed to the worker at once; their active documents go in the next cycle call, before any other
     // command of this backend (DequeueAndHandOverAsync makes sure there is one). An abort that comes in between is
     // kept there, and the worker's abort check sees it.
-    private List<Job> MarkActive(List<(Job Job, byte[] Taken)> taken, string workerId)
+    private List<Job> MarkActive(List<Job> jobs, string workerId)
     {
-        var jobs = new List<Job>(taken.Count);
-        if (taken.Count == 0)
+        if (jobs.Count == 0)
         {
             return jobs;
         }
 
         var now = NowMs;
-        var documents = new List<byte[]>(taken.Count);
-        foreach (var (job, document) in taken)
+        var documents = new List<byte[]>(jobs.Count);
+        foreach (var job in jobs)
         {
             job.Attempts++;
             job.Started = now;
@@ -141,9 +140,8 @@ public sealed partial class RedisQueueBackend
             job.WorkerId = workerId;
             job.Status = JobStatus.Active;
             var mark = JobDocument.Serialize(job);
-            _attempts[job] = new AttemptDocuments(document, mark);
+            _written[job] = mark;
             documents.Add(mark);
-            jobs.Add(job);
         }
 
         AddMarks(jobs, documents);

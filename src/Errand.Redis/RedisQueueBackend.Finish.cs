@@ -50,7 +50,7 @@ public sealed partial class RedisQueueBackend
             job.Progress = 1.0;
         }
 
-        var pending = new PendingFinish(job.Id, _keys.History(job.Completed / MsPerMinute), job.Ttl, status.ToWire(), job.Ttl >= 0 ? JobDocument.Serialize(job) : [], job.Completed, job.Attempts, _attempts.TryRemove(job, out var stored) ? stored : null);
+        var pending = new PendingFinish(job.Id, _keys.History(job.Completed / MsPerMinute), job.Ttl, status.ToWire(), job.Ttl >= 0 ? JobDocument.Serialize(job) : [], job.Completed, job.Attempts, _written.TryRemove(job, out var written) ? written : null);
         return AddFinish(pending);
     }
 
@@ -61,7 +61,7 @@ public sealed partial class RedisQueueBackend
         EnsureOwnJob(job);
         cancellationToken.ThrowIfCancellationRequested();
         await SendPending().ConfigureAwait(false);
-        _attempts.TryRemove(job, out _);
+        _written.TryRemove(job, out _);
         try
         {
             // Read, checked and written only if unchanged: a retry of a stale attempt (swept, taken again) stores nothing.
@@ -180,9 +180,9 @@ public sealed partial class RedisQueueBackend
             RedisScripts.Update,
             [job.Id],
             [document, job.Status.ToWire(), job.Status is JobStatus.Active or JobStatus.Aborting ? job.Attempts : RedisValue.EmptyString]).ConfigureAwait(false);
-        if (result.IsNull && _attempts.TryGetValue(job, out var stored))
+        if (result.IsNull && _written.TryGetValue(job, out var before))
         {
-            stored.Written = document;
+            _written.TryUpdate(job, document, before);
         }
 
         return result;

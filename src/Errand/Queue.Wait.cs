@@ -132,7 +132,15 @@ public sealed partial class Queue
                     missed = subscription.ChangesMissed;
                 }
 
-                await ReadStoredAsync(state, returnErrors, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await ReadStoredAsync(state, returnErrors, cancellationToken).ConfigureAwait(false);
+                }
+                catch (BackendUnavailableException)
+                {
+                    // The safety net's read met an outage: the wait goes on, and reads again after the reconnect or
+                    // the next interval; only its own timeout ends it.
+                }
             }
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

@@ -46,7 +46,7 @@ public sealed class WorkerRedisRestartTests(RedisServerFixture redis)
             server.Url,
             new RedisBackendOptions { QueueName = $"r{Guid.NewGuid():N}", OperationTimeout = TimeSpan.FromMilliseconds(500), ConnectTimeout = TimeSpan.FromMilliseconds(500) },
             cancellationToken: ct);
-        await using var queue = new Queue(backend);
+        await using var queue = new Queue(backend, new QueueOptions { WaitRecheckInterval = TimeSpan.FromSeconds(1) });
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var functions = new JobFunctions().Add<int>("gated", async context =>
         {
@@ -65,16 +65,18 @@ public sealed class WorkerRedisRestartTests(RedisServerFixture redis)
             await Errand.Conformance.JobSignals.WaitForStatusAsync(queue, queue.Backend, job.Key, JobStatus.Active, Patience, ct);
         }
 
+        // Waits that span the outage: their re-reads meet it every second, and they go on.
+        // The queue's subscription is in place (the waits for 'active' above made it), so each wait sends its first read
+        // at once; a count sent after them is answered after them: the waits are waiting when Redis stops.
+        var waits = jobs.Select(job => queue.WaitAsync(job.Key, Patience + TimeSpan.FromSeconds(15), ct)).ToList();
+        await queue.CountAsync(ct);
         await server.StopAsync();
         gate.SetResult();
 
         // The outage itself is what is tested: longer than the old retries of an outcome (about 8 s of backoff).
         await Task.Delay(TimeSpan.FromSeconds(15), TimeProvider.System, ct);
         await server.StartAsync(ct);
-
-        // Waited for through a client that connects now: the worker's own reconnects on its timer.
-        await using var watcher = await RedisQueue.ConnectAsync(server.Url, queue.Name, cancellationToken: ct);
-        var done = await Task.WhenAll(jobs.Select(job => watcher.WaitAsync(job.Key, Patience, ct)));
+        var done = await Task.WhenAll(waits);
         await stop.CancelAsync();
         await running.WaitAsync(Patience, ct);
 

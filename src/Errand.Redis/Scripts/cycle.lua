@@ -9,15 +9,15 @@
 -- documents with status 'active'; then F sextuples: ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word,
 -- document, completed time (epoch ms), '1' when the job was taken since the last call (its mark is not among the M:
 -- a job marked and finished in one atomic call is never seen active, so only its 'active' notification goes out,
--- before its outcome's) else '0', the attempt that finishes (the document's attempts), the document as this attempt
--- took it (when it finishes with '1') or last wrote it ('' when unknown); then the batch's entry of errand's expiry
+-- before its outcome's) else '0', the attempt that finishes (the document's attempts), the document this attempt last
+-- wrote ('' when unknown, and for a job taken since the last call); then the batch's entry of errand's expiry
 -- index: when the first of its documents with a ttl expires (epoch ms) and 'w:FIRST:LAST' (its completed range), or
 -- two empty strings when none has a ttl.
 --
 -- A finish is stored only while its attempt is the job's current one (AttemptRules in the core): the stored job is
--- active or aborting with the same attempts, or queued or aborting one behind (taken, its mark not stored yet, as for
--- a job taken since the last call). The outcome of an attempt that was swept and queued again, or taken again,
--- changes nothing.
+-- active or aborting with the same attempts, or queued or aborting one behind (taken, its mark not stored yet). The
+-- outcome of an attempt that was swept and queued again, or taken again, changes nothing. A job taken since the last
+-- call is checked by its entry in the active list alone, unless that entry is gone (see below).
 --
 -- Returns M mark results (false when written; else the stored document, whose 'aborting' status was kept), then
 -- id, document pairs: the P ids first, then the ids taken, oldest first. A missing document comes back as false.
@@ -69,46 +69,62 @@ local added = { complete = {}, failed = {}, aborted = {} }
 local others = { complete = {}, failed = {}, aborted = {} }
 local counts = {}
 local ended = {}
-local stale = {}
-for first = 1, f, 500 do
-    local last = math.min(first + 499, f)
-    local ids = {}
-    for i = first, last do
-        ids[i - first + 1] = KEYS[finishedBase + 2 * i - 1]
+-- Whether attempt n's finish may be stored over the document raw: it is the one this attempt last wrote (one
+-- comparison of two strings), or, decoded, the job is active or aborting with n attempts, or queued or aborting one
+-- behind (taken, its mark not stored yet).
+local function isCurrent(raw, n, expected)
+    if not raw then
+        return false
     end
-    local raws = call('MGET', unpack(ids))
-    for i = first, last do
-        local raw = raws[i - first + 1]
+    if raw == expected then
+        return true
+    end
+    -- Decoded only to read two fields; the document is never re-encoded here.
+    local ok, stored = pcall(cjson.decode, raw)
+    if not ok or type(stored) ~= 'table' then
+        return false
+    end
+    local status, attempts = stored['status'], tonumber(stored['attempts']) or 0
+    return ((status == 'active' or status == 'aborting') and attempts == n)
+        or ((status == 'queued' or status == 'aborting') and attempts == n - 1)
+end
+-- The documents of the finishes whose mark was stored by an earlier call, read in one MGET per 500. A job taken since
+-- the last call ('1') needs no read: it was moved to the active list by that take, and it is still this attempt's
+-- while its entry is there (the LREM below says so); only when the entry is gone (an abort took it out, or a sweep by
+-- another process) is its document read.
+local stale = {}
+local checked, checkedAt = {}, {}
+for i = 1, f do
+    if ARGV[5 + m + 7 * i - 6 + 4] ~= '1' then
+        checked[#checked + 1] = KEYS[finishedBase + 2 * i - 1]
+        checkedAt[#checked] = i
+    end
+end
+for first = 1, #checked, 500 do
+    local last = math.min(first + 499, #checked)
+    local raws = call('MGET', unpack(checked, first, last))
+    for c = first, last do
+        local i = checkedAt[c]
         local j = 5 + m + 7 * i - 6
-        local n = tonumber(ARGV[j + 5])
-        -- Unchanged since this attempt took or wrote it: current, with no decoding (one comparison of two strings).
-        local current = raw == ARGV[j + 6]
-        if raw and not current then
-            -- Decoded only to read two fields; the document is never re-encoded here.
-            local ok, stored = pcall(cjson.decode, raw)
-            if ok and type(stored) == 'table' then
-                local status, attempts = stored['status'], tonumber(stored['attempts']) or 0
-                current = ((status == 'active' or status == 'aborting') and attempts == n)
-                    or ((status == 'queued' or status == 'aborting') and attempts == n - 1)
-            end
-        end
-        stale[i] = not current
+        stale[i] = not isCurrent(raws[c - first + 1], tonumber(ARGV[j + 5]), ARGV[j + 6])
     end
 end
 local e = 0
 for i = 1, f do
+    local id = KEYS[finishedBase + 2 * i - 1]
+    local j = 5 + m + 7 * i - 6
+    -- One entry, as SAQ's finish removes it: an id taken twice (queued twice) keeps the other run's entry. The
+    -- oldest jobs are at the list's head, so the scan stops early where a whole-list LREM read every entry.
+    if not stale[i] and call('LREM', KEYS[2], '1', id) == 0 and ARGV[j + 4] == '1' then
+        stale[i] = not isCurrent(call('GET', id), tonumber(ARGV[j + 5]), '')
+    end
     if not stale[i] then
-        local id = KEYS[finishedBase + 2 * i - 1]
         local history = KEYS[finishedBase + 2 * i]
-        local j = 5 + m + 7 * i - 6
         -- The ttl stays a string (an integer's digits): Redis takes its arguments as strings, and a Lua number would be
         -- formatted back into one for every call.
         local ttl = ARGV[j]
         local deleted = string.byte(ttl, 1) == 45 -- '-': deleted at once
         local status = ARGV[j + 1]
-        -- One entry, as SAQ's finish removes it: an id taken twice (queued twice) keeps the other run's entry. The
-        -- oldest jobs are at the list's head, so the scan stops early where a whole-list LREM read every entry.
-        call('LREM', KEYS[2], '1', id)
         e = e + 1
         ended[e] = id
         -- The job is in the index of its status (when kept) and in no other.
