@@ -24,9 +24,10 @@ internal static class AbortCommand
             var opened = session.Open(name);
             await using (opened.ConfigureAwait(false))
             {
-                var after = await opened.AbortAsync(job.Key, result.GetRequiredValue(reason), ct).ConfigureAwait(false);
-                var status = after?.Status ?? JobStatus.Aborted;
-                Terminal.Line(status == JobStatus.Aborting
+                // Decided on the stored state: a job that ended since it was read above is left as it is.
+                var after = await opened.AbortAsync(job.Key, result.GetRequiredValue(reason), ct).ConfigureAwait(false)
+                    ?? throw new CliException(ExitCodes.Failed, $"job '{job.Key}' ended meanwhile; nothing to abort.");
+                Terminal.Line(after.Status == JobStatus.Aborting
                     ? $"aborting {job.Key}: its worker stops it within a second (was {job.Status.ToWire()})"
                     : $"aborted {job.Key} (was {job.Status.ToWire()})");
                 return ExitCodes.Ok;
