@@ -59,7 +59,7 @@ public sealed partial class RedisQueueBackend
                     || (await incomplete.ConfigureAwait(false) && await active.ConfigureAwait(false) == 0);
                 if (waiting)
                 {
-                    await ChangeAsync(JobDocument.Serialize(current), current, JobStatus.Aborted, TimeSpan.Zero).ConfigureAwait(false);
+                    await FinishAbortedAsync(job.Id, JobDocument.Serialize(current), current).ConfigureAwait(false);
                     await _db.KeyDeleteAsync(RedisKeys.Abort(job.Key)).ConfigureAwait(false);
                 }
 
@@ -121,6 +121,22 @@ public sealed partial class RedisQueueBackend
         catch (Exception ex) when (IsUnavailable(ex))
         {
             throw Unavailable(ex);
+        }
+    }
+
+    // Ends as aborted a waiting job that the abort just took out of every list; should anything have written it in
+    // between, it is read again, so that it is never left 'aborting' in no list.
+    private async Task FinishAbortedAsync(string id, byte[] written, Job aborting)
+    {
+        for (var round = 0; !await ChangeAsync(written, aborting, JobStatus.Aborted, TimeSpan.Zero).ConfigureAwait(false); round++)
+        {
+            if (await ReadForChangeAsync(id, round).ConfigureAwait(false) is not { } read || read.Job.Status.IsFinished())
+            {
+                return;
+            }
+
+            (written, aborting) = (read.Raw, read.Job);
+            aborting.Error ??= "aborted";
         }
     }
 
