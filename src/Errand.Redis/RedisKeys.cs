@@ -27,6 +27,7 @@ internal sealed class RedisKeys
         WorkerInfoPrefix = $"saq:{queue}{WorkerInfoInfix}";
         Corrupt = $"errand:{queue}:corrupt";
         SweepSuspects = $"errand:{queue}:sweep_suspects";
+        AbortedRunning = $"errand:{queue}:aborted_running";
         FinishedComplete = $"errand:{queue}:finished:complete";
         FinishedFailed = $"errand:{queue}:finished:failed";
         FinishedAborted = $"errand:{queue}:finished:aborted";
@@ -60,6 +61,9 @@ internal sealed class RedisKeys
 
     /// <summary>Gets Errand's hash of sweep suspects: id -> epoch ms when first suspected.</summary>
     public RedisKey SweepSuspects { get; }
+
+    /// <summary>Gets Errand's sorted set of running jobs aborted out of the active list (as SAQ's abort leaves them): id, scored by the abort's epoch ms; the sweeper ends those whose worker never does.</summary>
+    public RedisKey AbortedRunning { get; }
 
     /// <summary>Gets Errand's index of complete jobs: a sorted set of ids scored by completed ms.</summary>
     public RedisKey FinishedComplete { get; }

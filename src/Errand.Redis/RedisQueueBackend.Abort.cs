@@ -63,6 +63,13 @@ public sealed partial class RedisQueueBackend
                     await _db.KeyDeleteAsync(RedisKeys.Abort(job.Key)).ConfigureAwait(false);
                 }
 
+                else
+                {
+                    // Out of the active list as SAQ's abort leaves it: remembered, so that the sweeper ends it if its
+                    // worker is gone and never does.
+                    await _db.SortedSetAddAsync(_keys.AbortedRunning, job.Id, NowMs).ConfigureAwait(false);
+                }
+
                 CopyOutcome(current, job);
                 return waiting ? AbortResult.Aborted : AbortResult.Aborting;
             }

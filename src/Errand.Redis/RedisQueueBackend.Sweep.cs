@@ -94,12 +94,49 @@ public sealed partial class RedisQueueBackend
             }
 
             await RememberSuspectsAsync(suspects.Keys.Where(id => !stillSuspect.Contains(id)), newSuspects).ConfigureAwait(false);
+            await SweepAbortedRunningAsync(request, now, stuck).ConfigureAwait(false);
             await PruneFinishedAsync(now).ConfigureAwait(false);
             return new SweepResult(stuck, removed);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
             throw Unavailable(ex);
+        }
+    }
+
+    // A running job aborted out of the active list that is still aborting after the grace: its worker is gone. Entries
+    // of jobs that ended meanwhile are dropped; the set stays as small as the aborts of running jobs in one grace.
+    private async Task SweepAbortedRunningAsync(SweepRequest request, long now, List<SweptJob> stuck)
+    {
+        var due = await _db.SortedSetRangeByScoreAsync(_keys.AbortedRunning, double.NegativeInfinity, now - request.SuspectGrace.TotalMilliseconds, take: 100).ConfigureAwait(false);
+        if (due.Length == 0)
+        {
+            return;
+        }
+
+        var ids = due.Select(v => (string)v!).ToArray();
+        var documents = await GetDocumentsAsync(ids).ConfigureAwait(false);
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (documents[i] is not { } raw || !TryRead(ids[i], raw, out var job, out _) || job.Status != JobStatus.Aborting)
+            {
+                await _db.SortedSetRemoveAsync(_keys.AbortedRunning, ids[i]).ConfigureAwait(false);
+                continue;
+            }
+
+            var swept = new SweptJob(job, SweepReason.NotActive);
+            if (request.Decide is { } decide)
+            {
+                var decision = decide(swept);
+                if (!await ChangeAsync(raw, job, decision.Status, decision.RetryDelay).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                await _db.SortedSetRemoveAsync(_keys.AbortedRunning, ids[i]).ConfigureAwait(false);
+            }
+
+            stuck.Add(swept);
         }
     }
 

@@ -80,4 +80,28 @@ public abstract partial class QueueBackendConformanceTests
         Assert.Equal(JobStatus.Complete, (await StoredAsync(key)).Status);
         Assert.Equal(new QueueCounts(0, 0, 0, 0), await Backend.CountAsync(Ct));
     }
+
+    [Fact]
+    public async Task SweepAsync_RunningJobAbortedWhileItsWorkerIsGone_EndsAbortedOnceTheGraceHasPassed()
+    {
+        // SAQ's abort takes a running job out of the active list; a worker that is dead never ends it.
+        var key = UniqueKey("orphan");
+        await EnqueueNewAsync(key);
+        await DequeueOneAsync(key, "dead-worker");
+        Assert.Equal(AbortResult.Aborting, await Backend.AbortAsync(NewJob(key), "operator", Ct));
+        var grace = TimeSpan.FromSeconds(10);
+        var round = new SweepRequest(ShortLock, grace) { Decide = _ => SweepDecision.End(JobStatus.Aborted) };
+
+        Assert.Empty((await Backend.SweepAsync(round, Ct)).Stuck);
+        Assert.Equal(JobStatus.Aborting, (await StoredAsync(key)).Status);
+
+        await LetShortLocksExpireAsync();
+        Clock.Advance(grace + TimeSpan.FromSeconds(1));
+        var swept = Assert.Single((await Backend.SweepAsync(round, Ct)).Stuck);
+
+        Assert.Equal(key, swept.Job.Key);
+        var stored = await StoredAsync(key);
+        Assert.Equal((JobStatus.Aborted, "operator"), (stored.Status, stored.Error));
+        Assert.Equal(new QueueCounts(0, 0, 0, 0), await Backend.CountAsync(Ct));
+    }
 }

@@ -49,6 +49,7 @@ public sealed partial class InMemoryQueueBackend
             {
                 _active.Remove(id);
                 _suspects.Remove(id);
+                _abortedRunning[id] = nowMs;
             }
 
             CopyOutcome(current, job);

@@ -124,6 +124,8 @@ public sealed partial class InMemoryQueueBackend
                 stuck.Add(swept);
             }
 
+            SweepAbortedRunning(request, nowMs, graceMs, stuck);
+
             // Forget suspects that have left the active list since.
             foreach (var id in _suspects.Keys.Where(id => !_active.Contains(id)).ToList())
             {
@@ -131,6 +133,42 @@ public sealed partial class InMemoryQueueBackend
             }
 
             return Task.FromResult(new SweepResult(stuck, removed));
+        }
+    }
+
+    // A running job aborted out of the active list that is still aborting after the grace: its worker is gone.
+    private void SweepAbortedRunning(SweepRequest request, long nowMs, long graceMs, List<SweptJob> stuck)
+    {
+        foreach (var (id, since) in _abortedRunning.ToList())
+        {
+            if (TryReadJob(id, nowMs) is not { Status: JobStatus.Aborting } job || _active.Contains(id))
+            {
+                _abortedRunning.Remove(id);
+                continue;
+            }
+
+            if (nowMs - since < graceMs)
+            {
+                continue;
+            }
+
+            var swept = new SweptJob(job, SweepReason.NotActive);
+            if (request.Decide is { } decide)
+            {
+                var decision = decide(swept);
+                if (decision.Status == JobStatus.Queued)
+                {
+                    Requeue(job, decision.RetryDelay, nowMs);
+                }
+                else
+                {
+                    Finish(job, decision.Status, nowMs);
+                }
+
+                _abortedRunning.Remove(id);
+            }
+
+            stuck.Add(swept);
         }
     }
 }

@@ -39,6 +39,10 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
     // Active ids under suspicion (in transit or worker gone) -> when the sweeper first saw them so.
     private readonly Dictionary<string, long> _suspects = new(StringComparer.Ordinal);
 
+    // Running jobs aborted (out of the active list, as SAQ's abort leaves them) -> when: the sweeper ends those whose
+    // worker never does.
+    private readonly Dictionary<string, long> _abortedRunning = new(StringComparer.Ordinal);
+
     private readonly List<JobSubscription> _subscriptions = [];
 
     private long _scheduleLockUntilMs;
