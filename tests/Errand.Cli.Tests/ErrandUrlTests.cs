@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Errand.Redis.Tests;
 
 namespace Errand.Cli.Tests;
@@ -43,7 +41,7 @@ public sealed class ErrandUrlTests(RedisServerFixture redis)
     {
         redis.SkipIfMissing();
         await using var server = await StartWithPasswordAsync();
-        var environment = new Dictionary<string, string> { ["ERRAND_URL"] = $"redis://:{Password}@127.0.0.1:{FreePort()}" };
+        var environment = new Dictionary<string, string> { ["ERRAND_URL"] = $"redis://:{Password}@127.0.0.1:{RedisServer.FreePort()}" };
 
         var result = await ErrandCli.RunWithEnvironmentAsync(environment, "info", $"redis://:{Password}@127.0.0.1:{server.Port}", "--timeout", "2");
 
@@ -64,7 +62,7 @@ public sealed class ErrandUrlTests(RedisServerFixture redis)
     [Fact]
     public async Task AnyCommand_UnreachableUrlInErrandUrl_ExitsFourWithoutThePassword()
     {
-        var port = FreePort();
+        var port = RedisServer.FreePort();
         var result = await ErrandCli.RunWithEnvironmentAsync(new Dictionary<string, string> { ["ERRAND_URL"] = $"redis://user:{Password}@127.0.0.1:{port}" }, "jobs", "--queue", "q", "--timeout", "2");
 
         Assert.True(result.ExitCode == 4, result.ToString());
@@ -78,14 +76,5 @@ public sealed class ErrandUrlTests(RedisServerFixture redis)
         await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{server.Endpoint},allowAdmin=true");
         await admin.GetServer(server.Endpoint).ConfigSetAsync("requirepass", Password);
         return server;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -111,16 +111,7 @@ public sealed partial class InMemoryQueueBackend
                 }
 
                 // Decided and applied under the lock: the job is still stored as it was judged.
-                var decision = decide(swept);
-                if (decision.Status == JobStatus.Queued)
-                {
-                    Requeue(job, decision.RetryDelay, nowMs);
-                }
-                else
-                {
-                    Finish(job, decision.Status, nowMs);
-                }
-
+                Apply(job, decide(swept), nowMs);
                 stuck.Add(swept);
             }
 
@@ -155,20 +146,24 @@ public sealed partial class InMemoryQueueBackend
             var swept = new SweptJob(job, SweepReason.NotActive);
             if (request.Decide is { } decide)
             {
-                var decision = decide(swept);
-                if (decision.Status == JobStatus.Queued)
-                {
-                    Requeue(job, decision.RetryDelay, nowMs);
-                }
-                else
-                {
-                    Finish(job, decision.Status, nowMs);
-                }
+                Apply(job, decide(swept), nowMs);
 
                 _abortedRunning.Remove(id);
             }
 
             stuck.Add(swept);
+        }
+    }
+
+    private void Apply(Job job, SweepDecision decision, long nowMs)
+    {
+        if (decision.Status == JobStatus.Queued)
+        {
+            Requeue(job, decision.RetryDelay, nowMs);
+        }
+        else
+        {
+            Finish(job, decision.Status, nowMs);
         }
     }
 }
