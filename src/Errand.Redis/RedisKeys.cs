@@ -83,7 +83,10 @@ internal sealed class RedisKeys
     /// <summary>Gets the SCAN pattern of the queue's job documents.</summary>
     public string JobScanPattern { get; }
 
-    public RedisKey Job(string key) => JobIds.For(Queue, key);
+    public RedisKey Job(string key) => RedisJobIds.For(Queue, key);
+
+    /// <summary>Gets the id of job <paramref name="key"/>: <c>saq:job:QUEUE:KEY</c>, its document's key and its channel.</summary>
+    public string JobId(string key) => RedisJobIds.For(Queue, key);
 
     /// <summary>Returns the index of finished jobs of <paramref name="status"/> (complete, failed or aborted).</summary>
     public RedisKey Finished(JobStatus status) => status switch

@@ -24,7 +24,7 @@ public sealed partial class RedisQueueBackend
         {
             for (var round = 0; ; round++)
             {
-                if (await ReadForChangeAsync(job.Id, round).ConfigureAwait(false) is not { } read)
+                if (await ReadForChangeAsync(_keys.JobId(job.Key), round).ConfigureAwait(false) is not { } read)
                 {
                     return AbortResult.NotFound;
                 }
@@ -41,13 +41,13 @@ public sealed partial class RedisQueueBackend
                 current.Status = JobStatus.Aborting;
                 current.Error = reason;
                 var transaction = _db.CreateTransaction();
-                transaction.AddCondition(Condition.StringEqual(job.Id, raw));
-                var dequeued = transaction.ListRemoveAsync(_keys.Queued, job.Id);
-                var incomplete = transaction.SortedSetRemoveAsync(_keys.Incomplete, job.Id);
-                var active = transaction.ListRemoveAsync(_keys.Active, job.Id);
-                _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(current));
+                transaction.AddCondition(Condition.StringEqual(_keys.JobId(job.Key), raw));
+                var dequeued = transaction.ListRemoveAsync(_keys.Queued, _keys.JobId(job.Key));
+                var incomplete = transaction.SortedSetRemoveAsync(_keys.Incomplete, _keys.JobId(job.Key));
+                var active = transaction.ListRemoveAsync(_keys.Active, _keys.JobId(job.Key));
+                _ = transaction.StringSetAsync(_keys.JobId(job.Key), JobDocument.Serialize(current));
                 _ = transaction.StringSetAsync(RedisKeys.Abort(job.Key), reason, _options.AbortMarkerTtl);
-                _ = transaction.PublishAsync(RedisChannel.Literal(job.Id), "aborting");
+                _ = transaction.PublishAsync(RedisChannel.Literal(_keys.JobId(job.Key)), "aborting");
                 if (!await transaction.ExecuteAsync().ConfigureAwait(false))
                 {
                     continue;
@@ -59,7 +59,7 @@ public sealed partial class RedisQueueBackend
                     || (await incomplete.ConfigureAwait(false) && await active.ConfigureAwait(false) == 0);
                 if (waiting)
                 {
-                    await FinishAbortedAsync(job.Id, JobDocument.Serialize(current), current).ConfigureAwait(false);
+                    await FinishAbortedAsync(_keys.JobId(job.Key), JobDocument.Serialize(current), current).ConfigureAwait(false);
                     await _db.KeyDeleteAsync(RedisKeys.Abort(job.Key)).ConfigureAwait(false);
                 }
 
@@ -67,7 +67,7 @@ public sealed partial class RedisQueueBackend
                 {
                     // Out of the active list as SAQ's abort leaves it: remembered, so that the sweeper ends it if its
                     // worker is gone and never does.
-                    await _db.SortedSetAddAsync(_keys.AbortedRunning, job.Id, NowMs).ConfigureAwait(false);
+                    await _db.SortedSetAddAsync(_keys.AbortedRunning, _keys.JobId(job.Key), NowMs).ConfigureAwait(false);
                 }
 
                 CopyOutcome(current, job);
@@ -87,7 +87,7 @@ public sealed partial class RedisQueueBackend
         ArgumentException.ThrowIfNullOrEmpty(key);
         cancellationToken.ThrowIfCancellationRequested();
         await SendPending().ConfigureAwait(false);
-        var id = JobIds.For(QueueName, key);
+        var id = RedisJobIds.For(QueueName, key);
         try
         {
             for (var round = 0; ; round++)
@@ -163,7 +163,7 @@ public sealed partial class RedisQueueBackend
         }
 
         var raw = (byte[]?)await _db.StringGetAsync(id).ConfigureAwait(false);
-        return raw is null ? null : (raw, JobDocument.Deserialize(raw, id, QueueName));
+        return raw is null ? null : (raw, JobDocument.Deserialize(raw, RedisJobIds.KeyOf(QueueName, id) ?? id, QueueName));
     }
 
     /// <summary>
@@ -176,9 +176,9 @@ public sealed partial class RedisQueueBackend
     {
         var now = NowMs;
         var transaction = _db.CreateTransaction();
-        transaction.AddCondition(Condition.StringEqual(job.Id, expected));
-        _ = transaction.ListRemoveAsync(_keys.Active, job.Id);
-        _ = transaction.ListRemoveAsync(_keys.Queued, job.Id);
+        transaction.AddCondition(Condition.StringEqual(_keys.JobId(job.Key), expected));
+        _ = transaction.ListRemoveAsync(_keys.Active, _keys.JobId(job.Key));
+        _ = transaction.ListRemoveAsync(_keys.Queued, _keys.JobId(job.Key));
         if (status == JobStatus.Queued)
         {
             WriteRetry(transaction, job, delay, now);

@@ -41,7 +41,7 @@ public sealed partial class RedisQueueBackend
         {
             for (var i = 0; i < jobs.Count; i++)
             {
-                _pending.Marks.Add((jobs[i].Id, documents[i]));
+                _pending.Marks.Add((_keys.JobId(jobs[i].Key), documents[i]));
             }
         }
     }

@@ -159,7 +159,7 @@ public sealed partial class RedisQueueBackend
 
         try
         {
-            job = JobDocument.Deserialize(document, id, QueueName);
+            job = JobDocument.Deserialize(document, RedisJobIds.KeyOf(QueueName, id) ?? id, QueueName);
             reason = null;
             return true;
         }

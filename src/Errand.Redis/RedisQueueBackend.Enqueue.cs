@@ -24,7 +24,7 @@ public sealed partial class RedisQueueBackend
         var (status, queued) = (job.Status, job.Queued);
         job.Status = JobStatus.Queued;
         job.Queued = NowMs;
-        var pending = new PendingEnqueue(job.Id, RedisKeys.Abort(job.Key), JobDocument.Serialize(job), job.Scheduled);
+        var pending = new PendingEnqueue(_keys.JobId(job.Key), RedisKeys.Abort(job.Key), JobDocument.Serialize(job), job.Scheduled);
         bool send;
         lock (_enqueueLock)
         {
@@ -58,7 +58,7 @@ public sealed partial class RedisQueueBackend
         var stored = (byte[]?)result;
 
         // A key held only by its abort marker has no document left to return: hand back the caller's job.
-        return new EnqueueResult(stored is null ? job : JobDocument.Deserialize(stored, job.Id, QueueName), Enqueued: false);
+        return new EnqueueResult(stored is null ? job : JobDocument.Deserialize(stored, job.Key, QueueName), Enqueued: false);
     }
 
     private async Task EnqueueLoopAsync()

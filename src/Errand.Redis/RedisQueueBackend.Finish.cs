@@ -21,7 +21,7 @@ public sealed partial class RedisQueueBackend
             {
                 // An abort was requested since the worker read the job: keep it, and tell the caller.
                 job.Status = JobStatus.Aborting;
-                job.Error = JobDocument.Deserialize(document, job.Id, QueueName).Error;
+                job.Error = JobDocument.Deserialize(document, job.Key, QueueName).Error;
                 await WriteUnlessAbortingAsync(job).ConfigureAwait(false);
             }
         }
@@ -50,7 +50,7 @@ public sealed partial class RedisQueueBackend
             job.Progress = 1.0;
         }
 
-        var pending = new PendingFinish(job.Id, _keys.History(job.Completed / MsPerMinute), job.Ttl, status.ToWire(), job.Ttl >= 0 ? JobDocument.Serialize(job) : [], job.Completed, job.Attempts, _written.TryRemove(job, out var written) ? written : null);
+        var pending = new PendingFinish(_keys.JobId(job.Key), _keys.History(job.Completed / MsPerMinute), job.Ttl, status.ToWire(), job.Ttl >= 0 ? JobDocument.Serialize(job) : [], job.Completed, job.Attempts, _written.TryRemove(job, out var written) ? written : null);
         return AddFinish(pending);
     }
 
@@ -67,7 +67,7 @@ public sealed partial class RedisQueueBackend
             // Read, checked and written only if unchanged: a retry of a stale attempt (swept, taken again) stores nothing.
             for (var round = 0; ; round++)
             {
-                if (await ReadForChangeAsync(job.Id, round).ConfigureAwait(false) is not { } read
+                if (await ReadForChangeAsync(_keys.JobId(job.Key), round).ConfigureAwait(false) is not { } read
                     || !AttemptRules.IsCurrent(read.Job.Status, read.Job.Attempts, job.Attempts))
                 {
                     return;
@@ -97,20 +97,20 @@ public sealed partial class RedisQueueBackend
         {
             // Rounded up: a retry must never run before its delay has passed.
             var at = (long)Math.Ceiling((now + delay.TotalMilliseconds) / 1000.0);
-            _ = transaction.SortedSetAddAsync(_keys.Incomplete, job.Id, at);
+            _ = transaction.SortedSetAddAsync(_keys.Incomplete, _keys.JobId(job.Key), at);
         }
         else
         {
             // Score 0, not the job's own (past) scheduled time as SAQ writes: an id both queued and with a score in
             // [1, now] would be pushed a second time by the next schedule round, and run twice.
-            _ = transaction.SortedSetAddAsync(_keys.Incomplete, job.Id, 0);
-            _ = transaction.ListRightPushAsync(_keys.Queued, job.Id);
+            _ = transaction.SortedSetAddAsync(_keys.Incomplete, _keys.JobId(job.Key), 0);
+            _ = transaction.ListRightPushAsync(_keys.Queued, _keys.JobId(job.Key));
         }
 
         IndexFinished(transaction, job, null);
         RecordHistory(transaction, "retried", now);
-        _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(job));
-        _ = transaction.PublishAsync(RedisChannel.Literal(job.Id), "queued");
+        _ = transaction.StringSetAsync(_keys.JobId(job.Key), JobDocument.Serialize(job));
+        _ = transaction.PublishAsync(RedisChannel.Literal(_keys.JobId(job.Key)), "queued");
     }
 
     // SAQ's finish, after the id left the active and queued lists; the worker's finishes go in the cycle script instead.
@@ -123,29 +123,29 @@ public sealed partial class RedisQueueBackend
             job.Progress = 1.0;
         }
 
-        _ = transaction.SortedSetRemoveAsync(_keys.Incomplete, job.Id);
+        _ = transaction.SortedSetRemoveAsync(_keys.Incomplete, _keys.JobId(job.Key));
         if (job.Ttl < 0)
         {
-            _ = transaction.KeyDeleteAsync(job.Id);
+            _ = transaction.KeyDeleteAsync(_keys.JobId(job.Key));
         }
         else if (job.Ttl > 0)
         {
-            _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(job), TimeSpan.FromSeconds(job.Ttl));
+            _ = transaction.StringSetAsync(_keys.JobId(job.Key), JobDocument.Serialize(job), TimeSpan.FromSeconds(job.Ttl));
         }
         else
         {
-            _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(job));
+            _ = transaction.StringSetAsync(_keys.JobId(job.Key), JobDocument.Serialize(job));
         }
 
         IndexFinished(transaction, job, job.Ttl < 0 ? null : status);
         if (job.Ttl > 0)
         {
             // Its own entry in the expiry index: the sweep's prune takes the id out of the finished index when it expires.
-            _ = transaction.SortedSetAddAsync(_keys.FinishedExpiry, job.Id, now + (job.Ttl * 1000L));
+            _ = transaction.SortedSetAddAsync(_keys.FinishedExpiry, _keys.JobId(job.Key), now + (job.Ttl * 1000L));
         }
 
         RecordHistory(transaction, status.ToWire(), now);
-        _ = transaction.PublishAsync(RedisChannel.Literal(job.Id), status.ToWire());
+        _ = transaction.PublishAsync(RedisChannel.Literal(_keys.JobId(job.Key)), status.ToWire());
     }
 
     // Errand's index of finished jobs: the job is in the set of its status (when kept) and in no other.
@@ -155,11 +155,11 @@ public sealed partial class RedisQueueBackend
         {
             if (finished == status)
             {
-                _ = transaction.SortedSetAddAsync(_keys.Finished(finished), job.Id, job.Completed);
+                _ = transaction.SortedSetAddAsync(_keys.Finished(finished), _keys.JobId(job.Key), job.Completed);
             }
             else
             {
-                _ = transaction.SortedSetRemoveAsync(_keys.Finished(finished), job.Id);
+                _ = transaction.SortedSetRemoveAsync(_keys.Finished(finished), _keys.JobId(job.Key));
             }
         }
     }
@@ -178,7 +178,7 @@ public sealed partial class RedisQueueBackend
         var document = JobDocument.Serialize(job);
         var result = await _db.ScriptEvaluateAsync(
             RedisScripts.Update,
-            [job.Id],
+            [_keys.JobId(job.Key)],
             [document, job.Status.ToWire(), job.Status is JobStatus.Active or JobStatus.Aborting ? job.Attempts : RedisValue.EmptyString]).ConfigureAwait(false);
         if (result.IsNull && _written.TryGetValue(job, out var before))
         {

@@ -65,7 +65,7 @@ public sealed partial class RedisQueueBackend
     private void Dispatch(ChannelMessage message)
     {
         var channel = message.Channel.ToString();
-        if (JobIds.KeyOf(QueueName, channel) is not { } key
+        if (RedisJobIds.KeyOf(QueueName, channel) is not { } key
             || !JobStatusExtensions.TryParseWire(message.Message.ToString(), out var status))
         {
             RedisLog.NotificationIgnored(_logger, QueueName, channel);

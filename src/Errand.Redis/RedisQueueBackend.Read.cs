@@ -18,7 +18,7 @@ public sealed partial class RedisQueueBackend
         ArgumentException.ThrowIfNullOrEmpty(key);
         cancellationToken.ThrowIfCancellationRequested();
         await SendPending().ConfigureAwait(false);
-        var id = JobIds.For(QueueName, key);
+        var id = RedisJobIds.For(QueueName, key);
         byte[]? document;
         try
         {
@@ -29,7 +29,7 @@ public sealed partial class RedisQueueBackend
             throw Unavailable(ex);
         }
 
-        return document is null ? null : JobDocument.Deserialize(document, id, QueueName);
+        return document is null ? null : JobDocument.Deserialize(document, RedisJobIds.KeyOf(QueueName, id) ?? id, QueueName);
     }
 
     /// <inheritdoc />
@@ -41,7 +41,7 @@ public sealed partial class RedisQueueBackend
         await SendPending().ConfigureAwait(false);
         try
         {
-            var ids = keys.Select(key => JobIds.For(QueueName, key)).ToArray();
+            var ids = keys.Select(key => RedisJobIds.For(QueueName, key)).ToArray();
             return ReadAll(ids, await GetDocumentsAsync(ids).ConfigureAwait(false));
         }
         catch (Exception ex) when (IsUnavailable(ex))
@@ -167,7 +167,7 @@ public sealed partial class RedisQueueBackend
             cursor = (long)reply[0];
             foreach (var marker in (string[])reply[1]!)
             {
-                ids.Add(JobIds.For(QueueName, marker[AbortMarkerPrefix.Length..]));
+                ids.Add(RedisJobIds.For(QueueName, marker[AbortMarkerPrefix.Length..]));
             }
         }
         while (cursor != 0);
@@ -224,7 +224,7 @@ public sealed partial class RedisQueueBackend
             foreach (var id in (string[])reply[1]!)
             {
                 // The pattern also matches the jobs of a queue named "QUEUE:x"; their documents are refused below.
-                if (JobIds.KeyOf(QueueName, id) is not null)
+                if (RedisJobIds.KeyOf(QueueName, id) is not null)
                 {
                     ids.Add(id);
                 }
@@ -250,10 +250,10 @@ public sealed partial class RedisQueueBackend
         var writes = new List<Task>();
         foreach (var job in jobs.Where(j => j.Status.IsFinished()))
         {
-            writes.Add(batch.SortedSetAddAsync(_keys.Finished(job.Status), job.Id, job.Completed, SortedSetWhen.NotExists));
+            writes.Add(batch.SortedSetAddAsync(_keys.Finished(job.Status), _keys.JobId(job.Key), job.Completed, SortedSetWhen.NotExists));
             if (job.Ttl > 0)
             {
-                writes.Add(batch.SortedSetAddAsync(_keys.FinishedExpiry, job.Id, job.Completed + (job.Ttl * 1000L), SortedSetWhen.NotExists));
+                writes.Add(batch.SortedSetAddAsync(_keys.FinishedExpiry, _keys.JobId(job.Key), job.Completed + (job.Ttl * 1000L), SortedSetWhen.NotExists));
             }
         }
 

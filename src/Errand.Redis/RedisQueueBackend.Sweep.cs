@@ -44,7 +44,7 @@ public sealed partial class RedisQueueBackend
                 {
                     if (await QuarantineAsync(id, documents[i], reason).ConfigureAwait(false))
                     {
-                        removed.Add(id);
+                        removed.Add(RedisJobIds.KeyOf(QueueName, id) ?? id);
                     }
 
                     continue;
@@ -54,7 +54,7 @@ public sealed partial class RedisQueueBackend
                 {
                     // A leftover entry (an id taken twice, whose current run has ended): out of the list, never run again.
                     await _db.ListRemoveAsync(_keys.Active, id).ConfigureAwait(false);
-                    removed.Add(id);
+                    removed.Add(RedisJobIds.KeyOf(QueueName, id) ?? id);
                     continue;
                 }
 

@@ -166,7 +166,7 @@ public sealed partial class RedisQueueBackend : IQueueBackend
         var ids = new RedisValue[keys.Count];
         for (var i = 0; i < ids.Length; i++)
         {
-            ids[i] = JobIds.For(QueueName, keys[i]);
+            ids[i] = RedisJobIds.For(QueueName, keys[i]);
         }
 
         return ids;

@@ -4,18 +4,18 @@ namespace Errand;
 public sealed class CorruptJobException : ErrandException
 {
     /// <summary>Initializes a new instance.</summary>
-    /// <param name="jobId">The id the document was stored under, when known.</param>
+    /// <param name="jobKey">The key of the job whose document it is, when known.</param>
     /// <param name="reason">What is wrong with it.</param>
     /// <param name="innerException">The parser's exception, if any.</param>
-    public CorruptJobException(string? jobId, string reason, Exception? innerException = null)
-        : base($"The job document {jobId ?? "(unknown id)"} is corrupt: {reason}", innerException)
+    public CorruptJobException(string? jobKey, string reason, Exception? innerException = null)
+        : base($"The document of job {jobKey ?? "(unknown key)"} is corrupt: {reason}", innerException)
     {
-        JobId = jobId;
+        JobKey = jobKey;
         Reason = reason;
     }
 
-    /// <summary>Gets the id the document was stored under, when known.</summary>
-    public string? JobId { get; }
+    /// <summary>Gets the key of the job whose document it is, when known.</summary>
+    public string? JobKey { get; }
 
     /// <summary>Gets what is wrong with the document.</summary>
     public string Reason { get; }

@@ -42,9 +42,6 @@ public sealed class Job
     /// <summary>Gets the job key, unique among the queue's incomplete jobs.</summary>
     public string Key { get; }
 
-    /// <summary>Gets the job id: <c>saq:job:QUEUE:KEY</c>, the name used in every list, set and channel.</summary>
-    public string Id => field ??= JobIds.For(Queue, Key);
-
     /// <summary>Gets or sets the named arguments of the call (SAQ's <c>kwargs</c>).</summary>
     /// <value>The default is <see langword="null"/> (no arguments).</value>
     public JsonElement? Kwargs { get; set; }

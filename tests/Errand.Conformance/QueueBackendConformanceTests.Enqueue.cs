@@ -137,7 +137,7 @@ public abstract partial class QueueBackendConformanceTests
 
         var moved = await Backend.ScheduleAsync(LongLock, Ct);
 
-        Assert.Equal([due.Id], moved);
+        Assert.Equal([due.Key], moved);
         var jobs = await DequeueNowAsync(maxJobs: 5);
         Assert.Equal(["now", "due"], jobs.Select(j => j.Key));
         Assert.Equal(new QueueCounts(0, 2, 1, 3), await Backend.CountAsync(Ct));

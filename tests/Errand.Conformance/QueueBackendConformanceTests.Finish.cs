@@ -146,7 +146,7 @@ public abstract partial class QueueBackendConformanceTests
         Assert.Equal(new QueueCounts(0, 0, 1, 1), await Backend.CountAsync(Ct));
 
         Clock.Advance(TimeSpan.FromSeconds(6));
-        Assert.Equal([job.Id], await Backend.ScheduleAsync(LongLock, Ct));
+        Assert.Equal([job.Key], await Backend.ScheduleAsync(LongLock, Ct));
 
         var again = await DequeueOneAsync("later");
         Assert.Equal(2, again.Attempts);

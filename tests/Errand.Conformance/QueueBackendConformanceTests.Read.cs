@@ -36,8 +36,8 @@ public abstract partial class QueueBackendConformanceTests
 
         var error = await Assert.ThrowsAsync<CorruptJobException>(() => Backend.GetJobAsync("bad", Ct));
 
-        Assert.Equal(job.Id, error.JobId);
-        Assert.Contains(job.Id, error.Message, StringComparison.Ordinal);
+        Assert.Equal(job.Key, error.JobKey);
+        Assert.Contains(job.Key, error.Message, StringComparison.Ordinal);
         Assert.Null(Assert.Single(await Backend.GetJobsAsync(["bad"], Ct)));
     }
 

@@ -175,7 +175,7 @@ public abstract partial class QueueBackendConformanceTests
         var result = await Backend.SweepAsync(OneRound, Ct);
 
         Assert.Empty(result.Stuck);
-        Assert.Equal([job.Id], result.Removed);
+        Assert.Equal([job.Key], result.Removed);
         Assert.Equal(new QueueCounts(0, 0, 0, 0), await Backend.CountAsync(Ct));
     }
 

@@ -18,8 +18,8 @@ public sealed class DashboardReadsTests(RedisServerFixture redis)
         await using var host = await DashboardHost.StartAsync(redis);
         var name = host.Queue.Name;
         await JobsInEveryStatus.CreateAsync(host.Queue, Ct);
-        await redis.Db.KeyDeleteAsync(JobIds.For(name, "c1"));
-        await redis.Db.StringSetAsync(JobIds.For(name, "py-done"), PythonSaqFailedJob(name));
+        await redis.Db.KeyDeleteAsync($"saq:job:{name}:c1");
+        await redis.Db.StringSetAsync($"saq:job:{name}:py-done", PythonSaqFailedJob(name));
         using var client = host.CreateClient();
         var before = await SnapshotAsync(name);
 
@@ -43,7 +43,7 @@ public sealed class DashboardReadsTests(RedisServerFixture redis)
     {
         await using var host = await DashboardHost.StartAsync(redis, o => o.ReadOnly = true);
         var name = host.Queue.Name;
-        await redis.Db.StringSetAsync(JobIds.For(name, "py-done"), PythonSaqFailedJob(name));
+        await redis.Db.StringSetAsync($"saq:job:{name}:py-done", PythonSaqFailedJob(name));
         using var client = host.CreateClient();
         var unindexed = await GetJsonAsync(client, $"api/queues/{name}/jobs?status=failed");
 

@@ -143,7 +143,7 @@ public sealed partial class RedisQueueBackendTests
 
         var swept = await Backend.SweepAsync(new SweepRequest(ShortLock, TimeSpan.Zero) { Decide = _ => SweepDecision.Retry(TimeSpan.Zero) }, Ct);
         Assert.Empty(swept.Stuck);
-        Assert.Equal([Id("twice")], swept.Removed);
+        Assert.Equal(["twice"], swept.Removed);
         Assert.Equal(0, await redis.Db.ListLengthAsync(KeyOf("active")));
         Assert.Equal(JobStatus.Complete, (await StoredAsync("twice")).Status);
     }

@@ -34,10 +34,10 @@ public sealed partial class RedisQueueBackendTests
                 job.Status = JobStatus.Complete;
                 job.Completed = NowMs;
                 job.Result = Json(job.Kwargs?.GetProperty("n").GetRawText() ?? "-1");
-                _ = transaction.StringSetAsync(job.Id, JobDocument.Serialize(job), TimeSpan.FromMinutes(10));
-                _ = transaction.ListRemoveAsync(KeyOf("active"), job.Id, 1);
-                _ = transaction.SortedSetRemoveAsync(KeyOf("incomplete"), job.Id);
-                _ = transaction.PublishAsync(RedisChannel.Literal(job.Id), "complete");
+                _ = transaction.StringSetAsync(Id(job.Key), JobDocument.Serialize(job), TimeSpan.FromMinutes(10));
+                _ = transaction.ListRemoveAsync(KeyOf("active"), Id(job.Key), 1);
+                _ = transaction.SortedSetRemoveAsync(KeyOf("incomplete"), Id(job.Key));
+                _ = transaction.PublishAsync(RedisChannel.Literal(Id(job.Key)), "complete");
             }
 
             Assert.True(await transaction.ExecuteAsync());

@@ -23,7 +23,7 @@ public sealed partial class RedisQueueBackendTests(RedisServerFixture redis) : Q
         {
             foreach (var id in await redis.ScanAsync($"saq:job:{QueueName}:*"))
             {
-                await redis.Db.KeyDeleteAsync($"saq:abort:{JobIds.KeyOf(QueueName, id)}");
+                await redis.Db.KeyDeleteAsync($"saq:abort:{RedisJobIds.KeyOf(QueueName, id)}");
             }
         }
 
@@ -33,14 +33,14 @@ public sealed partial class RedisQueueBackendTests(RedisServerFixture redis) : Q
     protected override async Task<bool> DeleteJobDocumentAsync(string key)
     {
         await SettleAsync(key);
-        await redis.Db.KeyDeleteAsync(JobIds.For(QueueName, key));
+        await redis.Db.KeyDeleteAsync(RedisJobIds.For(QueueName, key));
         return true;
     }
 
     protected override async Task<bool> CorruptJobDocumentAsync(string key)
     {
         await SettleAsync(key);
-        await redis.Db.StringSetAsync(JobIds.For(QueueName, key), "{not json");
+        await redis.Db.StringSetAsync(RedisJobIds.For(QueueName, key), "{not json");
         return true;
     }
 
@@ -48,7 +48,7 @@ public sealed partial class RedisQueueBackendTests(RedisServerFixture redis) : Q
     // one, a write behind its back (here, from the test's own connection) cannot be overtaken by the mark.
     private Task<Job?> SettleAsync(string key) => Backend.GetJobAsync(key, Ct);
 
-    private string Id(string key) => JobIds.For(QueueName, key);
+    private string Id(string key) => RedisJobIds.For(QueueName, key);
 
     private string KeyOf(string name) => $"saq:{QueueName}:{name}";
 }

@@ -5,7 +5,6 @@ namespace Errand.Dashboard.Models;
 /// <summary>A whole job, for its page: every field of the SAQ document. Times are epoch milliseconds, <c>scheduled</c> epoch seconds, 0 = not yet.</summary>
 internal sealed record JobDetail(
     string Key,
-    string Id,
     string Queue,
     string Function,
     string Status,
@@ -29,7 +28,6 @@ internal sealed record JobDetail(
 {
     public static JobDetail From(Job job) => new(
         job.Key,
-        job.Id,
         job.Queue,
         job.Function,
         job.Status.ToWire(),

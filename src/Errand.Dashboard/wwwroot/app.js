@@ -222,7 +222,7 @@
       ['function', job.function], ['queue', job.queue], ['attempts', job.attempts + ' of ' + job.retries],
       ['worker', job.worker_id || '–'], ['timeout', job.timeout ? job.timeout + ' s' : 'none'],
       ['heartbeat', job.heartbeat ? job.heartbeat + ' s' : 'off'], ['kept for', job.ttl > 0 ? job.ttl + ' s after finishing' : job.ttl === 0 ? 'ever' : 'not kept'],
-      ['scheduled', job.scheduled ? fmtTime(job.scheduled * 1000) : 'now'], ['last touched', fmtTime(job.touched)], ['id', job.id],
+      ['scheduled', job.scheduled ? fmtTime(job.scheduled * 1000) : 'now'], ['last touched', fmtTime(job.touched)],
     ];
     const sections = [
       h('h1', null, 'Job ', h('span', { id: 'job-key' }, job.key), ' ', h('span', { id: 'job-status' }, badge(job.status))),

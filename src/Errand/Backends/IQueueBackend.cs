@@ -81,13 +81,13 @@ public interface IQueueBackend : IQueueMonitor, IAsyncDisposable
     /// <summary>Moves scheduled jobs whose time has come to the ready list, under the backend's schedule lock.</summary>
     /// <param name="lockFor">How long this caller holds the schedule lock.</param>
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>
-    /// <returns>The ids moved; empty when another process holds the lock.</returns>
+    /// <returns>The keys of the jobs moved; empty when another process holds the lock.</returns>
     Task<IReadOnlyList<string>> ScheduleAsync(TimeSpan lockFor, CancellationToken cancellationToken);
 
-    /// <summary>Finds active jobs that no live worker will finish, under the backend's sweep lock; removes ids whose document is gone.</summary>
+    /// <summary>Finds active jobs that no live worker will finish, under the backend's sweep lock; removes the entries of jobs whose document is gone.</summary>
     /// <param name="request">The lock duration, how long a suspect must stay one, and what to do with a stuck job (<see cref="SweepRequest.Decide"/>), applied to each in one step while it is stored as judged.</param>
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>
-    /// <returns>The stuck jobs (with a decision: those it was applied to), and the ids cleaned away; empty when another process holds the lock.</returns>
+    /// <returns>The stuck jobs (with a decision: those it was applied to), and the keys of the jobs whose entries were cleaned away; empty when another process holds the lock.</returns>
     Task<SweepResult> SweepAsync(SweepRequest request, CancellationToken cancellationToken);
 
     /// <summary>Writes a worker's info and marks it alive for <paramref name="ttl"/>.</summary>

@@ -143,7 +143,7 @@ public static class JobDocument
 
     /// <summary>Reads a SAQ job document.</summary>
     /// <param name="document">The UTF-8 JSON document.</param>
-    /// <param name="jobId">The id it was stored under, for the error message; <see langword="null"/> when unknown.</param>
+    /// <param name="jobKey">The key it was stored under, for the error message; <see langword="null"/> when unknown.</param>
     /// <param name="expectedQueue">The queue the reader serves; a document of another queue is refused. <see langword="null"/> accepts any.</param>
     /// <returns>The job.</returns>
     /// <exception cref="CorruptJobException">The document is not JSON, misses a required field, has a field of the wrong type, or belongs to another queue.</exception>
@@ -153,15 +153,15 @@ public static class JobDocument
     /// <c>result</c>, <c>meta</c> or an unknown field as a string of U+FDD0 and the token), and
     /// <see cref="Serialize"/> writes the bare tokens back.
     /// </remarks>
-    public static Job Deserialize(ReadOnlySpan<byte> document, string? jobId, string? expectedQueue)
+    public static Job Deserialize(ReadOnlySpan<byte> document, string? jobKey, string? expectedQueue)
     {
         try
         {
-            return Parse(document, jobId, expectedQueue);
+            return Parse(document, jobKey, expectedQueue);
         }
         catch (CorruptJobException ex) when (ex.InnerException is JsonException && NonFiniteNumbers.Quote(document) is { } quoted)
         {
-            return Parse(quoted, jobId, expectedQueue);
+            return Parse(quoted, jobKey, expectedQueue);
         }
     }
 
@@ -173,20 +173,20 @@ public static class JobDocument
         : NonFiniteNumbers.Quote(document) is { } quoted && TryReadStatus(quoted, out status) ? status
         : null;
 
-    private static Job Parse(ReadOnlySpan<byte> document, string? jobId, string? expectedQueue)
+    private static Job Parse(ReadOnlySpan<byte> document, string? jobKey, string? expectedQueue)
     {
         try
         {
             var reader = new Utf8JsonReader(document);
-            return Read(ref reader, jobId, expectedQueue);
+            return Read(ref reader, jobKey, expectedQueue);
         }
         catch (JsonException ex)
         {
-            throw new CorruptJobException(jobId, $"not valid JSON ({ex.Message})", ex);
+            throw new CorruptJobException(jobKey, $"not valid JSON ({ex.Message})", ex);
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or OverflowException)
         {
-            throw new CorruptJobException(jobId, ex.Message, ex);
+            throw new CorruptJobException(jobKey, ex.Message, ex);
         }
     }
 
@@ -229,11 +229,11 @@ public static class JobDocument
         }
     }
 
-    private static Job Read(ref Utf8JsonReader reader, string? jobId, string? expectedQueue)
+    private static Job Read(ref Utf8JsonReader reader, string? jobKey, string? expectedQueue)
     {
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new CorruptJobException(jobId, "the document is not a JSON object");
+            throw new CorruptJobException(jobKey, "the document is not a JSON object");
         }
 
         string? function = null, queue = null, key = null;
@@ -245,15 +245,15 @@ public static class JobDocument
             reader.Read();
             switch (name)
             {
-                case "function": function = RequireString(ref reader, name, jobId); break;
-                case "queue": queue = RequireString(ref reader, name, jobId); break;
-                case "key": key = RequireString(ref reader, name, jobId); break;
+                case "function": function = RequireString(ref reader, name, jobKey); break;
+                case "queue": queue = RequireString(ref reader, name, jobKey); break;
+                case "key": key = RequireString(ref reader, name, jobKey); break;
                 case "kwargs": fields.Kwargs = NullableElement(ref reader); break;
-                case "timeout": fields.Timeout = (int)Seconds(ref reader, name, jobId); break;
-                case "heartbeat": fields.Heartbeat = (int)Seconds(ref reader, name, jobId); break;
-                case "retries": fields.Retries = (int)Seconds(ref reader, name, jobId); break;
-                case "ttl": fields.Ttl = (int)Seconds(ref reader, name, jobId); break;
-                case "retry_delay": fields.RetryDelay = Number(ref reader, name, jobId) ?? 0; break;
+                case "timeout": fields.Timeout = (int)Seconds(ref reader, name, jobKey); break;
+                case "heartbeat": fields.Heartbeat = (int)Seconds(ref reader, name, jobKey); break;
+                case "retries": fields.Retries = (int)Seconds(ref reader, name, jobKey); break;
+                case "ttl": fields.Ttl = (int)Seconds(ref reader, name, jobKey); break;
+                case "retry_delay": fields.RetryDelay = Number(ref reader, name, jobKey) ?? 0; break;
                 case "retry_backoff":
                     switch (reader.TokenType)
                     {
@@ -261,30 +261,30 @@ public static class JobDocument
                         case JsonTokenType.False or JsonTokenType.Null: fields.RetryBackoff = false; break;
                         case JsonTokenType.Number: fields.RetryBackoff = true; fields.RetryBackoffCap = reader.GetDouble(); break;
                         case JsonTokenType.String when NonFiniteNumbers.TryRead(ref reader, out var cap): fields.RetryBackoff = true; fields.RetryBackoffCap = cap; break;
-                        default: throw new CorruptJobException(jobId, "retry_backoff must be a boolean or a number");
+                        default: throw new CorruptJobException(jobKey, "retry_backoff must be a boolean or a number");
                     }
 
                     break;
-                case "scheduled": fields.Scheduled = Integer(ref reader, name, jobId); break;
-                case "progress": fields.Progress = Number(ref reader, name, jobId) ?? 0; break;
-                case "attempts": fields.Attempts = (int)Integer(ref reader, name, jobId); break;
-                case "completed": fields.Completed = Integer(ref reader, name, jobId); break;
-                case "queued": fields.Queued = Integer(ref reader, name, jobId); break;
-                case "started": fields.Started = Integer(ref reader, name, jobId); break;
-                case "touched": fields.Touched = Integer(ref reader, name, jobId); break;
+                case "scheduled": fields.Scheduled = Integer(ref reader, name, jobKey); break;
+                case "progress": fields.Progress = Number(ref reader, name, jobKey) ?? 0; break;
+                case "attempts": fields.Attempts = (int)Integer(ref reader, name, jobKey); break;
+                case "completed": fields.Completed = Integer(ref reader, name, jobKey); break;
+                case "queued": fields.Queued = Integer(ref reader, name, jobKey); break;
+                case "started": fields.Started = Integer(ref reader, name, jobKey); break;
+                case "touched": fields.Touched = Integer(ref reader, name, jobKey); break;
                 case "result": fields.Result = NullableElement(ref reader); break;
-                case "error": fields.Error = reader.TokenType == JsonTokenType.Null ? null : RequireString(ref reader, name, jobId); break;
+                case "error": fields.Error = reader.TokenType == JsonTokenType.Null ? null : RequireString(ref reader, name, jobKey); break;
                 case "status":
-                    var word = RequireString(ref reader, name, jobId);
+                    var word = RequireString(ref reader, name, jobKey);
                     if (!JobStatusExtensions.TryParseWire(word, out fields.Status))
                     {
-                        throw new CorruptJobException(jobId, $"unknown status '{word}'");
+                        throw new CorruptJobException(jobKey, $"unknown status '{word}'");
                     }
 
                     break;
-                case "priority": fields.Priority = (int)Integer(ref reader, name, jobId); break;
-                case "group_key": fields.GroupKey = reader.TokenType == JsonTokenType.Null ? null : RequireString(ref reader, name, jobId); break;
-                case "worker_id": fields.WorkerId = reader.TokenType == JsonTokenType.Null ? null : RequireString(ref reader, name, jobId); break;
+                case "priority": fields.Priority = (int)Integer(ref reader, name, jobKey); break;
+                case "group_key": fields.GroupKey = reader.TokenType == JsonTokenType.Null ? null : RequireString(ref reader, name, jobKey); break;
+                case "worker_id": fields.WorkerId = reader.TokenType == JsonTokenType.Null ? null : RequireString(ref reader, name, jobKey); break;
                 case "meta":
                     if (reader.TokenType == JsonTokenType.StartObject)
                     {
@@ -298,7 +298,7 @@ public static class JobDocument
                     }
                     else if (reader.TokenType != JsonTokenType.Null)
                     {
-                        throw new CorruptJobException(jobId, "meta must be an object");
+                        throw new CorruptJobException(jobKey, "meta must be an object");
                     }
 
                     break;
@@ -310,22 +310,22 @@ public static class JobDocument
 
         if (function is null)
         {
-            throw new CorruptJobException(jobId, "the field 'function' is missing");
+            throw new CorruptJobException(jobKey, "the field 'function' is missing");
         }
 
         if (queue is null)
         {
-            throw new CorruptJobException(jobId, "the field 'queue' is missing");
+            throw new CorruptJobException(jobKey, "the field 'queue' is missing");
         }
 
         if (key is null)
         {
-            throw new CorruptJobException(jobId, "the field 'key' is missing");
+            throw new CorruptJobException(jobKey, "the field 'key' is missing");
         }
 
         if (expectedQueue is not null && !string.Equals(queue, expectedQueue, StringComparison.Ordinal))
         {
-            throw new CorruptJobException(jobId, $"it belongs to queue '{queue}', not '{expectedQueue}'");
+            throw new CorruptJobException(jobKey, $"it belongs to queue '{queue}', not '{expectedQueue}'");
         }
 
         var job = new Job(function, queue, key);
@@ -350,10 +350,10 @@ public static class JobDocument
         }
     }
 
-    private static string RequireString(ref Utf8JsonReader reader, string name, string? jobId) =>
+    private static string RequireString(ref Utf8JsonReader reader, string name, string? jobKey) =>
         reader.TokenType == JsonTokenType.String
             ? reader.GetString()!
-            : throw new CorruptJobException(jobId, $"the field '{name}' must be a string, not {reader.TokenType}");
+            : throw new CorruptJobException(jobKey, $"the field '{name}' must be a string, not {reader.TokenType}");
 
     private static JsonElement? NullableElement(ref Utf8JsonReader reader)
     {
@@ -361,24 +361,24 @@ public static class JobDocument
         return element.ValueKind == JsonValueKind.Null ? null : element;
     }
 
-    private static double? Number(ref Utf8JsonReader reader, string name, string? jobId) => reader.TokenType switch
+    private static double? Number(ref Utf8JsonReader reader, string name, string? jobKey) => reader.TokenType switch
     {
         JsonTokenType.Number => reader.GetDouble(),
         JsonTokenType.Null => null,
         _ when NonFiniteNumbers.TryRead(ref reader, out var value) => value,
-        _ => throw new CorruptJobException(jobId, $"the field '{name}' must be a number, not {reader.TokenType}"),
+        _ => throw new CorruptJobException(jobKey, $"the field '{name}' must be a number, not {reader.TokenType}"),
     };
 
     // Durations may have been written as floats by a Python caller (timeout=2.5): round up, never to less time.
-    private static long Seconds(ref Utf8JsonReader reader, string name, string? jobId) =>
+    private static long Seconds(ref Utf8JsonReader reader, string name, string? jobKey) =>
         reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var whole)
             ? whole
-            : (long)Math.Ceiling(Number(ref reader, name, jobId) ?? 0);
+            : (long)Math.Ceiling(Number(ref reader, name, jobKey) ?? 0);
 
-    private static long Integer(ref Utf8JsonReader reader, string name, string? jobId) =>
+    private static long Integer(ref Utf8JsonReader reader, string name, string? jobKey) =>
         reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var whole)
             ? whole
-            : (long)(Number(ref reader, name, jobId) ?? 0);
+            : (long)(Number(ref reader, name, jobKey) ?? 0);
 
     private struct JobFields
     {

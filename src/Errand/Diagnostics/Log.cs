@@ -73,8 +73,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 2001, EventName = "JobSwept", Level = LogLevel.Warning, Message = "Swept job {JobKey} ({Function}) from queue {Queue}: {Reason}; now {Status}")]
     public static partial void JobSwept(ILogger logger, string jobKey, string function, string queue, string reason, string status);
 
-    [LoggerMessage(EventId = 2002, EventName = "SweptMissing", Level = LogLevel.Warning, Message = "Swept id {JobId} from queue {Queue}: its document is missing or corrupt, or its job had already finished (a leftover entry)")]
-    public static partial void SweptMissing(ILogger logger, string jobId, string queue);
+    [LoggerMessage(EventId = 2002, EventName = "SweptMissing", Level = LogLevel.Warning, Message = "Swept job {JobKey} from queue {Queue}: its document is missing or corrupt, or it had already finished (a leftover entry)")]
+    public static partial void SweptMissing(ILogger logger, string jobKey, string queue);
 
     [LoggerMessage(EventId = 2010, EventName = "CronEnqueued", Level = LogLevel.Debug, Message = "Cron job {Name} ({Function}) scheduled for {Next}")]
     public static partial void CronEnqueued(ILogger logger, string name, string function, DateTimeOffset next);

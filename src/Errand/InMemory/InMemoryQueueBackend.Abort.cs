@@ -20,8 +20,8 @@ public sealed partial class InMemoryQueueBackend
         {
             ThrowIfDisposed();
             var nowMs = NowMs();
-            var id = job.Id;
-            if (TryReadJob(id, nowMs) is not { } current)
+            var key = job.Key;
+            if (TryReadJob(key, nowMs) is not { } current)
             {
                 return Task.FromResult(AbortResult.NotFound);
             }
@@ -32,9 +32,9 @@ public sealed partial class InMemoryQueueBackend
                 return Task.FromResult(AbortResult.AlreadyFinished);
             }
 
-            var running = _active.Contains(id);
-            _incomplete.Remove(id);
-            _queued.Remove(id);
+            var running = _active.Contains(key);
+            _incomplete.Remove(key);
+            _queued.Remove(key);
             current.Status = JobStatus.Aborting;
             current.Error = reason;
             Store(current);
@@ -47,9 +47,9 @@ public sealed partial class InMemoryQueueBackend
             }
             else
             {
-                _active.Remove(id);
-                _suspects.Remove(id);
-                _abortedRunning[id] = nowMs;
+                _active.Remove(key);
+                _suspects.Remove(key);
+                _abortedRunning[key] = nowMs;
             }
 
             CopyOutcome(current, job);
@@ -66,8 +66,7 @@ public sealed partial class InMemoryQueueBackend
         {
             ThrowIfDisposed();
             var nowMs = NowMs();
-            var id = JobIds.For(QueueName, key);
-            if (TryReadJob(id, nowMs) is not { } current)
+                        if (TryReadJob(key, nowMs) is not { } current)
             {
                 return Task.FromResult<Job?>(null);
             }

@@ -15,19 +15,19 @@ public sealed partial class InMemoryQueueBackend
             ThrowIfDisposed();
             var nowMs = NowMs();
             PurgeExpired(nowMs);
-            var id = job.Id;
-            if (_incomplete.ContainsKey(id) || HasAbortMarker(job.Key, nowMs))
+            var key = job.Key;
+            if (_incomplete.ContainsKey(key) || HasAbortMarker(job.Key, nowMs))
             {
-                return Task.FromResult(new EnqueueResult(ReadJob(id, nowMs) ?? job, Enqueued: false));
+                return Task.FromResult(new EnqueueResult(ReadJob(key, nowMs) ?? job, Enqueued: false));
             }
 
             job.Status = JobStatus.Queued;
             job.Queued = nowMs;
             Store(job);
-            _incomplete[id] = job.Scheduled;
+            _incomplete[key] = job.Scheduled;
             if (job.Scheduled == 0)
             {
-                _queued.AddLast(id);
+                _queued.AddLast(key);
                 SignalReady();
             }
 
@@ -100,7 +100,7 @@ public sealed partial class InMemoryQueueBackend
             ThrowIfDisposed();
             var nowMs = NowMs();
             job.Touched = nowMs;
-            var stored = ReadJob(job.Id, nowMs);
+            var stored = ReadJob(job.Key, nowMs);
             if (job.Status is JobStatus.Active or JobStatus.Aborting
                 && (stored is null || !AttemptRules.IsCurrent(stored.Status, stored.Attempts, job.Attempts)))
             {
@@ -165,28 +165,28 @@ public sealed partial class InMemoryQueueBackend
     }
 
     private bool IsCurrentAttempt(Job job, long nowMs) =>
-        ReadJob(job.Id, nowMs) is { } stored && AttemptRules.IsCurrent(stored.Status, stored.Attempts, job.Attempts);
+        ReadJob(job.Key, nowMs) is { } stored && AttemptRules.IsCurrent(stored.Status, stored.Attempts, job.Attempts);
 
     private void Requeue(Job job, TimeSpan delay, long nowMs)
     {
-        var id = job.Id;
+        var key = job.Key;
         job.Status = JobStatus.Queued;
         job.Completed = 0;
         job.Started = 0;
         job.Progress = 0;
         job.Touched = nowMs;
-        _active.Remove(id);
-        _queued.Remove(id);
-        _suspects.Remove(id);
+        _active.Remove(key);
+        _queued.Remove(key);
+        _suspects.Remove(key);
         if (delay > TimeSpan.Zero)
         {
-            _incomplete[id] = (nowMs / 1000.0) + delay.TotalSeconds;
+            _incomplete[key] = (nowMs / 1000.0) + delay.TotalSeconds;
         }
         else
         {
-            // Score 0, not the job's old schedule: a pushed id must not be pushed again by the schedule tick.
-            _incomplete[id] = 0;
-            _queued.AddLast(id);
+            // Score 0, not the job's old schedule: a pushed key must not be pushed again by the schedule tick.
+            _incomplete[key] = 0;
+            _queued.AddLast(key);
             SignalReady();
         }
 
@@ -201,12 +201,12 @@ public sealed partial class InMemoryQueueBackend
         var jobs = new List<Job>();
         while (jobs.Count < request.MaxJobs && _queued.First is { } first)
         {
-            var id = first.Value;
+            var key = first.Value;
             _queued.RemoveFirst();
-            _active.AddLast(id);
+            _active.AddLast(key);
 
             // A missing or corrupt document stays in the active list for the sweeper, as with SAQ's BLMOVE then GET.
-            if (TryReadJob(id, nowMs) is not { } job)
+            if (TryReadJob(key, nowMs) is not { } job)
             {
                 continue;
             }
@@ -226,7 +226,7 @@ public sealed partial class InMemoryQueueBackend
 
     private void Finish(Job job, JobStatus status, long nowMs)
     {
-        var id = job.Id;
+        var key = job.Key;
         job.Status = status;
         job.Completed = nowMs;
         if (status == JobStatus.Complete)
@@ -234,15 +234,15 @@ public sealed partial class InMemoryQueueBackend
             job.Progress = 1.0;
         }
 
-        _active.Remove(id);
-        _incomplete.Remove(id);
+        _active.Remove(key);
+        _incomplete.Remove(key);
 
-        // SAQ leaves the queued list alone here; a finished id must never be handed out, so take it out too.
-        _queued.Remove(id);
-        _suspects.Remove(id);
+        // SAQ leaves the queued list alone here; a finished key must never be handed out, so take it out too.
+        _queued.Remove(key);
+        _suspects.Remove(key);
         if (job.Ttl < 0)
         {
-            _documents.Remove(id);
+            _documents.Remove(key);
         }
         else
         {

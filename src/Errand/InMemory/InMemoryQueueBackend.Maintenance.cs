@@ -28,10 +28,10 @@ public sealed partial class InMemoryQueueBackend
                 .ThenBy(entry => entry.Key, StringComparer.Ordinal)
                 .Select(entry => entry.Key)
                 .ToList();
-            foreach (var id in due)
+            foreach (var key in due)
             {
-                _incomplete[id] = 0;
-                _queued.AddLast(id);
+                _incomplete[key] = 0;
+                _queued.AddLast(key);
             }
 
             if (due.Count > 0)
@@ -63,38 +63,38 @@ public sealed partial class InMemoryQueueBackend
             var graceMs = (long)request.SuspectGrace.TotalMilliseconds;
             var stuck = new List<SweptJob>();
             var removed = new List<string>();
-            foreach (var id in _active.ToList())
+            foreach (var key in _active.ToList())
             {
-                if (TryReadJob(id, nowMs) is not { } job)
+                if (TryReadJob(key, nowMs) is not { } job)
                 {
                     // Missing or corrupt: out of the lists; a corrupt document stays under its key for inspection.
-                    _active.Remove(id);
-                    _incomplete.Remove(id);
-                    _suspects.Remove(id);
-                    removed.Add(id);
+                    _active.Remove(key);
+                    _incomplete.Remove(key);
+                    _suspects.Remove(key);
+                    removed.Add(key);
                     continue;
                 }
 
                 if (job.Status.IsFinished())
                 {
-                    // A leftover entry (an id taken twice, whose current run has ended): out of the list, never run again.
-                    _active.Remove(id);
-                    _suspects.Remove(id);
-                    removed.Add(id);
+                    // A leftover entry (an key taken twice, whose current run has ended): out of the list, never run again.
+                    _active.Remove(key);
+                    _suspects.Remove(key);
+                    removed.Add(key);
                     continue;
                 }
 
                 if (SweepRules.Judge(job, nowMs, worker => IsWorkerAlive(worker, nowMs)) is not { } reason)
                 {
-                    _suspects.Remove(id);
+                    _suspects.Remove(key);
                     continue;
                 }
 
                 if (SweepRules.IsSuspicion(reason))
                 {
-                    if (!_suspects.TryGetValue(id, out var firstSeenMs))
+                    if (!_suspects.TryGetValue(key, out var firstSeenMs))
                     {
-                        _suspects[id] = firstSeenMs = nowMs;
+                        _suspects[key] = firstSeenMs = nowMs;
                     }
 
                     if (nowMs - firstSeenMs < graceMs)
@@ -118,9 +118,9 @@ public sealed partial class InMemoryQueueBackend
             SweepAbortedRunning(request, nowMs, graceMs, stuck);
 
             // Forget suspects that have left the active list since.
-            foreach (var id in _suspects.Keys.Where(id => !_active.Contains(id)).ToList())
+            foreach (var key in _suspects.Keys.Where(key => !_active.Contains(key)).ToList())
             {
-                _suspects.Remove(id);
+                _suspects.Remove(key);
             }
 
             return Task.FromResult(new SweepResult(stuck, removed));
@@ -130,11 +130,11 @@ public sealed partial class InMemoryQueueBackend
     // A running job aborted out of the active list that is still aborting after the grace: its worker is gone.
     private void SweepAbortedRunning(SweepRequest request, long nowMs, long graceMs, List<SweptJob> stuck)
     {
-        foreach (var (id, since) in _abortedRunning.ToList())
+        foreach (var (key, since) in _abortedRunning.ToList())
         {
-            if (TryReadJob(id, nowMs) is not { Status: JobStatus.Aborting } job || _active.Contains(id))
+            if (TryReadJob(key, nowMs) is not { Status: JobStatus.Aborting } job || _active.Contains(key))
             {
-                _abortedRunning.Remove(id);
+                _abortedRunning.Remove(key);
                 continue;
             }
 
@@ -148,7 +148,7 @@ public sealed partial class InMemoryQueueBackend
             {
                 Apply(job, decide(swept), nowMs);
 
-                _abortedRunning.Remove(id);
+                _abortedRunning.Remove(key);
             }
 
             stuck.Add(swept);

@@ -13,7 +13,7 @@ public sealed partial class InMemoryQueueBackend
         lock (_gate)
         {
             ThrowIfDisposed();
-            return Task.FromResult(ReadJob(JobIds.For(QueueName, key), NowMs()));
+            return Task.FromResult(ReadJob(key, NowMs()));
         }
     }
 
@@ -29,7 +29,7 @@ public sealed partial class InMemoryQueueBackend
             var jobs = new Job?[keys.Count];
             for (var i = 0; i < keys.Count; i++)
             {
-                jobs[i] = TryReadJob(JobIds.For(QueueName, keys[i]), nowMs);
+                jobs[i] = TryReadJob(keys[i], nowMs);
             }
 
             return Task.FromResult<IReadOnlyList<Job?>>(jobs);
@@ -74,12 +74,12 @@ public sealed partial class InMemoryQueueBackend
             var candidates = query.Status switch
             {
                 JobStatus.Active => _active.Distinct(StringComparer.Ordinal).ToList(),
-                JobStatus.Aborting => _abortMarkers.Keys.Select(key => JobIds.For(QueueName, key)).Union(_active, StringComparer.Ordinal).ToList(),
+                JobStatus.Aborting => _abortMarkers.Keys.Union(_active, StringComparer.Ordinal).ToList(),
                 _ => _documents.Keys.ToList(),
             };
-            foreach (var id in candidates)
+            foreach (var key in candidates)
             {
-                if (TryReadJob(id, nowMs) is { } job && (query.Status is null || job.Status == query.Status))
+                if (TryReadJob(key, nowMs) is { } job && (query.Status is null || job.Status == query.Status))
                 {
                     matching.Add(job);
                 }
@@ -122,7 +122,7 @@ public sealed partial class InMemoryQueueBackend
     }
 
     /// <inheritdoc />
-    /// <exception cref="ArgumentException">The worker id is empty.</exception>
+    /// <exception cref="ArgumentException">The worker key is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="ttl"/> is not positive.</exception>
     public Task WriteWorkerInfoAsync(WorkerInfo info, TimeSpan ttl, CancellationToken cancellationToken)
     {
@@ -157,12 +157,12 @@ public sealed partial class InMemoryQueueBackend
     // As Redis pages them: the ready list (next first), then the scheduled ones (soonest first).
     private JobPage ListQueued(JobQuery query, long nowMs)
     {
-        var ids = _queued.Concat(_incomplete.Where(e => e.Value > 0).OrderBy(e => e.Value).Select(e => e.Key)).ToList();
-        var page = ids.Skip(query.Offset).Take(query.Limit).Select(id => TryReadJob(id, nowMs)).OfType<Job>().ToList();
-        return new JobPage(page, ids.Count);
+        var keys = _queued.Concat(_incomplete.Where(e => e.Value > 0).OrderBy(e => e.Value).Select(e => e.Key)).ToList();
+        var page = keys.Skip(query.Offset).Take(query.Limit).Select(key => TryReadJob(key, nowMs)).OfType<Job>().ToList();
+        return new JobPage(page, keys.Count);
     }
 
-    // An id may hold ':', as SAQ allows ("host:1"), and as the Redis backend reads it.
+    // An key may hold ':', as SAQ allows ("host:1"), and as the Redis backend reads it.
     private static void CheckWorkerId(string workerId) => ArgumentException.ThrowIfNullOrEmpty(workerId);
 
     private bool IsWorkerAlive(string workerId, long nowMs) =>

@@ -23,7 +23,7 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
     // Documents with an expiry, soonest first, so finished jobs are dropped even if nobody reads them again.
     private readonly PriorityQueue<string, long> _expiries = new();
 
-    // saq:Q:incomplete: id -> score, epoch seconds when it may run (0 = now).
+    // saq:Q:incomplete: key -> score, epoch seconds when it may run (0 = now).
     private readonly Dictionary<string, double> _incomplete = new(StringComparer.Ordinal);
 
     // saq:Q:queued and saq:Q:active, oldest first.
@@ -33,10 +33,10 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
     // saq:abort:K -> reason and expiry.
     private readonly Dictionary<string, (string Reason, long ExpiresAtMs)> _abortMarkers = new(StringComparer.Ordinal);
 
-    // worker id -> worker-info document, its expiry and when it was written.
+    // worker key -> worker-info document, its expiry and when it was written.
     private readonly Dictionary<string, (byte[] Document, long ExpiresAtMs, long WrittenAtMs)> _workers = new(StringComparer.Ordinal);
 
-    // Active ids under suspicion (in transit or worker gone) -> when the sweeper first saw them so.
+    // Active keys under suspicion (in transit or worker gone) -> when the sweeper first saw them so.
     private readonly Dictionary<string, long> _suspects = new(StringComparer.Ordinal);
 
     // Running jobs aborted (out of the active list, as SAQ's abort leaves them) -> when: the sweeper ends those whose
@@ -67,6 +67,18 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
     /// <inheritdoc />
     /// <value>Always <see cref="BackendCapabilities.BlockingDequeue"/>: an idle dequeue wakes on enqueue, but nothing is durable or seen by other processes.</value>
     public BackendCapabilities Capabilities => BackendCapabilities.BlockingDequeue;
+
+    /// <summary>Gets whether the backend was disposed.</summary>
+    internal bool IsDisposed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _disposed;
+            }
+        }
+    }
 
     /// <summary>Ends every subscription and wakes waiting dequeues; from then on dequeues return empty and other calls throw <see cref="ObjectDisposedException"/>.</summary>
     /// <returns>A completed task.</returns>
@@ -109,7 +121,7 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
     {
         lock (_gate)
         {
-            return _documents.Remove(JobIds.For(QueueName, key));
+            return _documents.Remove(key);
         }
     }
 
@@ -118,13 +130,12 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
     {
         lock (_gate)
         {
-            var id = JobIds.For(QueueName, key);
-            if (!_documents.ContainsKey(id))
+                        if (!_documents.ContainsKey(key))
             {
                 return false;
             }
 
-            _documents[id] = (document, 0);
+            _documents[key] = (document, 0);
             return true;
         }
     }
@@ -151,9 +162,9 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
         _ready = NewSignal();
     }
 
-    private bool TryGetDocument(string id, long nowMs, out byte[] document)
+    private bool TryGetDocument(string key, long nowMs, out byte[] document)
     {
-        if (_documents.TryGetValue(id, out var entry))
+        if (_documents.TryGetValue(key, out var entry))
         {
             if (entry.ExpiresAtMs == 0 || entry.ExpiresAtMs > nowMs)
             {
@@ -161,7 +172,7 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
                 return true;
             }
 
-            _documents.Remove(id);
+            _documents.Remove(key);
         }
 
         document = [];
@@ -169,14 +180,14 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
     }
 
     /// <summary>Reads a stored job as a new instance; <see langword="null"/> when missing. Throws <see cref="CorruptJobException"/>.</summary>
-    private Job? ReadJob(string id, long nowMs) =>
-        TryGetDocument(id, nowMs, out var document) ? JobDocument.Deserialize(document, id, QueueName) : null;
+    private Job? ReadJob(string key, long nowMs) =>
+        TryGetDocument(key, nowMs, out var document) ? JobDocument.Deserialize(document, key, QueueName) : null;
 
-    private Job? TryReadJob(string id, long nowMs)
+    private Job? TryReadJob(string key, long nowMs)
     {
         try
         {
-            return ReadJob(id, nowMs);
+            return ReadJob(key, nowMs);
         }
         catch (CorruptJobException)
         {
@@ -186,22 +197,22 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
 
     private void Store(Job job, long expiresAtMs = 0)
     {
-        _documents[job.Id] = (JobDocument.Serialize(job), expiresAtMs);
+        _documents[job.Key] = (JobDocument.Serialize(job), expiresAtMs);
         if (expiresAtMs > 0)
         {
-            _expiries.Enqueue(job.Id, expiresAtMs);
+            _expiries.Enqueue(job.Key, expiresAtMs);
         }
     }
 
     // Drops documents whose TTL has passed; an entry is stale when the document was written again since.
     private void PurgeExpired(long nowMs)
     {
-        while (_expiries.TryPeek(out var id, out var expiresAtMs) && expiresAtMs <= nowMs)
+        while (_expiries.TryPeek(out var key, out var expiresAtMs) && expiresAtMs <= nowMs)
         {
             _expiries.Dequeue();
-            if (_documents.TryGetValue(id, out var entry) && entry.ExpiresAtMs != 0 && entry.ExpiresAtMs <= nowMs)
+            if (_documents.TryGetValue(key, out var entry) && entry.ExpiresAtMs != 0 && entry.ExpiresAtMs <= nowMs)
             {
-                _documents.Remove(id);
+                _documents.Remove(key);
             }
         }
     }

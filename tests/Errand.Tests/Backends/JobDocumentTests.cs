@@ -6,7 +6,7 @@ namespace Errand.Tests.Backends;
 
 public sealed class JobDocumentTests
 {
-    private const string Id = "saq:job:default:k1";
+    private const string Key = "k1";
 
     // Exactly as Python SAQ's json.dumps writes it: spaces after separators, nulls and zeros present.
     private const string PythonDocument = """
@@ -16,12 +16,12 @@ public sealed class JobDocumentTests
     [Fact]
     public void Deserialize_PythonSaqDocument_ReadsEveryField()
     {
-        var job = JobDocument.Deserialize(Encoding.UTF8.GetBytes(PythonDocument), Id, "default");
+        var job = JobDocument.Deserialize(Encoding.UTF8.GetBytes(PythonDocument), Key, "default");
 
         Assert.Equal("send_mail", job.Function);
         Assert.Equal("default", job.Queue);
         Assert.Equal("k1", job.Key);
-        Assert.Equal(Id, job.Id);
+        Assert.Equal(Key, job.Key);
         Assert.Equal("a@example.com", job.Kwargs!.Value.GetProperty("to").GetString());
         Assert.Equal(2, job.Kwargs!.Value.GetProperty("n").GetInt32());
         Assert.Equal(30, job.Timeout);
@@ -50,7 +50,7 @@ public sealed class JobDocumentTests
     [Fact]
     public void Deserialize_PythonDocumentWithFieldsLeftOut_TakesSaqDefaults()
     {
-        var job = JobDocument.Deserialize("""{"function": "f", "queue": "default", "key": "k1"}"""u8, Id, "default");
+        var job = JobDocument.Deserialize("""{"function": "f", "queue": "default", "key": "k1"}"""u8, Key, "default");
 
         Assert.Null(job.Kwargs);
         Assert.Equal(10, job.Timeout);
@@ -71,7 +71,7 @@ public sealed class JobDocumentTests
     [Fact]
     public void Deserialize_RetryBackoffAsNumber_IsBackoffWithThatCap()
     {
-        var job = JobDocument.Deserialize("""{"function": "f", "queue": "default", "key": "k1", "retry_backoff": 60.0}"""u8, Id, null);
+        var job = JobDocument.Deserialize("""{"function": "f", "queue": "default", "key": "k1", "retry_backoff": 60.0}"""u8, Key, null);
 
         Assert.True(job.RetryBackoff);
         Assert.Equal(60.0, job.RetryBackoffCap);
@@ -80,7 +80,7 @@ public sealed class JobDocumentTests
     [Fact]
     public void Deserialize_FloatTimeoutFromPython_RoundsUpToWholeSeconds()
     {
-        var job = JobDocument.Deserialize("""{"function": "f", "queue": "default", "key": "k1", "timeout": 2.5, "heartbeat": 0.2}"""u8, Id, null);
+        var job = JobDocument.Deserialize("""{"function": "f", "queue": "default", "key": "k1", "timeout": 2.5, "heartbeat": 0.2}"""u8, Key, null);
 
         Assert.Equal(3, job.Timeout);
         Assert.Equal(1, job.Heartbeat);
@@ -167,9 +167,9 @@ public sealed class JobDocumentTests
     [Fact]
     public void RoundTrip_PythonDocument_KeepsEveryValue()
     {
-        var job = JobDocument.Deserialize(Encoding.UTF8.GetBytes(PythonDocument), Id, "default");
+        var job = JobDocument.Deserialize(Encoding.UTF8.GetBytes(PythonDocument), Key, "default");
 
-        var again = JobDocument.Deserialize(JobDocument.Serialize(job), Id, "default");
+        var again = JobDocument.Deserialize(JobDocument.Serialize(job), Key, "default");
 
         Assert.Equal(JobDocument.Serialize(job), JobDocument.Serialize(again));
         Assert.Equal(job.Touched, again.Touched);
@@ -182,7 +182,7 @@ public sealed class JobDocumentTests
     {
         var document = """{"function": "f", "queue": "default", "key": "k1", "future_field": {"a": [1, 2.5, null]}, "note": "kept"}"""u8;
 
-        var job = JobDocument.Deserialize(document, Id, "default");
+        var job = JobDocument.Deserialize(document, Key, "default");
         job.Progress = 0.5;
         using var written = JsonDocument.Parse(JobDocument.Serialize(job));
 
@@ -204,19 +204,19 @@ public sealed class JobDocumentTests
     [InlineData("""{"function": "f", "queue": "default", "key": "k1", "status": "running"}""")]
     [InlineData("""{"function": "f", "queue": "default", "key": "k1", "timeout": "ten"}""")]
     [InlineData("""{"function": "f", "queue": "default", "key": "k1", "retry_backoff": "yes"}""")]
-    public void Deserialize_CorruptDocument_ThrowsCorruptJobExceptionNamingTheId(string document)
+    public void Deserialize_CorruptDocument_ThrowsCorruptJobExceptionNamingTheKey(string document)
     {
-        var error = Assert.Throws<CorruptJobException>(() => JobDocument.Deserialize(Encoding.UTF8.GetBytes(document), Id, "default"));
+        var error = Assert.Throws<CorruptJobException>(() => JobDocument.Deserialize(Encoding.UTF8.GetBytes(document), Key, "default"));
 
-        Assert.Equal(Id, error.JobId);
-        Assert.Contains(Id, error.Message, StringComparison.Ordinal);
+        Assert.Equal(Key, error.JobKey);
+        Assert.Contains(Key, error.Message, StringComparison.Ordinal);
         Assert.False(string.IsNullOrEmpty(error.Reason));
     }
 
     [Fact]
     public void Deserialize_OtherQueue_SaysWhichQueue()
     {
-        var error = Assert.Throws<CorruptJobException>(() => JobDocument.Deserialize("""{"function": "f", "queue": "other", "key": "k1"}"""u8, Id, "default"));
+        var error = Assert.Throws<CorruptJobException>(() => JobDocument.Deserialize("""{"function": "f", "queue": "other", "key": "k1"}"""u8, Key, "default"));
 
         Assert.Contains("other", error.Reason, StringComparison.Ordinal);
     }

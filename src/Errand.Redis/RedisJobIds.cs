@@ -1,7 +1,7 @@
-namespace Errand;
+namespace Errand.Redis;
 
-/// <summary>Builds and splits job ids (<c>saq:job:QUEUE:KEY</c>), the names SAQ gives jobs in every backend.</summary>
-public static class JobIds
+/// <summary>Builds and splits job ids (<c>saq:job:QUEUE:KEY</c>), the Redis keys SAQ stores job documents under.</summary>
+internal static class RedisJobIds
 {
     private const string Prefix = "saq:job:";
 
