@@ -17,11 +17,11 @@ public static class AuthorsApp
             sp.GetRequiredService<IOptions<EmailOptions>>().Value.SmtpHost is { Length: > 0 }
                 ? ActivatorUtilities.CreateInstance<SmtpEmailSender>(sp)
                 : ActivatorUtilities.CreateInstance<OutboxEmailSender>(sp));
-        builder.Services.AddErrand().AddJobService<AuthorService>();
+        builder.Services.AddErrand().UseRedis().AddJobService<AuthorService>();  // Errand:Url picks the store; none: in memory
         builder.Services.AddHealthChecks().AddErrand();
     }
 
-    /// <summary>Builds the web app (API and, unless Errand:Worker:Enabled is false, the worker) and creates the database.</summary>
+    /// <summary>Builds the web app (API and, unless Errand:RunWorker is false, the worker) and creates the database.</summary>
     public static async Task<WebApplication> BuildWebAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -58,7 +58,7 @@ public static class AuthorsApp
     {
         var builder = Host.CreateApplicationBuilder(args);
         builder.AddAuthors();
-        builder.Services.PostConfigure<Errand.AspNetCore.ErrandOptions>(o => o.Worker.Enabled = true);
+        builder.Services.PostConfigure<Errand.AspNetCore.ErrandOptions>(o => o.RunWorker = true);
         configure?.Invoke(builder);
         var host = builder.Build();
         await CreateDatabaseAsync(host.Services);

@@ -2,7 +2,7 @@ using Authors;
 
 // dotnet run --project samples/Authors               web app + in-process worker (in-memory queue unless Errand__Url is set)
 // dotnet run --project samples/Authors -- worker     worker only, no HTTP (needs Errand__Url=redis://... shared with the web app)
-// dotnet run --project samples/Authors -- --Errand:Worker:Enabled=false   web app that only enqueues
+// dotnet run --project samples/Authors -- --Errand:RunWorker=false   web app that only enqueues
 if (args.Length > 0 && args[0] == "worker")
 {
     using var worker = await AuthorsApp.BuildWorkerAsync(args[1..]);

@@ -6,17 +6,18 @@ namespace Errand.AspNetCore;
 internal static partial class ErrandLog
 {
     [LoggerMessage(EventId = 6000, EventName = "InMemoryQueues", Level = LogLevel.Warning,
-        Message = "Errand:Url is not set, so queues {Queues} are kept in this process's memory: jobs are lost when it stops and other processes cannot see them. Set Errand:Url to redis://... to share and keep them")]
+        Message = "Errand:Url is not set, so queues {Queues} are kept in this process's memory: jobs are lost when it stops and other processes cannot see them. Set Errand:Url (redis://..., postgresql://...) to share and keep them")]
     public static partial void InMemoryQueues(ILogger logger, string queues);
 
-    [LoggerMessage(EventId = 6001, EventName = "RedisQueues", Level = LogLevel.Information, Message = "Errand queues {Queues} are stored in Redis at {Endpoint}")]
-    public static partial void RedisQueues(ILogger logger, string queues, string endpoint);
+    // 6001 (RedisQueues) is retired: 6002 says the same for every engine.
+    [LoggerMessage(EventId = 6002, EventName = "QueuesStored", Level = LogLevel.Information, Message = "Errand queues {Queues} are stored in {Engine} at {Endpoint}")]
+    public static partial void QueuesStored(ILogger logger, string queues, string engine, string endpoint);
 
     [LoggerMessage(EventId = 6010, EventName = "WorkerHostStarting", Level = LogLevel.Information,
         Message = "Errand worker starting on queues {Queues}; shutdown grace period {GracePeriod} (host shutdown timeout {ShutdownTimeout})")]
     public static partial void WorkerHostStarting(ILogger logger, string queues, TimeSpan gracePeriod, TimeSpan shutdownTimeout);
 
-    [LoggerMessage(EventId = 6011, EventName = "WorkerDisabled", Level = LogLevel.Information, Message = "Errand worker is off (Errand:Worker:Enabled=false): this process only enqueues")]
+    [LoggerMessage(EventId = 6011, EventName = "WorkerDisabled", Level = LogLevel.Information, Message = "Errand worker is off (Errand:RunWorker=false): this process only enqueues")]
     public static partial void WorkerDisabled(ILogger logger);
 
     [LoggerMessage(EventId = 6012, EventName = "GracePeriodShortened", Level = LogLevel.Warning,

@@ -4,9 +4,10 @@ namespace Errand.AspNetCore;
 public sealed class ErrandQueueSettings
 {
     /// <summary>Gets or sets how many jobs this queue's in-process worker runs at the same time.</summary>
-    /// <value>The default is unset (<see cref="ErrandOptions.Concurrency"/>).</value>
+    /// <value>The default is unset (<c>Errand:Worker:Concurrency</c>).</value>
     public int? Concurrency { get; set; }
 
-    /// <summary>Gets the job options of this queue, over <see cref="ErrandOptions.JobDefaults"/>.</summary>
-    public ErrandJobDefaults JobDefaults { get; } = new();
+    /// <summary>Gets or sets the job options of this queue, over <see cref="ErrandOptions.JobDefaults"/>.</summary>
+    /// <value>The default sets nothing.</value>
+    public JobOptions JobDefaults { get; set; } = new();
 }

@@ -1,26 +1,26 @@
 using Errand.AspNetCore.JobServices;
-using Errand.InMemory;
-using Errand.Redis;
+using Errand.Backends;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace Errand.AspNetCore;
 
-/// <summary>Creates the configured queues once, over one backend kind, sharing one Redis multiplexer; disposes what it created.</summary>
+/// <summary>Creates the configured queues once, over one store chosen by URL (<see cref="QueueStoreSchemes"/>); disposes what it created.</summary>
 internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposable
 {
     private readonly ErrandOptions _options;
     private readonly IReadOnlyDictionary<string, Queue> _external;
     private readonly JobServiceRegistry _registry;
     private readonly IServiceProviderIsService _isService;
+    private readonly QueueStoreSchemes _schemes;
+    private readonly QueueStoreSelection? _selection;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private Dictionary<string, ErrandQueue>? _queues;
-    private ConnectionMultiplexer? _multiplexer;
+    private IQueueStore? _store;
     private int _disposed;
 
     public ErrandQueues(
@@ -28,6 +28,8 @@ internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposa
         IEnumerable<ExternalQueue> external,
         JobServiceRegistry registry,
         IServiceProviderIsService isService,
+        QueueStoreSchemes schemes,
+        IEnumerable<QueueStoreSelection> selections,
         TimeProvider time,
         ILoggerFactory loggerFactory)
     {
@@ -36,6 +38,8 @@ internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposa
         _external = external.GroupBy(q => q.Queue.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Queue, StringComparer.Ordinal);
         _registry = registry;
         _isService = isService;
+        _schemes = schemes;
+        _selection = selections.LastOrDefault();
         _time = time;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("Errand.AspNetCore");
@@ -52,8 +56,8 @@ internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposa
     public QueueOptions QueueOptionsFor(string name) => new()
     {
         JobDefaults = _options.Queues.TryGetValue(name, out var settings)
-            ? settings.JobDefaults.ToJobOptions().WithDefaults(_options.JobDefaults.ToJobOptions())
-            : _options.JobDefaults.ToJobOptions(),
+            ? settings.JobDefaults.WithDefaults(_options.JobDefaults)
+            : _options.JobDefaults,
     };
 
     public IErrandQueue Get(string name)
@@ -65,7 +69,7 @@ internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposa
             : throw new ArgumentException($"No Errand queue is named '{name}'. Queues: {string.Join(", ", Names)}. Add it under Errand:Queues or with AddQueue.", nameof(name));
     }
 
-    /// <summary>Creates the queues (and connects to Redis) now, rather than on first use.</summary>
+    /// <summary>Creates the queues (and connects to their store) now, rather than on first use.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken) => await Initialize(cancellationToken).ConfigureAwait(false);
 
     public async ValueTask DisposeAsync()
@@ -84,10 +88,9 @@ internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposa
             }
         }
 
-        if (_multiplexer is { } multiplexer)
+        if (_store is { } store)
         {
-            await multiplexer.CloseAsync().ConfigureAwait(false);
-            await multiplexer.DisposeAsync().ConfigureAwait(false);
+            await store.DisposeAsync().ConfigureAwait(false);
         }
 
         _lock.Dispose();
@@ -109,23 +112,17 @@ internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposa
             }
 
             var owned = Names.Where(n => !_external.ContainsKey(n)).ToList();
-            var ownedNames = string.Join(", ", owned);
-            if (owned.Count > 0 && string.IsNullOrEmpty(_options.Url))
+            if (owned.Count > 0)
             {
-                ErrandLog.InMemoryQueues(_logger, ownedNames);
-            }
-            else if (owned.Count > 0)
-            {
-                var configuration = RedisUrl.Parse(_options.Url!);
-                _multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
-                var endpoint = RedisUrl.Describe(configuration);
-                ErrandLog.RedisQueues(_logger, ownedNames, endpoint);
+                await ConnectAsync(string.Join(", ", owned), cancellationToken).ConfigureAwait(false);
             }
 
             var queues = new Dictionary<string, ErrandQueue>(StringComparer.Ordinal);
             foreach (var name in Names)
             {
-                var queue = _external.TryGetValue(name, out var given) ? given : Create(name);
+                var queue = _external.TryGetValue(name, out var given)
+                    ? given
+                    : new Queue(_store!.OpenBackend(name), QueueOptionsFor(name), _time, _loggerFactory);
                 queues[name] = new ErrandQueue(queue, _registry, _isService);
             }
 
@@ -138,13 +135,36 @@ internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposa
         }
     }
 
-    private Queue Create(string name)
+    private Backends.IQueueStoreProvider? FindConfigured()
     {
-        var options = QueueOptionsFor(name);
-        var backend = _multiplexer is null
-            ? (Backends.IQueueBackend)new InMemoryQueueBackend(name, _time)
-            : RedisQueueBackend.Create(_multiplexer, new RedisBackendOptions { QueueName = name }, _time, _loggerFactory);
-        return new Queue(backend, options, _time, _loggerFactory);
+        try
+        {
+            return _schemes.Find(_options.Url);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"Errand:Url is not usable. {ex.Message.Replace(" (Parameter 'url')", string.Empty, StringComparison.Ordinal)}", nameof(ErrandOptions.Url), ex);
+        }
+    }
+
+    private async Task ConnectAsync(string names, CancellationToken cancellationToken)
+    {
+        var options = new QueueStoreOptions { Time = _time, LoggerFactory = _loggerFactory };
+        if (_selection is { } selected)
+        {
+            _store = await selected.Provider.ConnectAsync(selected.Url, options, cancellationToken).ConfigureAwait(false);
+            ErrandLog.QueuesStored(_logger, names, selected.Provider.Name, _store.Endpoint);
+        }
+        else if (FindConfigured() is { } provider)
+        {
+            _store = await provider.ConnectAsync(_options.Url!, options, cancellationToken).ConfigureAwait(false);
+            ErrandLog.QueuesStored(_logger, names, provider.Name, _store.Endpoint);
+        }
+        else
+        {
+            _store = await _schemes.ConnectAsync(null, options, cancellationToken).ConfigureAwait(false);
+            ErrandLog.InMemoryQueues(_logger, names);
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 using Errand;
 using Errand.AspNetCore;
 using Errand.AspNetCore.JobServices;
+using Errand.Backends;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -13,8 +14,10 @@ public static class ErrandServiceCollectionExtensions
     /// <param name="configure">Changes the options after they are bound, or <see langword="null"/>.</param>
     /// <returns>A builder to add job services and queues; calling <c>AddErrand</c> again adds nothing twice.</returns>
     /// <remarks>
-    /// With no <c>Errand:Url</c> every queue is kept in memory (said once in the log). The worker runs in the host unless
-    /// <c>Errand:Worker:Enabled</c> is <see langword="false"/>; its grace period follows the host's shutdown timeout.
+    /// With no URL every queue is kept in memory (said once in the log); a backend package stores them elsewhere
+    /// (<c>.UseRedis(url)</c>, <c>.UsePostgres(url)</c>, or <c>Errand:Url</c> of a scheme they registered). The worker runs
+    /// in the host unless <c>Errand:RunWorker</c> is <see langword="false"/>; its grace period is shortened to fit the
+    /// host's shutdown timeout.
     /// </remarks>
     public static IErrandBuilder AddErrand(this IServiceCollection services, Action<ErrandOptions>? configure = null)
     {
@@ -24,6 +27,7 @@ public static class ErrandServiceCollectionExtensions
         {
             options.BindConfiguration(ErrandOptions.SectionName).Validate(ValidOptions).ValidateOnStart();
             services.TryAddSingleton(TimeProvider.System);
+            services.TryAddSingleton(sp => new QueueStoreSchemes(sp.GetServices<IQueueStoreProvider>()));
             services.TryAddSingleton(sp => new JobServiceRegistry(sp.GetServices<JobServiceRegistration>()));
             services.TryAddSingleton<ErrandQueues>();
             services.TryAddSingleton<IErrandQueues>(sp => sp.GetRequiredService<ErrandQueues>());

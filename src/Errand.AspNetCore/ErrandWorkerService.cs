@@ -35,7 +35,7 @@ internal sealed class ErrandWorkerService(
         // created (and Redis connected) even without a worker, so that no request waits for it.
         await queues.InitializeAsync(cancellationToken).ConfigureAwait(false);
         var settings = options.Value;
-        if (!settings.Worker.Enabled)
+        if (!settings.RunWorker)
         {
             ErrandLog.WorkerDisabled(_logger);
             return;
@@ -52,7 +52,7 @@ internal sealed class ErrandWorkerService(
         {
             var queue = queues.Get(name).Queue;
             var functions = BuildFunctions();
-            var concurrency = settings.Queues.TryGetValue(name, out var queueSettings) ? queueSettings.Concurrency ?? settings.Concurrency : settings.Concurrency;
+            var concurrency = settings.Queues.TryGetValue(name, out var queueSettings) ? queueSettings.Concurrency ?? settings.Worker.Concurrency : settings.Worker.Concurrency;
             var workerOptions = WorkerOptionsFor(settings.Worker, concurrency, grace);
             _workers.Add(new Worker(queue, functions, workerOptions, time, loggerFactory, services));
         }
@@ -72,21 +72,16 @@ internal sealed class ErrandWorkerService(
         base.Dispose();
     }
 
-    internal TimeSpan GracePeriod(TimeSpan? configured, TimeSpan shutdownTimeout)
+    internal TimeSpan GracePeriod(TimeSpan wanted, TimeSpan shutdownTimeout)
     {
         if (shutdownTimeout == Timeout.InfiniteTimeSpan)
         {
-            return configured ?? new WorkerOptions().ShutdownGracePeriod;
+            return wanted;
         }
 
         // Keep time after the grace period for the cut-off jobs to be handed back: a quarter of the timeout, at most 5 s.
         var reserve = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, shutdownTimeout.Ticks / 4));
         var fits = shutdownTimeout - reserve;
-        if (configured is not { } wanted)
-        {
-            return fits;
-        }
-
         if (wanted > fits)
         {
             ErrandLog.GracePeriodShortened(_logger, wanted, shutdownTimeout, fits);
@@ -99,19 +94,27 @@ internal sealed class ErrandWorkerService(
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(_workers.Select(worker => worker.RunAsync(stoppingToken)));
 
-    private static WorkerOptions WorkerOptionsFor(ErrandWorkerSettings settings, int concurrency, TimeSpan grace)
+    private static WorkerOptions WorkerOptionsFor(WorkerOptions settings, int concurrency, TimeSpan grace)
     {
-        var defaults = new WorkerOptions();
-        return new WorkerOptions
+        // One worker per queue: each gets its own copy (worker ids are per worker), with the queue's concurrency.
+        var options = new WorkerOptions
         {
             Concurrency = concurrency,
             ShutdownGracePeriod = grace,
-            DequeueWait = settings.DequeueWait ?? defaults.DequeueWait,
-            ScheduleInterval = settings.ScheduleInterval ?? defaults.ScheduleInterval,
-            SweepInterval = settings.SweepInterval ?? defaults.SweepInterval,
-            AbortCheckInterval = settings.AbortCheckInterval ?? defaults.AbortCheckInterval,
-            WorkerInfoInterval = settings.WorkerInfoInterval ?? defaults.WorkerInfoInterval,
+            DequeueWait = settings.DequeueWait,
+            ScheduleInterval = settings.ScheduleInterval,
+            SweepInterval = settings.SweepInterval,
+            AbortCheckInterval = settings.AbortCheckInterval,
+            WorkerInfoInterval = settings.WorkerInfoInterval,
+            Burst = settings.Burst,
+            MaxBurstJobs = settings.MaxBurstJobs,
         };
+        foreach (var (key, value) in settings.Metadata)
+        {
+            options.Metadata[key] = value;
+        }
+
+        return options;
     }
 
     private JobFunctions BuildFunctions()

@@ -1,18 +1,17 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
-using StackExchange.Redis;
 
 namespace Errand.Cli;
 
 /// <summary>The <c>errand</c> command: parses the command line, runs a subcommand and turns failures into exit codes.</summary>
 internal static class CliApplication
 {
-    /// <summary>The environment variable that holds the Redis URL when no command-line argument gives one.</summary>
+    /// <summary>The environment variable that holds the queue URL when no command-line argument gives one.</summary>
     public const string UrlVariable = "ERRAND_URL";
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand($"errand: look at and repair the Errand and SAQ queues of a Redis. Each command's URL argument may be left out and set in the environment variable {UrlVariable} instead, which keeps a password out of ps and the shell's history.")
+        var root = new RootCommand($"errand: look at and repair the Errand and SAQ queues of a Redis or a PostgreSQL database. Each command's URL argument may be left out and set in the environment variable {UrlVariable} instead, which keeps a password out of ps and the shell's history.")
         {
             CommonOptions.Timeout,
             InfoCommand.Create(),
@@ -35,7 +34,7 @@ internal static class CliApplication
 
             if (fromEnvironment is null && !args.Any(LooksLikeUrl))
             {
-                Terminal.Error($"The Redis URL is the command's first argument (redis://[user:password@]host:port[/db]), or the environment variable {UrlVariable}.");
+                Terminal.Error($"The queue URL is the command's first argument (redis://[user:password@]host:port[/db], postgresql://user@host:port/db), or the environment variable {UrlVariable}.");
             }
 
             Terminal.Error("Run 'errand --help' (or 'errand COMMAND --help') for usage.");
@@ -45,8 +44,8 @@ internal static class CliApplication
         return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
     }
 
-    /// <summary>Connects to the command's Redis and runs <paramref name="body"/>, turning every expected failure into a message and an exit code.</summary>
-    public static async Task<int> ExecuteAsync(ParseResult result, string url, Func<RedisSession, Task<int>> body, CancellationToken cancellationToken)
+    /// <summary>Connects to the command's store and runs <paramref name="body"/>, turning every expected failure into a message and an exit code.</summary>
+    public static async Task<int> ExecuteAsync(ParseResult result, string url, Func<StoreSession, Task<int>> body, CancellationToken cancellationToken)
     {
         var seconds = result.GetValue(CommonOptions.Timeout);
         try
@@ -56,16 +55,16 @@ internal static class CliApplication
                 throw new CliException(ExitCodes.Usage, "--timeout must be more than 0 seconds.");
             }
 
-            var session = await RedisSession.ConnectAsync(url, TimeSpan.FromSeconds(seconds), cancellationToken).ConfigureAwait(false);
+            var session = await StoreSession.ConnectAsync(url, TimeSpan.FromSeconds(seconds), cancellationToken).ConfigureAwait(false);
             await using (session.ConfigureAwait(false))
             {
                 try
                 {
                     return await body(session).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is BackendUnavailableException or RedisConnectionException or RedisTimeoutException)
+                catch (BackendUnavailableException ex)
                 {
-                    throw new CliException(ExitCodes.Unreachable, $"Redis at {session.Endpoint} did not answer: {FirstSentence(ex.Message)}");
+                    throw new CliException(ExitCodes.Unreachable, $"{session.Engine} at {session.Endpoint} did not answer: {FirstSentence(ex.Reason)}");
                 }
             }
         }

@@ -5,17 +5,17 @@ namespace Errand.Cli;
 /// <summary>The arguments and options several commands share; each command gets instances of its own.</summary>
 internal static class CommonOptions
 {
-    /// <summary>Gets the option every command inherits: how long to wait for Redis.</summary>
+    /// <summary>Gets the option every command inherits: how long to wait for the store.</summary>
     public static Option<double> Timeout { get; } = new("--timeout")
     {
-        Description = "Seconds to wait for Redis to connect or answer.",
+        Description = "Seconds to wait for the store (Redis, PostgreSQL) to connect or answer.",
         DefaultValueFactory = _ => 5,
         Recursive = true,
     };
 
     public static Argument<string> Url() => new("URL")
     {
-        Description = $"The Redis: redis://[user:password@]host:port[/db], or rediss://... for TLS. Leave it out to use the environment variable {CliApplication.UrlVariable} (keeps a password out of ps and the shell's history); an argument wins.",
+        Description = $"Where the queues are: redis://[user:password@]host:port[/db], rediss://... for TLS, or postgresql://user[:password]@host[:port]/db. Leave it out to use the environment variable {CliApplication.UrlVariable} (keeps a password out of ps and the shell's history); an argument wins.",
     };
 
     public static Option<string> Queue() => new("--queue", "-q")

@@ -5,7 +5,7 @@ using Errand.Hosting;
 
 namespace Errand.Cli;
 
-/// <summary><c>errand dashboard URL [--queue Q ...] [--port P] [--bind A]</c>: the dashboard of a Redis's queues, on loopback unless told otherwise.</summary>
+/// <summary><c>errand dashboard URL [--queue Q ...] [--port P] [--bind A]</c>: the dashboard of the queues of a Redis or a PostgreSQL database, on loopback unless told otherwise.</summary>
 internal static class DashboardCommand
 {
     public const string PasswordVariable = "ERRAND_DASHBOARD_PASSWORD";
@@ -13,7 +13,7 @@ internal static class DashboardCommand
     public static Command Create()
     {
         var url = CommonOptions.Url();
-        var queues = new Option<string[]>("--queue", "-q") { Description = "Show these queues (repeat for several); default: every queue found in the Redis." };
+        var queues = new Option<string[]>("--queue", "-q") { Description = "Show these queues (repeat for several); default: every queue found there." };
         var port = new Option<int>("--port", "-p") { Description = "The port (0: a free one).", DefaultValueFactory = _ => 8080 };
         var bind = new Option<string>("--bind") { Description = "The address to listen on; any but loopback needs --user.", DefaultValueFactory = _ => "127.0.0.1" };
         var user = new Option<string?>("--user") { Description = $"Ask for HTTP basic credentials: this user, with the password in ${PasswordVariable}." };

@@ -33,7 +33,7 @@ internal static class EnqueueCommand
         });
         command.SetAction((result, ct) =>
         {
-            // Checked before connecting: a bad argument is reported as such even when Redis is down.
+            // Checked before connecting: a bad argument is reported as such even when the store is down.
             JsonElement? arguments;
             JobOptions options;
             try

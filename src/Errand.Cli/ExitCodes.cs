@@ -12,13 +12,13 @@ internal static class ExitCodes
     /// <summary>The command line is not valid.</summary>
     public const int Usage = 2;
 
-    /// <summary>The Redis URL is not valid.</summary>
+    /// <summary>The queue URL is not valid, or of a scheme no backend takes.</summary>
     public const int BadUrl = 3;
 
-    /// <summary>Redis could not be reached, refused the credentials, or did not answer in time.</summary>
+    /// <summary>The store (Redis, PostgreSQL) could not be reached, refused the credentials, or did not answer in time.</summary>
     public const int Unreachable = 4;
 
-    /// <summary>No queue of that name is stored in this Redis.</summary>
+    /// <summary>No queue of that name is stored there.</summary>
     public const int QueueNotFound = 5;
 
     /// <summary>No job of that key is stored in the queue.</summary>

@@ -12,7 +12,7 @@ internal static class InfoCommand
         var url = CommonOptions.Url();
         var queues = new Option<string[]>("--queue", "-q")
         {
-            Description = "Only these queues (repeat the option for several); default: every queue found in the Redis.",
+            Description = "Only these queues (repeat the option for several); default: every queue found there.",
         };
         var json = CommonOptions.Json();
         var command = new Command("info", "Show job counts and live workers of the queues.") { url, queues, json };

@@ -30,7 +30,7 @@ internal static class JobCommand
     }
 
     /// <summary>Gets a stored job, or fails with <see cref="ExitCodes.QueueNotFound"/> or <see cref="ExitCodes.JobNotFound"/>.</summary>
-    public static async Task<Job> FindAsync(RedisSession session, string queueName, string key, CancellationToken cancellationToken)
+    public static async Task<Job> FindAsync(StoreSession session, string queueName, string key, CancellationToken cancellationToken)
     {
         var queue = session.Open(queueName);
         await using (queue.ConfigureAwait(false))

@@ -33,7 +33,7 @@ internal static class RetryCommand
         return command;
     }
 
-    private static async Task<int> RetryOneAsync(RedisSession session, string name, string key, bool force, CancellationToken cancellationToken)
+    private static async Task<int> RetryOneAsync(StoreSession session, string name, string key, bool force, CancellationToken cancellationToken)
     {
         var job = await JobCommand.FindAsync(session, name, key, cancellationToken).ConfigureAwait(false);
         var refused = job.Status switch
@@ -65,7 +65,7 @@ internal static class RetryCommand
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> RetryAllFailedAsync(RedisSession session, string name, CancellationToken cancellationToken)
+    private static async Task<int> RetryAllFailedAsync(StoreSession session, string name, CancellationToken cancellationToken)
     {
         var queue = await session.OpenExistingAsync(name, cancellationToken).ConfigureAwait(false);
         await using (queue.ConfigureAwait(false))

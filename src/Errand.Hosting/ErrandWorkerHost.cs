@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Runtime.InteropServices;
 using Errand.Dashboard;
-using Errand.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,7 +14,7 @@ namespace Errand.Hosting;
 /// <para>Options: <c>--url</c>, <c>--queue</c>, <c>--concurrency</c>, <c>--workers N</c> (N supervised processes of the
 /// same program), <c>--web [--port P] [--bind A]</c> (the dashboard, on loopback port 8080 by default), <c>--check</c> (exit 0 when the queue has a live worker, else 1), <c>-v</c>/<c>-vv</c>.</para>
 /// <para>Configuration comes from <c>appsettings.json</c> and environment variables, as in any .NET host:
-/// <c>Errand:Url</c>, <c>Errand:Queue</c>, <c>Errand:Concurrency</c> and the section <c>Errand:Worker</c>
+/// <c>Errand:Url</c>, <c>Errand:Queue</c>, <c>Errand:Worker:Concurrency</c> and the section <c>Errand:Worker</c>
 /// (<see cref="WorkerOptions"/>), and <c>Errand:Dashboard</c> (<see cref="ErrandDashboardOptions"/>: basic credentials,
 /// read-only, title); the command line wins over them.</para>
 /// <para>Exit codes: 0 done (including after SIGTERM/SIGINT), 1 the check found no live worker or the worker failed,
@@ -76,7 +75,7 @@ public static class ErrandWorkerHost
             settings = WorkerSettings.Resolve(values, builder);
             if (settings.Url is null && (values.Check || values.Workers > 1))
             {
-                throw new ArgumentException("--check and --workers need a Redis queue: pass --url or set Errand:Url.");
+                throw new ArgumentException("--check and --workers need a queue that other processes share (Redis, PostgreSQL): pass --url or set Errand:Url.");
             }
         }
         catch (ArgumentException ex)
@@ -97,10 +96,10 @@ public static class ErrandWorkerHost
         {
             using var host = hostBuilder.Build();
             var loggerFactory = host.Services.GetRequiredService<ILoggerFactory>();
-            var queue = await RedisQueue.ConnectAsync(settings.Url!, settings.Queue, builder.QueueOptions, loggerFactory: loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await using (queue.ConfigureAwait(false))
+            var opened = await OpenedQueue.OpenAsync(settings.Url, settings.Queue, builder.QueueOptions, loggerFactory, cancellationToken).ConfigureAwait(false);
+            await using (opened.ConfigureAwait(false))
             {
-                var web = values.Web ? await StartDashboardAsync(queue, values, builder, loggerFactory, cancellationToken).ConfigureAwait(false) : null;
+                var web = values.Web ? await StartDashboardAsync(opened.Queue, values, builder, loggerFactory, cancellationToken).ConfigureAwait(false) : null;
                 if (values.Web && web is null)
                 {
                     return UsageExitCode;
@@ -108,7 +107,7 @@ public static class ErrandWorkerHost
 
                 try
                 {
-                    return await SuperviseAsync(args, values.Workers, settings, Logger(host), cancellationToken).ConfigureAwait(false);
+                    return await SuperviseAsync(args, values.Workers, settings, opened.Endpoint, Logger(host), cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -127,13 +126,11 @@ public static class ErrandWorkerHost
         using (var host = hostBuilder.Build())
         {
             var loggerFactory = host.Services.GetRequiredService<ILoggerFactory>();
-            var queue = settings.Url is { } url
-                ? await RedisQueue.ConnectAsync(url, settings.Queue, builder.QueueOptions, loggerFactory: loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false)
-                : Queue.InMemory(settings.Queue, builder.QueueOptions, loggerFactory: loggerFactory);
-            await using (queue.ConfigureAwait(false))
+            var opened = await OpenedQueue.OpenAsync(settings.Url, settings.Queue, builder.QueueOptions, loggerFactory, cancellationToken).ConfigureAwait(false);
+            await using (opened.ConfigureAwait(false))
             {
-                run.Queue = queue;
-                var web = values.Web ? await StartDashboardAsync(queue, values, builder, loggerFactory, cancellationToken).ConfigureAwait(false) : null;
+                run.Queue = opened.Queue;
+                var web = values.Web ? await StartDashboardAsync(opened.Queue, values, builder, loggerFactory, cancellationToken).ConfigureAwait(false) : null;
                 if (values.Web && web is null)
                 {
                     return UsageExitCode;
@@ -183,10 +180,10 @@ public static class ErrandWorkerHost
         var logger = loggerFactory.CreateLogger(typeof(ErrandWorkerHost));
         try
         {
-            var queue = await RedisQueue.ConnectAsync(settings.Url!, settings.Queue, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await using (queue.ConfigureAwait(false))
+            var opened = await OpenedQueue.OpenAsync(settings.Url, settings.Queue, null, loggerFactory, cancellationToken).ConfigureAwait(false);
+            await using (opened.ConfigureAwait(false))
             {
-                var workers = await queue.Backend.GetWorkersAsync(cancellationToken).ConfigureAwait(false);
+                var workers = await opened.Queue.Backend.GetWorkersAsync(cancellationToken).ConfigureAwait(false);
                 if (workers.Count == 0)
                 {
                     HostingLog.CheckUnhealthy(logger, settings.Queue);
@@ -204,7 +201,7 @@ public static class ErrandWorkerHost
         }
     }
 
-    private static async Task<int> SuperviseAsync(string[] args, int count, WorkerSettings settings, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<int> SuperviseAsync(string[] args, int count, WorkerSettings settings, string endpoint, ILogger logger, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         void OnSignal(PosixSignalContext context)
@@ -217,7 +214,6 @@ public static class ErrandWorkerHost
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
-        var endpoint = RedisConnectionString.Describe(RedisConnectionString.Parse(settings.Url!));
         HostingLog.WorkerGroupStarting(logger, count, settings.Queue, endpoint);
         var supervisor = new WorkerSupervisor(
             ChildCommand.ForCurrentProcess(args),

@@ -50,7 +50,7 @@ internal sealed class WorkerCommandLine
 
     public Option<string?> Url { get; } = new("--url")
     {
-        Description = "The Redis URL, redis://[user:password@]host:port[/db] (default: configuration Errand:Url; none: an in-memory queue).",
+        Description = "Where the queue is: redis://[user:password@]host:port[/db], rediss://..., postgresql://user[:password]@host[:port]/db (default: configuration Errand:Url; none: an in-memory queue).",
     };
 
     public Option<string?> Queue { get; } = new("--queue")
@@ -60,7 +60,7 @@ internal sealed class WorkerCommandLine
 
     public Option<int?> Concurrency { get; } = new("--concurrency")
     {
-        Description = "How many jobs each worker process runs at once (default: Errand:Concurrency, else 10).",
+        Description = "How many jobs each worker process runs at once (default: Errand:Worker:Concurrency, else 10).",
     };
 
     public Option<int> Workers { get; } = new(WorkersOption)

@@ -12,11 +12,6 @@ internal sealed record WorkerSettings(string? Url, string Queue, WorkerOptions W
         var configuration = builder.Configuration;
         var worker = new WorkerOptions();
         configuration.GetSection("Errand:Worker").Bind(worker);
-        if (configuration.GetValue<int?>("Errand:Concurrency") is { } configured)
-        {
-            worker.Concurrency = configured;
-        }
-
         builder.ApplyWorkerOptions(worker);
         if (values.Concurrency is { } concurrency)
         {
@@ -25,7 +20,11 @@ internal sealed record WorkerSettings(string? Url, string Queue, WorkerOptions W
 
         worker.Validate();
         var url = values.Url ?? configuration["Errand:Url"];
+        url = string.IsNullOrWhiteSpace(url) ? null : url;
+
+        // A URL no backend takes is a settings error (exit 2), said before anything connects.
+        BuiltInStores.Schemes.Find(url);
         var queue = values.Queue ?? configuration["Errand:Queue"] ?? DefaultQueue;
-        return new WorkerSettings(string.IsNullOrWhiteSpace(url) ? null : url, queue, worker);
+        return new WorkerSettings(url, queue, worker);
     }
 }

@@ -124,7 +124,7 @@ public sealed partial class RedisQueueBackend : IQueueBackend
 
     private static int Milliseconds(TimeSpan value) => (int)Math.Min(int.MaxValue, Math.Ceiling(value.TotalMilliseconds));
 
-    private static async Task<ConnectionMultiplexer> ConnectOwnedAsync(ConfigurationOptions configuration, CancellationToken cancellationToken)
+    internal static async Task<ConnectionMultiplexer> ConnectOwnedAsync(ConfigurationOptions configuration, CancellationToken cancellationToken)
     {
         var connecting = ConnectionMultiplexer.ConnectAsync(configuration);
         try

@@ -43,7 +43,7 @@ public sealed class AuthorsEndToEndTests(RedisServerFixture redis)
     [Fact]
     public async Task PostAuthor_NoName_ReturnsValidationProblemDetails()
     {
-        await using var host = await AuthorsHost.StartAsync(["--Errand:Worker:Enabled=false"]);
+        await using var host = await AuthorsHost.StartAsync(["--Errand:RunWorker=false"]);
 
         var response = await host.Client.PostAsJsonAsync("/authors", new { name = " ", email = "not-an-address" }, Ct);
 
@@ -59,7 +59,7 @@ public sealed class AuthorsEndToEndTests(RedisServerFixture redis)
     [Fact]
     public async Task GetAuthor_Unknown_Returns404ProblemDetails()
     {
-        await using var host = await AuthorsHost.StartAsync(["--Errand:Worker:Enabled=false"]);
+        await using var host = await AuthorsHost.StartAsync(["--Errand:RunWorker=false"]);
 
         var response = await host.Client.GetAsync(new Uri("/authors/4242", UriKind.Relative), Ct);
 
@@ -101,7 +101,7 @@ public sealed class AuthorsEndToEndTests(RedisServerFixture redis)
         redis.SkipIfMissing();
         var queueName = $"authors-{Guid.NewGuid():N}";
         var contentRoot = AuthorsHost.NewContentRoot();
-        await using var host = await AuthorsHost.StartAsync([$"--Errand:Url={redis.Url}", $"--Errand:Queue={queueName}", "--Errand:Worker:Enabled=false"], contentRoot: contentRoot);
+        await using var host = await AuthorsHost.StartAsync([$"--Errand:Url={redis.Url}", $"--Errand:Queue={queueName}", "--Errand:RunWorker=false"], contentRoot: contentRoot);
         using var worker = AuthorsHost.StartWorkerProcess(contentRoot, redis.Url, queueName);
         try
         {

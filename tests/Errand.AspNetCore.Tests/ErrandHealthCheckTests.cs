@@ -14,7 +14,7 @@ public sealed class ErrandHealthCheckTests(RedisServerFixture redis)
     {
         redis.SkipIfMissing();
         await using var server = await RedisServer.StartAsync(redis.Executable!, cancellationToken: Ct);
-        using var host = TestHosts.Build(new() { ["Errand:Url"] = server.Url, ["Errand:Queue"] = "health", ["Errand:Worker:Enabled"] = "false" }, services: s => s.AddHealthChecks().AddErrand());
+        using var host = TestHosts.Build(new() { ["Errand:Url"] = server.Url, ["Errand:Queue"] = "health", ["Errand:RunWorker"] = "false" }, services: s => s.AddHealthChecks().AddErrand());
         await host.StartAsync(Ct);
         var health = host.Services.GetRequiredService<HealthCheckService>();
         Assert.Equal(HealthStatus.Degraded, (await health.CheckHealthAsync(Ct)).Status);

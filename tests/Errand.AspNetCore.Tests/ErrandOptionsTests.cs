@@ -18,7 +18,7 @@ public sealed class ErrandOptionsTests(RedisServerFixture redis)
         using var host = TestHosts.Build(new()
         {
             ["Errand:Queue"] = "web",
-            ["Errand:Concurrency"] = "4",
+            ["Errand:Worker:Concurrency"] = "4",
             ["Errand:JobDefaults:Timeout"] = "00:01:00",
             ["Errand:JobDefaults:Retries"] = "2",
             ["Errand:Queues:emails:Concurrency"] = "2",
@@ -58,13 +58,49 @@ public sealed class ErrandOptionsTests(RedisServerFixture redis)
     }
 
     [Fact]
-    public async Task StartAsync_UnsupportedUrlScheme_FailsNamingTheSetting()
+    public async Task StartAsync_UrlOfASchemeNoBackendTakes_FailsNamingTheSettingAndTheSupportedSchemes()
     {
-        using var host = TestHosts.Build(new() { ["Errand:Url"] = "postgres://localhost/db" });
+        using var host = TestHosts.Build(new() { ["Errand:Url"] = "mysql://user:secret@localhost/db" });
 
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync(Ct));
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => host.StartAsync(Ct));
 
-        Assert.Contains("Errand:Url", ex.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("Errand:Url is not usable. The URL has the scheme 'mysql', which no Errand backend takes. Supported: redis://, rediss://;", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_PostgresUrlWithoutItsBackend_SaysWhichPackageTakesIt()
+    {
+        using var host = TestHosts.Build(new() { ["Errand:Url"] = "postgresql://localhost/db" });
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => host.StartAsync(Ct));
+
+        Assert.Contains("'postgresql', which needs the package Errand.Postgres (UsePostgres)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UseRedis_WithAUrl_StoresTheQueuesThereOverTheConfiguredOne()
+    {
+        redis.SkipIfMissing();
+        using var host = TestHosts.Build(new() { ["Errand:Url"] = "mysql://elsewhere/db", ["Errand:RunWorker"] = "false" }, errand: e => e.UseRedis(redis.Url));
+        await host.StartAsync(Ct);
+
+        var queue = host.Services.GetRequiredService<IErrandQueue>();
+        var job = await queue.EnqueueAsync("anything", cancellationToken: Ct);
+
+        Assert.IsType<Redis.RedisQueueBackend>(queue.Queue.Backend);
+        Assert.True(await redis.Db.KeyExistsAsync($"saq:job:default:{job.Key}"));
+        await host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public void UseRedis_NotARedisUrl_ThrowsAtRegistration()
+    {
+        var services = new ServiceCollection();
+
+        var ex = Assert.Throws<ArgumentException>(() => services.AddErrand().UseRedis("postgresql://localhost/db"));
+
+        Assert.Contains("Supported: redis://, rediss://", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -80,7 +116,7 @@ public sealed class ErrandOptionsTests(RedisServerFixture redis)
     [Fact]
     public async Task AddErrand_WorkerDisabled_RunsNoWorker()
     {
-        using var host = TestHosts.Build(new() { ["Errand:Worker:Enabled"] = "false" });
+        using var host = TestHosts.Build(new() { ["Errand:RunWorker"] = "false" });
         await host.StartAsync(Ct);
 
         Assert.Empty(host.Services.GetServices<IHostedService>().OfType<ErrandWorkerService>().Single().Workers);
@@ -103,7 +139,7 @@ public sealed class ErrandOptionsTests(RedisServerFixture redis)
     [Fact]
     public async Task HealthCheck_NoLiveWorker_IsDegraded()
     {
-        using var host = TestHosts.Build(new() { ["Errand:Worker:Enabled"] = "false" }, services: s => s.AddHealthChecks().AddErrand());
+        using var host = TestHosts.Build(new() { ["Errand:RunWorker"] = "false" }, services: s => s.AddHealthChecks().AddErrand());
         await host.StartAsync(Ct);
 
         var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(Ct);
@@ -116,7 +152,7 @@ public sealed class ErrandOptionsTests(RedisServerFixture redis)
     [Fact]
     public async Task HealthCheck_RedisUnreachable_IsUnhealthy()
     {
-        using var host = TestHosts.Build(new() { ["Errand:Url"] = "redis://127.0.0.1:1", ["Errand:Worker:Enabled"] = "false" }, services: s => s.AddHealthChecks().AddErrand());
+        using var host = TestHosts.Build(new() { ["Errand:Url"] = "redis://127.0.0.1:1", ["Errand:RunWorker"] = "false" }, services: s => s.AddHealthChecks().AddErrand());
         await host.StartAsync(Ct);
 
         var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(Ct);

@@ -8,7 +8,7 @@ namespace Errand.AspNetCore.Tests;
 public sealed class ErrandQueueEnqueueTests : IDisposable
 {
     private const string Service = "Errand.AspNetCore.Tests.GreetingService";
-    private readonly IHost _host = TestHosts.Build(new() { ["Errand:Worker:Enabled"] = "false" });
+    private readonly IHost _host = TestHosts.Build(new() { ["Errand:RunWorker"] = "false" });
 
     private IErrandQueue Queue => _host.Services.GetRequiredService<IErrandQueue>();
 
@@ -55,7 +55,7 @@ public sealed class ErrandQueueEnqueueTests : IDisposable
     [Fact]
     public async Task AddJobService_MethodOptions_OverrideTheAttributeAndAreOverriddenByTheCall()
     {
-        using var host = TestHosts.Build(new() { ["Errand:Worker:Enabled"] = "false" }, errand: e => e.AddJobService<GreetingService>(o =>
+        using var host = TestHosts.Build(new() { ["Errand:RunWorker"] = "false" }, errand: e => e.AddJobService<GreetingService>(o =>
             o.Methods[nameof(GreetingService.FailWithBackoffAsync)] = new JobOptions { Retries = 4, Ttl = TimeSpan.FromSeconds(60) }));
         var queue = host.Services.GetRequiredService<IErrandQueue>();
 
@@ -149,7 +149,7 @@ public sealed class ErrandQueueEnqueueTests : IDisposable
     [Fact]
     public async Task EnqueueAsync_JobServiceMissingFromContainer_Throws()
     {
-        using var host = TestHosts.Build(new() { ["Errand:Worker:Enabled"] = "false" }, errand: e => e.AddJobService<IUnregisteredService>());
+        using var host = TestHosts.Build(new() { ["Errand:RunWorker"] = "false" }, errand: e => e.AddJobService<IUnregisteredService>());
         var queue = host.Services.GetRequiredService<IErrandQueue>();
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => queue.EnqueueAsync<IUnregisteredService>(s => s.RunAsync(), null, TestContext.Current.CancellationToken));
@@ -168,7 +168,7 @@ public sealed class ErrandQueueEnqueueTests : IDisposable
     [Fact]
     public async Task AddJobService_ConfiguredServiceName_NamesTheFunction()
     {
-        using var host = TestHosts.Build(new() { ["Errand:Worker:Enabled"] = "false" }, errand: e => e.AddJobService<NotAJobService>(o => o.ServiceName = "legacy"));
+        using var host = TestHosts.Build(new() { ["Errand:RunWorker"] = "false" }, errand: e => e.AddJobService<NotAJobService>(o => o.ServiceName = "legacy"));
 
         var job = await host.Services.GetRequiredService<IErrandQueue>().EnqueueForServiceAsync<NotAJobService>("RunAsync", cancellationToken: TestContext.Current.CancellationToken);
 

@@ -176,16 +176,16 @@ public sealed class ErrandWorkerServiceTests(RedisServerFixture redis)
     }
 
     [Theory]
-    [InlineData(30, null, 25)]
-    [InlineData(2, null, 1.5)]
-    [InlineData(30, 10.0, 10)]
-    [InlineData(4, 10.0, 3)]
-    public void GracePeriod_FollowsTheHostShutdownTimeout(double shutdownSeconds, double? configuredSeconds, double expectedSeconds)
+    [InlineData(30, 40, 25)]
+    [InlineData(2, 10, 1.5)]
+    [InlineData(30, 10, 10)]
+    [InlineData(4, 10, 3)]
+    public void GracePeriod_LongerThanTheHostShutdownTimeoutAllows_IsShortenedToFit(double shutdownSeconds, double configuredSeconds, double expectedSeconds)
     {
         using var host = TestHosts.Build();
         var service = host.Services.GetServices<IHostedService>().OfType<ErrandWorkerService>().Single();
 
-        var grace = service.GracePeriod(configuredSeconds is { } c ? TimeSpan.FromSeconds(c) : null, TimeSpan.FromSeconds(shutdownSeconds));
+        var grace = service.GracePeriod(TimeSpan.FromSeconds(configuredSeconds), TimeSpan.FromSeconds(shutdownSeconds));
 
         Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), grace);
     }

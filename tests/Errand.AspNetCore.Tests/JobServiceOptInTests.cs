@@ -13,7 +13,7 @@ public sealed class JobServiceOptInTests
     [Fact]
     public async Task EnqueueForServiceAsync_MethodNotOptedIn_ThrowsNamingItAndHowToOptIn()
     {
-        using var host = TestHosts.Build(new() { ["Errand:Worker:Enabled"] = "false" });
+        using var host = TestHosts.Build(new() { ["Errand:RunWorker"] = "false" });
         await host.StartAsync(Ct);
         var queue = host.Services.GetRequiredService<IErrandQueue>();
 

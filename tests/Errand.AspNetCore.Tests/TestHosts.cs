@@ -23,7 +23,7 @@ internal static class TestHosts
         builder.Logging.AddFilter(_ => false);
         builder.Services.AddSingleton(signals ?? new Signals());
         builder.Services.AddScoped<ScopeProbe>();
-        var errandBuilder = builder.Services.AddErrand().AddJobService<GreetingService>();
+        var errandBuilder = builder.Services.AddErrand().UseRedis().AddJobService<GreetingService>();
         errand?.Invoke(errandBuilder);
         services?.Invoke(builder.Services);
         return builder.Build();
