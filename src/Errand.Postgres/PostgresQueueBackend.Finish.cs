@@ -23,7 +23,7 @@ public sealed partial class PostgresQueueBackend
                 }
 
                 var storedStatus = row.Status ?? stored.Status;
-                if (job.Status is JobStatus.Active or JobStatus.Aborting && !AttemptRules.IsCurrent(storedStatus, stored.Attempts, job.Attempts))
+                if (job.Status is JobStatus.Active or JobStatus.Aborting && !AttemptRules.IsCurrent(AttemptStatus(row) ?? stored.Status, stored.Attempts, job.Attempts))
                 {
                     // A stale attempt's heartbeat: the job is another attempt's now, or gone.
                     return false;
@@ -96,7 +96,12 @@ public sealed partial class PostgresQueueBackend
         row is not null
         && string.Equals(row.Queue, QueueName, StringComparison.Ordinal)
         && TryReadJob(row) is { } stored
-        && AttemptRules.IsCurrent(stored.Status, stored.Attempts, job.Attempts);
+        && AttemptRules.IsCurrent(AttemptStatus(row) ?? stored.Status, stored.Attempts, job.Attempts);
+
+    // The status an attempt is judged by: the column, except for a taken row whose document still says queued (an
+    // attempt's copy written before its active mark), which is judged as the document says, as on Redis.
+    private static JobStatus? AttemptStatus(StoredRow row) =>
+        row.Status == JobStatus.Active && JobDocument.ReadStatus(row.Document) == JobStatus.Queued ? JobStatus.Queued : row.Status;
 
     /// <summary>Queues <paramref name="job"/> again, now or after <paramref name="delay"/>, and counts a retry.</summary>
     private void StoreRequeue(Job job, TimeSpan delay, long nowMs, List<NpgsqlBatchCommand> writes)
