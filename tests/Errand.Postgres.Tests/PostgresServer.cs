@@ -10,9 +10,11 @@ public sealed class PostgresServer : IAsyncDisposable
 {
     private readonly string _bin;
     private readonly bool _asPostgresUser;
+    private readonly bool _durable;
 
-    private PostgresServer(string bin, int port, string directory, bool asPostgresUser)
+    private PostgresServer(string bin, int port, string directory, bool asPostgresUser, bool durable)
     {
+        _durable = durable;
         _bin = bin;
         Port = port;
         Directory = directory;
@@ -42,12 +44,16 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 
     /// <summary>Creates a cluster in a new temporary folder and starts it on a free port.</summary>
-    public static async Task<PostgresServer> StartAsync(string bin, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// <paramref name="durable"/> keeps every commit through a crash (<c>-m immediate</c>); otherwise commits are not
+    /// waited for (<c>synchronous_commit=off</c>), faster, and the last ones may be lost when the server is killed.
+    /// </remarks>
+    public static async Task<PostgresServer> StartAsync(string bin, bool durable = false, CancellationToken cancellationToken = default)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"errand-pg-{Guid.NewGuid():N}");
         System.IO.Directory.CreateDirectory(directory);
         var asPostgres = Environment.IsPrivilegedProcess;
-        var server = new PostgresServer(bin, FreePort(), directory, asPostgres);
+        var server = new PostgresServer(bin, FreePort(), directory, asPostgres, durable);
         if (asPostgres)
         {
             await RunAsync("chown", ["postgres", directory], cancellationToken);
@@ -63,7 +69,7 @@ public sealed class PostgresServer : IAsyncDisposable
         "pg_ctl",
         [
             "-D", DataDirectory, "-l", Path.Combine(Directory, "log"), "-w", "-t", "60",
-            "-o", $"-p {Port} -k {Directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+            "-o", $"-p {Port} -k {Directory} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300" + (_durable ? string.Empty : " -c synchronous_commit=off"),
             "start",
         ],
         cancellationToken);
