@@ -35,7 +35,7 @@ catch (ArgumentException ex)
 static async Task<int> RunWorkerAsync(CommandLine options, ILoggerFactory loggerFactory)
 {
     await using var store = await ConnectAsync(options.Required("url"), loggerFactory);
-    await using var queue = new Queue(store.OpenBackend(options.Required("queue")), loggerFactory: loggerFactory);
+    await using var queue = new Queue(await store.OpenBackendAsync(options.Required("queue"), CancellationToken.None), loggerFactory: loggerFactory);
     using var stop = new CancellationTokenSource();
     using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
     using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
@@ -65,7 +65,7 @@ static async Task<int> EnqueueAsync(CommandLine options, ILoggerFactory loggerFa
     var function = options.Positional[0];
     JsonElement? kwargs = options.Positional.Count > 1 ? JsonDocument.Parse(options.Positional[1]).RootElement : null;
     await using var store = await ConnectAsync(options.Required("url"), loggerFactory);
-    await using var queue = new Queue(store.OpenBackend(options.Required("queue")), loggerFactory: loggerFactory);
+    await using var queue = new Queue(await store.OpenBackendAsync(options.Required("queue"), CancellationToken.None), loggerFactory: loggerFactory);
     var job = await queue.EnqueueAsync(function, kwargs, new JobOptions { Key = options.Value("key") });
     if (!options.Flag("wait"))
     {
