@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Errand;
 using Errand.Backends;
+using Errand.Postgres;
 using Errand.Redis;
 using Microsoft.Extensions.Logging;
 using Quickstart;
@@ -84,7 +85,7 @@ static async Task<int> EnqueueAsync(CommandLine options, ILoggerFactory loggerFa
     return 1;
 }
 
-// The URL's scheme picks the backend: redis://, rediss://.
+// The URL's scheme picks the backend: redis://, rediss://, postgres://, postgresql://.
 static Task<IQueueStore> ConnectAsync(string url, ILoggerFactory loggerFactory) =>
-    new QueueStoreSchemes([RedisQueueStoreProvider.Instance])
+    new QueueStoreSchemes([RedisQueueStoreProvider.Instance, PostgresQueueStoreProvider.Instance])
         .ConnectAsync(url, new QueueStoreOptions { LoggerFactory = loggerFactory }, CancellationToken.None);
