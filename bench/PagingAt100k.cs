@@ -1,18 +1,23 @@
 #:project ../src/Errand.Redis/Errand.Redis.csproj
+#:project ../src/Errand.Postgres/Errand.Postgres.csproj
 #:property TreatWarningsAsErrors=false
 #:property EnableDefaultCompileItems=false
 
 // A manual measurement, not a CI test: pages of failed jobs with 100,000 finished jobs kept in one queue.
 // Run: redis-server --port 6390 --save '' & dotnet run bench/PagingAt100k.cs -- redis://127.0.0.1:6390
+//  or, on a PostgreSQL database: dotnet run bench/PagingAt100k.cs -- postgresql://user@127.0.0.1:5432/db
 using System.Diagnostics;
 using Errand;
 using Errand.Backends;
+using Errand.Postgres;
 using Errand.Redis;
 
 var url = args.Length > 0 ? args[0] : "redis://127.0.0.1:6390";
 const int Jobs = 100_000;
 var name = $"bench{Guid.NewGuid():N}"[..12];
-await using var backend = await RedisQueueBackend.ConnectAsync(url, new RedisBackendOptions { QueueName = name });
+await using var store = await new QueueStoreSchemes([RedisQueueStoreProvider.Instance, PostgresQueueStoreProvider.Instance])
+    .ConnectAsync(url, new QueueStoreOptions(), CancellationToken.None);
+await using var backend = await store.OpenBackendAsync(name, CancellationToken.None);
 var sw = Stopwatch.StartNew();
 for (var start = 0; start < Jobs; start += 1000)
 {
