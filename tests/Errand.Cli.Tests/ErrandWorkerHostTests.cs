@@ -42,10 +42,12 @@ public sealed partial class ErrandWorkerHostTests(RedisServerFixture redis, Post
         Assert.Contains($"Queue {queue.Name} has 1 live workers", one.Stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Check_UrlAndQueueFromAppsettingsJson_ChecksThatQueue()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Check_UrlAndQueueFromAppsettingsJson_ChecksThatQueue(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         queue.StartWorker();
         await queue.RunAsync("add", new { a = 1, b = 1 });
         var directory = Directory.CreateTempSubdirectory("errand-host-").FullName;

@@ -81,6 +81,26 @@ public sealed class InfoCommandTests(RedisServerFixture redis, PostgresServerFix
         Assert.StartsWith("error: queue 'nosuchqueue' not found", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Info_PostgresSchemeAndUrlFromTheEnvironment_ListsTheQueue()
+    {
+        await using var queue = await _servers.QueueAsync(Engine.Postgres);
+        await queue.Queue.EnqueueAsync("add", new { a = 1, b = 2 }, cancellationToken: TestContext.Current.CancellationToken);
+        var shortScheme = "postgres://" + queue.Url["postgresql://".Length..];
+
+        var argument = await ErrandCli.RunAsync("info", shortScheme, "--json");
+        var environment = await ErrandCli.RunWithEnvironmentAsync(new Dictionary<string, string> { ["ERRAND_URL"] = shortScheme }, "info", "--queue", queue.Name, "--json");
+
+        foreach (var result in new[] { argument, environment })
+        {
+            Assert.True(result.ExitCode == 0, result.ToString());
+            using var json = JsonDocument.Parse(result.Stdout);
+            var only = Assert.Single(json.RootElement.GetProperty("queues").EnumerateArray());
+            Assert.Equal(queue.Name, only.GetProperty("name").GetString());
+            Assert.Equal(1, only.GetProperty("queued").GetInt32());
+        }
+    }
+
     private static string[] Cells(string row) =>
         [.. row.Split('│', StringSplitOptions.TrimEntries).Where(c => c.Length > 0)];
 }
