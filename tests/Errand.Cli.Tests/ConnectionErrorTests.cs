@@ -70,6 +70,19 @@ public sealed class ConnectionErrorTests(RedisServerFixture redis, PostgresServe
     }
 
     [Fact]
+    public async Task AnyCommand_PostgresDatabaseMissing_ExitsFourSayingSo()
+    {
+        postgres.SkipIfMissing();
+        var port = postgres.Server.Port;
+
+        var result = await ErrandCli.RunAsync("info", $"postgresql://errand@127.0.0.1:{port}/nosuchdb");
+
+        Assert.True(result.ExitCode == 4, result.ToString());
+        Assert.StartsWith($"error: cannot reach PostgreSQL at postgresql://127.0.0.1:{port}/nosuchdb", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("the database does not exist", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnyCommand_WrongPasswordOnPostgres_ExitsFourWithoutRepeatingIt()
     {
         postgres.SkipIfMissing();

@@ -193,6 +193,31 @@ public sealed partial class ErrandWorkerHostTests(RedisServerFixture redis, Post
     [Theory]
     [InlineData(Engine.Redis)]
     [InlineData(Engine.Postgres)]
+    public async Task WorkerWithWeb_OneProcess_ServesTheDashboardOfItsQueue(Engine engine)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var queue = await _servers.QueueAsync(engine);
+        using var worker = ProgramProcess.Start(Program, ["--url", queue.Url, "--queue", queue.Name, "--web", "--port", "0"], FastTimers);
+        var url = await DashboardCommandTests.UrlAsync(worker);
+        await WaitForWorkersAsync(worker, 1);
+        var job = await queue.RunAsync("add", new { a = 1, b = 2 });
+        using var http = new HttpClient { BaseAddress = url };
+
+        using var queues = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("api/queues", UriKind.Relative), ct));
+        using var stored = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri($"api/queues/{queue.Name}/jobs/{job.Key}", UriKind.Relative), ct));
+        await ProgramProcess.SignalAsync(worker.Id, "TERM");
+
+        var only = Assert.Single(queues.RootElement.EnumerateArray());
+        Assert.Equal(queue.Name, only.GetProperty("name").GetString());
+        Assert.Equal(1, only.GetProperty("complete").GetInt64());
+        Assert.Equal("complete", stored.RootElement.GetProperty("status").GetString());
+        Assert.Equal(3, stored.RootElement.GetProperty("result").GetDouble());
+        Assert.True(await worker.WaitForExitAsync(Patience) == 0, worker.Output);
+    }
+
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
     public async Task WorkerGroupWithWeb_ParentServesTheDashboardOfTheGroup(Engine engine)
     {
         var ct = TestContext.Current.CancellationToken;
