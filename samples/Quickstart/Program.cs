@@ -13,7 +13,9 @@ using Quickstart;
 //   ... enqueue --url URL --queue NAME FUNCTION JSON [--wait]     enqueue one job (and print its result)
 var command = args.Length > 0 ? args[0] : "demo";
 var options = CommandLine.Parse(args.Skip(1).ToArray());
+// Logs go to stderr (as Python's logging does), so that stdout carries only what a command prints: the key, the result.
 using var loggerFactory = LoggerFactory.Create(b => b
+    .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
     .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
     .SetMinimumLevel(options.Flag("verbose") ? LogLevel.Debug : LogLevel.Information)
     .AddFilter("Errand.Queue", LogLevel.Warning));

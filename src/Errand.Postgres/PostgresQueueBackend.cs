@@ -70,7 +70,7 @@ public sealed partial class PostgresQueueBackend : IQueueBackend
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var builder = PostgresConnectionString.Parse(url);
-        var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).UseLoggerFactory(loggerFactory).Build();
+        var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).UseLoggerFactory(NpgsqlLoggerFactory.Wrap(loggerFactory)).Build();
         var backend = new PostgresQueueBackend(dataSource, ownsDataSource: true, options, time, loggerFactory);
         try
         {

@@ -34,7 +34,7 @@ public sealed class PostgresQueueStoreProvider : IQueueStoreProvider
 
         builder.ApplicationName ??= "errand";
         var endpoint = PostgresConnectionString.Describe(builder);
-        var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).UseLoggerFactory(options.LoggerFactory).Build();
+        var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).UseLoggerFactory(NpgsqlLoggerFactory.Wrap(options.LoggerFactory)).Build();
         try
         {
             var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

@@ -2,12 +2,13 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Authors;
+using Errand.Postgres.Tests;
 using Errand.Redis.Tests;
 
 namespace Errand.AspNetCore.Tests;
 
-/// <summary>The Authors sample end to end, on Kestrel: POST an author, the e-mail job runs, the .eml names the author.</summary>
-public sealed class AuthorsEndToEndTests(RedisServerFixture redis)
+/// <summary>The Authors sample end to end, on Kestrel: POST an author, the e-mail job runs, the .eml names the author (in memory, on Redis, on PostgreSQL).</summary>
+public sealed class AuthorsEndToEndTests(RedisServerFixture redis, PostgresServerFixture postgres)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -81,32 +82,51 @@ public sealed class AuthorsEndToEndTests(RedisServerFixture redis)
         Assert.False(Directory.Exists(host.Outbox));
     }
 
-    [Fact]
-    public async Task PostAuthor_Redis_InProcessWorker_EmailJobCompletes()
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("postgresql")]
+    public async Task PostAuthor_SharedStore_InProcessWorker_EmailJobCompletesAndHealthIsHealthy(string engine)
     {
-        redis.SkipIfMissing();
+        var url = await StoreUrlAsync(engine);
         var queueName = $"authors-{Guid.NewGuid():N}";
-        await using var host = await AuthorsHost.StartAsync([$"--Errand:Url={redis.Url}", $"--Errand:Queue={queueName}"]);
+        await using var host = await AuthorsHost.StartAsync([$"--Errand:Url={url}", $"--Errand:Queue={queueName}"]);
 
         var (_, job) = await host.CreateAuthorAndWaitAsync("Grace Hopper");
+        var health = await host.Client.GetAsync(new Uri("/health", UriKind.Relative), Ct);
 
         Assert.Equal(JobStatus.Complete, job.Status);
-        Assert.IsType<Redis.RedisQueueBackend>(host.Queue.Queue.Backend);
+        Assert.IsType(engine == "redis" ? typeof(Redis.RedisQueueBackend) : typeof(Postgres.PostgresQueueBackend), host.Queue.Queue.Backend);
         AssertEmailNames(host.Outbox, "Grace Hopper");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("Healthy", await health.Content.ReadAsStringAsync(Ct));
+        if (engine == "postgresql")
+        {
+            // Errand:Url of postgres with UsePostgres(): the job is a row of SAQ's table, in SAQ's shape.
+            var row = Assert.Single(await postgres.SqlAsync("SELECT queue, status, job FROM saq_jobs WHERE key = $1", url, job.Key));
+            Assert.Equal(queueName, row[0]);
+            Assert.Equal("complete", row[1]);
+            using var document = JsonDocument.Parse((byte[])row[2]!);
+            Assert.Equal(job.Function, document.RootElement.GetProperty("function").GetString());
+        }
     }
 
-    [Fact]
-    public async Task PostAuthor_Redis_WorkerInSeparateProcess_EmailJobCompletes()
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("postgresql")]
+    public async Task PostAuthor_SharedStore_WorkerInSeparateProcess_EmailJobCompletesAndHealthIsHealthy(string engine)
     {
-        redis.SkipIfMissing();
+        var url = await StoreUrlAsync(engine);
         var queueName = $"authors-{Guid.NewGuid():N}";
         var contentRoot = AuthorsHost.NewContentRoot();
-        await using var host = await AuthorsHost.StartAsync([$"--Errand:Url={redis.Url}", $"--Errand:Queue={queueName}", "--Errand:RunWorker=false"], contentRoot: contentRoot);
-        using var worker = AuthorsHost.StartWorkerProcess(contentRoot, redis.Url, queueName);
+        await using var host = await AuthorsHost.StartAsync([$"--Errand:Url={url}", $"--Errand:Queue={queueName}", "--Errand:RunWorker=false"], contentRoot: contentRoot);
+        using var worker = AuthorsHost.StartWorkerProcess(contentRoot, url, queueName);
         try
         {
             var (_, job) = await host.CreateAuthorAndWaitAsync("Katherine Johnson");
+            var health = await host.Client.GetStringAsync(new Uri("/health", UriKind.Relative), Ct);
+
             Assert.Equal(JobStatus.Complete, job.Status);
+            Assert.Equal("Healthy", health);
         }
         finally
         {
@@ -115,6 +135,18 @@ public sealed class AuthorsEndToEndTests(RedisServerFixture redis)
         }
 
         AssertEmailNames(host.Outbox, "Katherine Johnson");
+    }
+
+    private async Task<string> StoreUrlAsync(string engine)
+    {
+        if (engine == "redis")
+        {
+            redis.SkipIfMissing();
+            return redis.Url;
+        }
+
+        postgres.SkipIfMissing();
+        return await postgres.CreateDatabaseAsync();
     }
 
     private static void AssertEmailNames(string outbox, string name)

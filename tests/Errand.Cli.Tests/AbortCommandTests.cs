@@ -1,14 +1,19 @@
+using Errand.Postgres.Tests;
 using Errand.Redis.Tests;
 
 namespace Errand.Cli.Tests;
 
-/// <summary><c>errand abort</c> on a real Redis.</summary>
-public sealed class AbortCommandTests(RedisServerFixture redis)
+/// <summary><c>errand abort</c> on a real Redis and PostgreSQL.</summary>
+public sealed class AbortCommandTests(RedisServerFixture redis, PostgresServerFixture postgres)
 {
-    [Fact]
-    public async Task Abort_ScheduledJob_EndsItAborted()
+    private readonly TestServers _servers = new(redis, postgres);
+
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Abort_ScheduledJob_EndsItAborted(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         var job = await queue.Queue.EnqueueAsync("add", new { a = 1, b = 1 }, new JobOptions { Delay = TimeSpan.FromHours(1) }, TestContext.Current.CancellationToken);
 
         var result = await ErrandCli.RunAsync("abort", queue.Url, "--queue", queue.Name, job.Key, "--reason", "changed my mind");
@@ -20,10 +25,12 @@ public sealed class AbortCommandTests(RedisServerFixture redis)
         Assert.Equal("changed my mind", stored.Error);
     }
 
-    [Fact]
-    public async Task Abort_RunningJob_TheWorkerStopsIt()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Abort_RunningJob_TheWorkerStopsIt(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         queue.StartWorker();
         var job = await queue.Queue.EnqueueAsync("sleep", new { seconds = 60 }, new JobOptions { Timeout = TimeSpan.Zero }, TestContext.Current.CancellationToken);
         await Conformance.JobSignals.WaitForStatusAsync(queue.Queue, queue.Queue.Backend, job.Key, JobStatus.Active, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
@@ -36,10 +43,12 @@ public sealed class AbortCommandTests(RedisServerFixture redis)
         Assert.Equal(JobStatus.Aborted, done.Status);
     }
 
-    [Fact]
-    public async Task Abort_FinishedJob_ExitsOneAndChangesNothing()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Abort_FinishedJob_ExitsOneAndChangesNothing(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         queue.StartWorker();
         var job = await queue.RunAsync("add", new { a = 1, b = 1 });
 

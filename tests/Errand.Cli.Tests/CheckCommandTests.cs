@@ -1,15 +1,20 @@
 using System.Text.Json;
+using Errand.Postgres.Tests;
 using Errand.Redis.Tests;
 
 namespace Errand.Cli.Tests;
 
-/// <summary><c>errand check</c>: a health check of a queue's workers.</summary>
-public sealed class CheckCommandTests(RedisServerFixture redis)
+/// <summary><c>errand check</c>: a health check of a queue's workers, on Redis and PostgreSQL.</summary>
+public sealed class CheckCommandTests(RedisServerFixture redis, PostgresServerFixture postgres)
 {
-    [Fact]
-    public async Task Check_LiveWorker_ExitsZero()
+    private readonly TestServers _servers = new(redis, postgres);
+
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Check_LiveWorker_ExitsZero(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         queue.StartWorker();
         await queue.RunAsync("add", new { a = 1, b = 1 });
 
@@ -19,10 +24,12 @@ public sealed class CheckCommandTests(RedisServerFixture redis)
         Assert.Equal($"ok: queue '{queue.Name}' has 1 live worker", result.Stdout.Trim());
     }
 
-    [Fact]
-    public async Task Check_NoWorker_ExitsOne()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Check_NoWorker_ExitsOne(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         await queue.Queue.EnqueueAsync("add", new { a = 1, b = 1 }, cancellationToken: TestContext.Current.CancellationToken);
 
         var result = await ErrandCli.RunAsync("check", queue.Url, "--queue", queue.Name, "--json");

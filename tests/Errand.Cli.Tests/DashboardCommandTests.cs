@@ -3,20 +3,24 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Errand.Postgres.Tests;
 using Errand.Redis.Tests;
 
 namespace Errand.Cli.Tests;
 
 /// <summary><c>errand dashboard</c> as a real process: it serves the dashboard's page and API until SIGTERM.</summary>
-public sealed partial class DashboardCommandTests(RedisServerFixture redis)
+public sealed partial class DashboardCommandTests(RedisServerFixture redis, PostgresServerFixture postgres)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private readonly TestServers _servers = new(redis, postgres);
 
-    [Fact]
-    public async Task Dashboard_Loopback_ServesThePageAndTheQueuesUntilSigterm()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Dashboard_Loopback_ServesThePageAndTheQueuesUntilSigterm(Engine engine)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         await queue.Queue.EnqueueAsync("add", new { a = 1, b = 2 }, cancellationToken: ct);
         using var dashboard = ProgramProcess.Start("Errand.Cli", ["dashboard", queue.Url, "--queue", queue.Name, "--port", "0"]);
         var url = await UrlAsync(dashboard);
@@ -70,11 +74,12 @@ public sealed partial class DashboardCommandTests(RedisServerFixture redis)
         Assert.Contains("reachable from other machines: give --user", result.Stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Dashboard_UnknownQueue_ExitsFive()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Dashboard_UnknownQueue_ExitsFive(Engine engine)
     {
-        redis.SkipIfMissing();
-        var result = await ErrandCli.RunAsync("dashboard", redis.Url, "--queue", "nosuchqueue", "--port", "0");
+        var result = await ErrandCli.RunAsync("dashboard", await _servers.EmptyStoreAsync(engine, redisDatabase: 0), "--queue", "nosuchqueue", "--port", "0");
 
         Assert.True(result.ExitCode == 5, result.ToString());
     }

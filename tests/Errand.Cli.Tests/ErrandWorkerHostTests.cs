@@ -2,15 +2,17 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Errand.Backends;
 using Errand.Conformance;
+using Errand.Postgres.Tests;
 using Errand.Redis.Tests;
 
 namespace Errand.Cli.Tests;
 
-/// <summary>The test worker program, built with ErrandWorkerHost, run as real processes: --check, and groups started with --workers.</summary>
-public sealed partial class ErrandWorkerHostTests(RedisServerFixture redis)
+/// <summary>The test worker program, built with ErrandWorkerHost, run as real processes on Redis and PostgreSQL: --check, and groups started with --workers.</summary>
+public sealed partial class ErrandWorkerHostTests(RedisServerFixture redis, PostgresServerFixture postgres)
 {
     private const string Program = "Errand.Cli.Tests.Worker";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+    private readonly TestServers _servers = new(redis, postgres);
 
     // Fast timers from environment variables, as any .NET host reads them: a dead worker is noticed within seconds.
     private static readonly Dictionary<string, string> FastTimers = new(StringComparer.Ordinal)
@@ -20,10 +22,12 @@ public sealed partial class ErrandWorkerHostTests(RedisServerFixture redis)
         ["Errand__Worker__ShutdownGracePeriod"] = "00:00:01",
     };
 
-    [Fact]
-    public async Task Check_WithAndWithoutALiveWorker_ExitsZeroThenOne()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Check_WithAndWithoutALiveWorker_ExitsZeroThenOne(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         string[] check = ["--url", queue.Url, "--queue", queue.Name, "--check"];
         using (var none = ProgramProcess.Start(Program, check))
         {
@@ -38,10 +42,12 @@ public sealed partial class ErrandWorkerHostTests(RedisServerFixture redis)
         Assert.Contains($"Queue {queue.Name} has 1 live workers", one.Stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Check_UrlAndQueueFromAppsettingsJson_ChecksThatQueue()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Check_UrlAndQueueFromAppsettingsJson_ChecksThatQueue(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         queue.StartWorker();
         await queue.RunAsync("add", new { a = 1, b = 1 });
         var directory = Directory.CreateTempSubdirectory("errand-host-").FullName;
@@ -62,10 +68,12 @@ public sealed partial class ErrandWorkerHostTests(RedisServerFixture redis)
         }
     }
 
-    [Fact]
-    public async Task WorkerProcessDiesInsideAJob_JobEndsFailedAfterItsRetriesInsteadOfKillingWorkersForEver()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task WorkerProcessDiesInsideAJob_JobEndsFailedAfterItsRetriesInsteadOfKillingWorkersForEver(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         var ct = TestContext.Current.CancellationToken;
         var job = await queue.Queue.EnqueueAsync("crash", null, new JobOptions { Retries = 2, Timeout = TimeSpan.Zero }, ct);
 
@@ -100,11 +108,13 @@ public sealed partial class ErrandWorkerHostTests(RedisServerFixture redis)
         Assert.Contains("--frobnicate", process.Stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task WorkerGroup_SigtermUnderLoad_NoJobLostNoneFailedAndParentExitsZero()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task WorkerGroup_SigtermUnderLoad_NoJobLostNoneFailedAndParentExitsZero(Engine engine)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         using var group = ProgramProcess.Start(Program, ["--url", queue.Url, "--queue", queue.Name, "--workers", "3", "--concurrency", "4"], FastTimers);
         await WaitForWorkersAsync(group, 3);
 
@@ -136,11 +146,82 @@ public sealed partial class ErrandWorkerHostTests(RedisServerFixture redis)
         }
     }
 
-    [Fact]
-    public async Task WorkerGroupWithWeb_ParentServesTheDashboardOfTheGroup()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task WorkerGroup_TwoWorkers_JobsRunInBothProcessesAndSigtermStopsThem(Engine engine)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
+        using var group = ProgramProcess.Start(Program, ["--url", queue.Url, "--queue", queue.Name, "--workers", "2", "--concurrency", "1"], FastTimers);
+        await WaitForWorkersAsync(group, 2);
+
+        // One job at a time per process, each long enough that the other process takes the next one.
+        var keys = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            keys.Add((await queue.Queue.EnqueueAsync("sleep", new { seconds = 0.3 }, cancellationToken: ct)).Key);
+        }
+
+        var ranOn = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            var done = await queue.Queue.WaitAsync(key, Patience, ct);
+            Assert.True(done.Status == JobStatus.Complete, $"{done.Key}: {done.Status} {done.Error}");
+            ranOn.Add(done.WorkerId!);
+        }
+
+        var info = await ErrandCli.RunAsync("info", queue.Url, "--queue", queue.Name, "--json");
+        Assert.True(info.ExitCode == 0, info.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(info.Stdout);
+        var listed = Assert.Single(json.RootElement.GetProperty("queues").EnumerateArray()).GetProperty("workers").EnumerateArray()
+            .Select(w => w.GetProperty("id").GetString()!).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(2, ranOn.Count);
+        Assert.Equal(ranOn, listed);
+        if (engine == Engine.Postgres)
+        {
+            var rows = await postgres.SqlAsync("SELECT worker_id FROM saq_stats WHERE queue_key = $1", queue.Url, queue.Name);
+            Assert.Equal(ranOn, rows.Select(r => (string)r[0]!).ToHashSet(StringComparer.Ordinal));
+        }
+
+        await ProgramProcess.SignalAsync(group.Id, "TERM");
+        Assert.True(await group.WaitForExitAsync(Patience) == 0, group.Output);
+        Assert.Equal(2, Regex.Count(group.Stdout, @"Worker process \d \(pid \d+\) exited with code 0"));
+        Assert.Empty(await queue.Queue.Backend.GetWorkersAsync(ct));
+    }
+
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task WorkerWithWeb_OneProcess_ServesTheDashboardOfItsQueue(Engine engine)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var queue = await _servers.QueueAsync(engine);
+        using var worker = ProgramProcess.Start(Program, ["--url", queue.Url, "--queue", queue.Name, "--web", "--port", "0"], FastTimers);
+        var url = await DashboardCommandTests.UrlAsync(worker);
+        await WaitForWorkersAsync(worker, 1);
+        var job = await queue.RunAsync("add", new { a = 1, b = 2 });
+        using var http = new HttpClient { BaseAddress = url };
+
+        using var queues = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("api/queues", UriKind.Relative), ct));
+        using var stored = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri($"api/queues/{queue.Name}/jobs/{job.Key}", UriKind.Relative), ct));
+        await ProgramProcess.SignalAsync(worker.Id, "TERM");
+
+        var only = Assert.Single(queues.RootElement.EnumerateArray());
+        Assert.Equal(queue.Name, only.GetProperty("name").GetString());
+        Assert.Equal(1, only.GetProperty("complete").GetInt64());
+        Assert.Equal("complete", stored.RootElement.GetProperty("status").GetString());
+        Assert.Equal(3, stored.RootElement.GetProperty("result").GetDouble());
+        Assert.True(await worker.WaitForExitAsync(Patience) == 0, worker.Output);
+    }
+
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task WorkerGroupWithWeb_ParentServesTheDashboardOfTheGroup(Engine engine)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var queue = await _servers.QueueAsync(engine);
         using var group = ProgramProcess.Start(Program, ["--url", queue.Url, "--queue", queue.Name, "--workers", "2", "--web", "--port", "0"], FastTimers);
         var url = await DashboardCommandTests.UrlAsync(group);
         await WaitForWorkersAsync(group, 2);
@@ -148,19 +229,23 @@ public sealed partial class ErrandWorkerHostTests(RedisServerFixture redis)
         using var http = new HttpClient { BaseAddress = url };
 
         using var workers = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("api/workers", UriKind.Relative), ct));
+        using var queues = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("api/queues", UriKind.Relative), ct));
         await ProgramProcess.SignalAsync(group.Id, "TERM");
 
+        Assert.Equal(queue.Name, Assert.Single(queues.RootElement.EnumerateArray()).GetProperty("name").GetString());
         Assert.Equal(2, workers.RootElement.GetArrayLength());
         Assert.All(workers.RootElement.EnumerateArray(), w => Assert.Equal(queue.Name, w.GetProperty("queue").GetString()));
         Assert.True(await group.WaitForExitAsync(Patience) == 0, group.Output);
         Assert.Single(Regex.Matches(group.Stdout, "Dashboard of queue"));
     }
 
-    [Fact]
-    public async Task WorkerGroup_ChildKilled_IsRestartedAndItsJobRecovered()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task WorkerGroup_ChildKilled_IsRestartedAndItsJobRecovered(Engine engine)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         using var group = ProgramProcess.Start(Program, ["--url", queue.Url, "--queue", queue.Name, "--workers", "3"], FastTimers);
         await WaitForWorkersAsync(group, 3);
 
@@ -182,11 +267,13 @@ public sealed partial class ErrandWorkerHostTests(RedisServerFixture redis)
         Assert.True(await group.WaitForExitAsync(Patience) == 0, group.Output);
     }
 
-    [Fact]
-    public async Task WorkerGroup_SupervisorKilled_ChildrenStopAndHandBackTheirJobs()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task WorkerGroup_SupervisorKilled_ChildrenStopAndHandBackTheirJobs(Engine engine)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         using var group = ProgramProcess.Start(Program, ["--url", queue.Url, "--queue", queue.Name, "--workers", "2"], FastTimers);
         await WaitForWorkersAsync(group, 2);
         var job = await queue.Queue.EnqueueAsync("sleep", new { seconds = 30 }, new JobOptions { Timeout = TimeSpan.Zero }, ct);

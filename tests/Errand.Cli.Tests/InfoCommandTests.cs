@@ -1,26 +1,35 @@
 using System.Text.Json;
+using Errand.Postgres.Tests;
 using Errand.Redis.Tests;
 
 namespace Errand.Cli.Tests;
 
-/// <summary><c>errand info</c> on a real Redis; tests that list every queue use a database of their own.</summary>
-public sealed class InfoCommandTests(RedisServerFixture redis)
+/// <summary><c>errand info</c> on a real Redis and PostgreSQL; tests that list every queue use a database of their own.</summary>
+public sealed class InfoCommandTests(RedisServerFixture redis, PostgresServerFixture postgres)
 {
-    [Fact]
-    public async Task Info_EmptyDatabase_SaysNoQueuesAndExitsZero()
+    private readonly TestServers _servers = new(redis, postgres);
+
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Info_EmptyDatabase_SaysNoQueuesAndExitsZero(Engine engine)
     {
-        redis.SkipIfMissing();
-        var result = await ErrandCli.RunAsync("info", $"{redis.Url}/1");
+        // On PostgreSQL a database without SAQ's tables: the command must not create them, nor fail on their absence.
+        var url = await _servers.EmptyStoreAsync(engine);
+
+        var result = await ErrandCli.RunAsync("info", url);
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal($"no queues at {redis.Url}/1", result.Stdout.Trim());
+        Assert.Equal($"no queues at {TestServers.Shown(url)}", result.Stdout.Trim());
     }
 
-    [Fact]
-    public async Task Info_TwoQueuesOneWithAWorker_ShowsCountsAndTheLiveWorker()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Info_TwoQueuesOneWithAWorker_ShowsCountsAndTheLiveWorker(Engine engine)
     {
-        await using var emails = await TestQueue.CreateAsync(redis, database: 2, name: "emails");
-        await using var reports = await TestQueue.CreateAsync(redis, database: 2, name: "reports");
+        await using var emails = await _servers.QueueAsync(engine, name: "emails", redisDatabase: 2);
+        await using var reports = await emails.OpenAgainAsync("reports");
         await emails.Queue.EnqueueAsync("add", new { a = 1, b = 2 }, cancellationToken: TestContext.Current.CancellationToken);
         await emails.Queue.EnqueueAsync("add", new { a = 1, b = 2 }, new JobOptions { Delay = TimeSpan.FromHours(1) }, TestContext.Current.CancellationToken);
         var worker = reports.StartWorker();
@@ -39,10 +48,12 @@ public sealed class InfoCommandTests(RedisServerFixture redis)
         Assert.Equal(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), Cells(workerRow)[3]);
     }
 
-    [Fact]
-    public async Task Info_Json_GivesCountsAndWorkersOfTheNamedQueue()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Info_Json_GivesCountsAndWorkersOfTheNamedQueue(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         var worker = queue.StartWorker();
         await queue.RunAsync("add", new { a = 1, b = 2 });
         await queue.Queue.EnqueueAsync("add", new { a = 1, b = 2 }, new JobOptions { Delay = TimeSpan.FromHours(1) }, TestContext.Current.CancellationToken);
@@ -59,14 +70,35 @@ public sealed class InfoCommandTests(RedisServerFixture redis)
         Assert.Equal(worker.Id, liveWorker.GetProperty("id").GetString());
     }
 
-    [Fact]
-    public async Task Info_UnknownQueue_ExitsFiveNamingIt()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Info_UnknownQueue_ExitsFiveNamingIt(Engine engine)
     {
-        redis.SkipIfMissing();
-        var result = await ErrandCli.RunAsync("info", redis.Url, "--queue", "nosuchqueue");
+        var result = await ErrandCli.RunAsync("info", await _servers.EmptyStoreAsync(engine, redisDatabase: 0), "--queue", "nosuchqueue");
 
         Assert.True(result.ExitCode == 5, result.ToString());
         Assert.StartsWith("error: queue 'nosuchqueue' not found", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Info_PostgresSchemeAndUrlFromTheEnvironment_ListsTheQueue()
+    {
+        await using var queue = await _servers.QueueAsync(Engine.Postgres);
+        await queue.Queue.EnqueueAsync("add", new { a = 1, b = 2 }, cancellationToken: TestContext.Current.CancellationToken);
+        var shortScheme = "postgres://" + queue.Url["postgresql://".Length..];
+
+        var argument = await ErrandCli.RunAsync("info", shortScheme, "--json");
+        var environment = await ErrandCli.RunWithEnvironmentAsync(new Dictionary<string, string> { ["ERRAND_URL"] = shortScheme }, "info", "--queue", queue.Name, "--json");
+
+        foreach (var result in new[] { argument, environment })
+        {
+            Assert.True(result.ExitCode == 0, result.ToString());
+            using var json = JsonDocument.Parse(result.Stdout);
+            var only = Assert.Single(json.RootElement.GetProperty("queues").EnumerateArray());
+            Assert.Equal(queue.Name, only.GetProperty("name").GetString());
+            Assert.Equal(1, only.GetProperty("queued").GetInt32());
+        }
     }
 
     private static string[] Cells(string row) =>

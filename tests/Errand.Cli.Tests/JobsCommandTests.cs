@@ -1,15 +1,20 @@
 using System.Text.Json;
+using Errand.Postgres.Tests;
 using Errand.Redis.Tests;
 
 namespace Errand.Cli.Tests;
 
-/// <summary><c>errand jobs</c> and <c>errand job</c> on a real Redis.</summary>
-public sealed class JobsCommandTests(RedisServerFixture redis)
+/// <summary><c>errand jobs</c> and <c>errand job</c> on a real Redis and PostgreSQL.</summary>
+public sealed class JobsCommandTests(RedisServerFixture redis, PostgresServerFixture postgres)
 {
-    [Fact]
-    public async Task Jobs_StatusFailed_ListsOnlyTheFailedJobWithItsError()
+    private readonly TestServers _servers = new(redis, postgres);
+
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Jobs_StatusFailed_ListsOnlyTheFailedJobWithItsError(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         queue.StartWorker();
         var failed = await queue.RunAsync("fail", new { message = "smtp down" });
         var complete = await queue.RunAsync("add", new { a = 1, b = 2 });
@@ -23,10 +28,12 @@ public sealed class JobsCommandTests(RedisServerFixture redis)
         Assert.Contains($"1 of 1 failed jobs on queue '{queue.Name}'", result.Stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Jobs_JsonWithLimit_GivesSaqDocumentsAndTheTotal()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Jobs_JsonWithLimit_GivesSaqDocumentsAndTheTotal(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         for (var i = 0; i < 3; i++)
         {
             await queue.Queue.EnqueueAsync("add", new { a = i, b = 1 }, cancellationToken: TestContext.Current.CancellationToken);
@@ -43,20 +50,24 @@ public sealed class JobsCommandTests(RedisServerFixture redis)
         Assert.All(jobs, j => Assert.Equal("queued", j.GetProperty("status").GetString()));
     }
 
-    [Fact]
-    public async Task Jobs_UnknownQueue_ExitsFive()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Jobs_UnknownQueue_ExitsFive(Engine engine)
     {
-        redis.SkipIfMissing();
-        var result = await ErrandCli.RunAsync("jobs", redis.Url, "--queue", "nosuchqueue");
+        // On PostgreSQL a database without SAQ's tables: "not found", not a crash on the missing table.
+        var result = await ErrandCli.RunAsync("jobs", await _servers.EmptyStoreAsync(engine, redisDatabase: 0), "--queue", "nosuchqueue");
 
         Assert.True(result.ExitCode == 5, result.ToString());
         Assert.Contains("queue 'nosuchqueue' not found", result.Stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Job_CompleteJob_ShowsArgumentsAndResult()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Job_CompleteJob_ShowsArgumentsAndResult(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         queue.StartWorker();
         var job = await queue.RunAsync("add", new { a = 40, b = 2 });
 
@@ -73,10 +84,12 @@ public sealed class JobsCommandTests(RedisServerFixture redis)
         Assert.Equal("1 of 1", fields["attempts"]);
     }
 
-    [Fact]
-    public async Task Job_Json_IsTheStoredSaqDocument()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Job_Json_IsTheStoredSaqDocument(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         queue.StartWorker();
         var job = await queue.RunAsync("fail", new { message = "boom" });
 
@@ -89,10 +102,12 @@ public sealed class JobsCommandTests(RedisServerFixture redis)
         Assert.Contains("boom", json.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Job_UnknownKey_ExitsSix()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Job_UnknownKey_ExitsSix(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         await queue.Queue.EnqueueAsync("add", new { a = 1, b = 1 }, cancellationToken: TestContext.Current.CancellationToken);
 
         var result = await ErrandCli.RunAsync("job", queue.Url, "--queue", queue.Name, "nosuchkey");

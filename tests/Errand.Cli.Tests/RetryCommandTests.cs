@@ -1,15 +1,20 @@
+using Errand.Postgres.Tests;
 using Errand.Redis.Tests;
 
 namespace Errand.Cli.Tests;
 
-/// <summary><c>errand retry</c> (one job, or every failed one) on a real Redis.</summary>
-public sealed class RetryCommandTests(RedisServerFixture redis)
+/// <summary><c>errand retry</c> (one job, or every failed one) on a real Redis and PostgreSQL.</summary>
+public sealed class RetryCommandTests(RedisServerFixture redis, PostgresServerFixture postgres)
 {
-    [Fact]
-    public async Task Retry_FailedJob_QueuesItAgain()
+    private readonly TestServers _servers = new(redis, postgres);
+
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Retry_FailedJob_QueuesItAgain(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
-        await using (var running = await TestQueue.CreateAsync(redis, name: queue.Name))
+        await using var queue = await _servers.QueueAsync(engine);
+        await using (var running = await queue.OpenAgainAsync())
         {
             running.StartWorker();
             var failed = await running.RunAsync("fail", new { message = "boom" });
@@ -26,10 +31,12 @@ public sealed class RetryCommandTests(RedisServerFixture redis)
         Assert.Equal(1, (await queue.Queue.CountAsync(TestContext.Current.CancellationToken)).Queued);
     }
 
-    [Fact]
-    public async Task Retry_QueuedJob_IsRefusedWithExitOne()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Retry_QueuedJob_IsRefusedWithExitOne(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         var job = await queue.Queue.EnqueueAsync("add", new { a = 1, b = 1 }, cancellationToken: TestContext.Current.CancellationToken);
 
         var result = await ErrandCli.RunAsync("retry", queue.Url, "--queue", queue.Name, job.Key);
@@ -39,12 +46,14 @@ public sealed class RetryCommandTests(RedisServerFixture redis)
         Assert.Equal(1, (await queue.Queue.CountAsync(TestContext.Current.CancellationToken)).Queued);
     }
 
-    [Fact]
-    public async Task Retry_AllFailed_RetriesEachFailedJobOnceAndSummarises()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Retry_AllFailed_RetriesEachFailedJobOnceAndSummarises(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         var keys = new List<string>();
-        await using (var running = await TestQueue.CreateAsync(redis, name: queue.Name))
+        await using (var running = await queue.OpenAgainAsync())
         {
             running.StartWorker();
             for (var i = 0; i < 5; i++)
@@ -65,10 +74,12 @@ public sealed class RetryCommandTests(RedisServerFixture redis)
         Assert.Equal(5, (await queue.Queue.CountAsync(TestContext.Current.CancellationToken)).Queued);
     }
 
-    [Fact]
-    public async Task Retry_UnknownKey_ExitsSix()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Retry_UnknownKey_ExitsSix(Engine engine)
     {
-        await using var queue = await TestQueue.CreateAsync(redis);
+        await using var queue = await _servers.QueueAsync(engine);
         await queue.Queue.EnqueueAsync("add", new { a = 1, b = 1 }, cancellationToken: TestContext.Current.CancellationToken);
 
         var result = await ErrandCli.RunAsync("retry", queue.Url, "--queue", queue.Name, "nosuchkey");

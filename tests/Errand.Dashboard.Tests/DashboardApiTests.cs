@@ -2,20 +2,24 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Errand.Postgres;
+using Errand.Postgres.Tests;
 using Errand.Redis.Tests;
 using Microsoft.AspNetCore.Builder;
 
 namespace Errand.Dashboard.Tests;
 
-/// <summary>The JSON API on a real Kestrel over a real Redis, with jobs in every status.</summary>
-public sealed class DashboardApiTests(RedisServerFixture redis)
+/// <summary>The JSON API on a real Kestrel over a real Redis (and PostgreSQL where marked), with jobs in every status.</summary>
+public sealed class DashboardApiTests(RedisServerFixture redis, PostgresServerFixture postgres)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task Queues_JobsInEveryStatus_CountsEachState()
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("postgresql")]
+    public async Task Queues_JobsInEveryStatus_CountsEachState(string engine)
     {
-        await using var host = await StartWithJobsAsync();
+        await using var host = await StartWithJobsAsync(engine);
         using var client = host.CreateClient();
 
         var queues = await GetJsonAsync(client, "api/queues");
@@ -31,15 +35,21 @@ public sealed class DashboardApiTests(RedisServerFixture redis)
     }
 
     [Theory]
-    [InlineData("queued", new[] { "q1", "q2" })]
-    [InlineData("scheduled", new[] { "s1" })]
-    [InlineData("active", new[] { "a1" })]
-    [InlineData("complete", new[] { "c1" })]
-    [InlineData("failed", new[] { "f1" })]
-    [InlineData("aborted", new[] { "x1" })]
-    public async Task Jobs_ByStatus_ListsThatStatusWithTotal(string status, string[] keys)
+    [InlineData("redis", "queued", new[] { "q1", "q2" })]
+    [InlineData("redis", "scheduled", new[] { "s1" })]
+    [InlineData("redis", "active", new[] { "a1" })]
+    [InlineData("redis", "complete", new[] { "c1" })]
+    [InlineData("redis", "failed", new[] { "f1" })]
+    [InlineData("redis", "aborted", new[] { "x1" })]
+    [InlineData("postgresql", "queued", new[] { "q1", "q2" })]
+    [InlineData("postgresql", "scheduled", new[] { "s1" })]
+    [InlineData("postgresql", "active", new[] { "a1" })]
+    [InlineData("postgresql", "complete", new[] { "c1" })]
+    [InlineData("postgresql", "failed", new[] { "f1" })]
+    [InlineData("postgresql", "aborted", new[] { "x1" })]
+    public async Task Jobs_ByStatus_ListsThatStatusWithTotal(string engine, string status, string[] keys)
     {
-        await using var host = await StartWithJobsAsync();
+        await using var host = await StartWithJobsAsync(engine);
         using var client = host.CreateClient();
 
         var page = await GetJsonAsync(client, $"api/queues/{host.Queue.Name}/jobs?status={status}&limit=10");
@@ -49,10 +59,12 @@ public sealed class DashboardApiTests(RedisServerFixture redis)
         Assert.All(page.GetProperty("jobs").EnumerateArray(), j => Assert.Equal(status == "scheduled" ? "queued" : status, j.GetProperty("status").GetString()));
     }
 
-    [Fact]
-    public async Task Job_Failed_HasItsFullErrorKwargsAndTimes()
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("postgresql")]
+    public async Task Job_Failed_HasItsFullErrorKwargsAndTimes(string engine)
     {
-        await using var host = await StartWithJobsAsync();
+        await using var host = await StartWithJobsAsync(engine);
         using var client = host.CreateClient();
 
         var job = await GetJsonAsync(client, $"api/queues/{host.Queue.Name}/jobs/f1");
@@ -65,10 +77,12 @@ public sealed class DashboardApiTests(RedisServerFixture redis)
         Assert.Equal("worker-1", job.GetProperty("worker_id").GetString());
     }
 
-    [Fact]
-    public async Task Job_UnknownKeyOrQueueOrStatus_AnswersWithAnError()
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("postgresql")]
+    public async Task Job_UnknownKeyOrQueueOrStatus_AnswersWithAnError(string engine)
     {
-        await using var host = await StartWithJobsAsync();
+        await using var host = await StartWithJobsAsync(engine);
         using var client = host.CreateClient();
 
         var missing = await client.GetAsync($"api/queues/{host.Queue.Name}/jobs/nope", Ct);
@@ -81,10 +95,12 @@ public sealed class DashboardApiTests(RedisServerFixture redis)
         Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
     }
 
-    [Fact]
-    public async Task Retry_FailedJobWithTheHeader_QueuesItAgain()
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("postgresql")]
+    public async Task Retry_FailedJobWithTheHeader_QueuesItAgain(string engine)
     {
-        await using var host = await StartWithJobsAsync();
+        await using var host = await StartWithJobsAsync(engine);
         using var client = host.CreateClient();
 
         var response = await PostAsync(client, $"api/queues/{host.Queue.Name}/jobs/f1/retry");
@@ -115,10 +131,12 @@ public sealed class DashboardApiTests(RedisServerFixture redis)
         Assert.Equal(JobStatus.Failed, (await host.Queue.GetJobAsync("f1", Ct))!.Status);
     }
 
-    [Fact]
-    public async Task Abort_QueuedJob_EndsItAborted_AndAFinishedOneIsAConflict()
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("postgresql")]
+    public async Task Abort_QueuedJob_EndsItAborted_AndAFinishedOneIsAConflict(string engine)
     {
-        await using var host = await StartWithJobsAsync();
+        await using var host = await StartWithJobsAsync(engine);
         using var client = host.CreateClient();
 
         var abort = await PostAsync(client, $"api/queues/{host.Queue.Name}/jobs/q1/abort");
@@ -131,10 +149,12 @@ public sealed class DashboardApiTests(RedisServerFixture redis)
         Assert.Equal(HttpStatusCode.Conflict, retryActive.StatusCode);
     }
 
-    [Fact]
-    public async Task RetryFailed_ManyFailedJobs_QueuesThemAllAgain()
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("postgresql")]
+    public async Task RetryFailed_ManyFailedJobs_QueuesThemAllAgain(string engine)
     {
-        await using var host = await DashboardHost.StartAsync(redis);
+        await using var host = await StartOnAsync(engine);
         var backend = host.Queue.Backend;
         for (var i = 0; i < 250; i++)
         {
@@ -155,10 +175,12 @@ public sealed class DashboardApiTests(RedisServerFixture redis)
         Assert.Equal(0, (await GetJsonAsync(client, $"api/queues/{host.Queue.Name}/jobs?status=failed")).GetProperty("total").GetInt64());
     }
 
-    [Fact]
-    public async Task History_AfterFinishes_CountsThemInTheCurrentMinute()
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("postgresql")]
+    public async Task History_AfterFinishes_CountsThemInTheCurrentMinute(string engine)
     {
-        await using var host = await StartWithJobsAsync();
+        await using var host = await StartWithJobsAsync(engine);
         using var client = host.CreateClient();
 
         var history = (await GetJsonAsync(client, $"api/queues/{host.Queue.Name}/history")).EnumerateArray().ToList();
@@ -244,11 +266,26 @@ public sealed class DashboardApiTests(RedisServerFixture redis)
         Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
     }
 
-    private async Task<DashboardHost> StartWithJobsAsync(Action<ErrandDashboardOptions>? configure = null)
+    private async Task<DashboardHost> StartWithJobsAsync(Action<ErrandDashboardOptions>? configure = null) => await StartWithJobsAsync("redis", configure);
+
+    private async Task<DashboardHost> StartWithJobsAsync(string engine, Action<ErrandDashboardOptions>? configure = null)
     {
-        var host = await DashboardHost.StartAsync(redis, configure);
+        var host = await StartOnAsync(engine, configure);
         await JobsInEveryStatus.CreateAsync(host.Queue, Ct);
         return host;
+    }
+
+    /// <summary>Starts the dashboard over a queue of its own: on Redis a new name, on PostgreSQL a new database.</summary>
+    private async Task<DashboardHost> StartOnAsync(string engine, Action<ErrandDashboardOptions>? configure = null)
+    {
+        if (engine == "redis")
+        {
+            return await DashboardHost.StartAsync(redis, configure);
+        }
+
+        postgres.SkipIfMissing();
+        var queue = await PostgresQueue.ConnectAsync(await postgres.CreateDatabaseAsync(), $"dash{Guid.NewGuid():N}", cancellationToken: Ct);
+        return await DashboardHost.StartAsync(queue, configure);
     }
 
     private static async Task<JsonElement> GetJsonAsync(HttpClient client, string path)

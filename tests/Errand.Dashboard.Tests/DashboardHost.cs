@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Errand.Dashboard.Tests;
 
-/// <summary>A real Kestrel on 127.0.0.1 (a free port) serving the dashboard at <c>/monitor</c> over a Redis queue of this test's own.</summary>
+/// <summary>A real Kestrel on 127.0.0.1 (a free port) serving the dashboard at <c>/monitor</c> over a Redis (or PostgreSQL) queue of this test's own.</summary>
 public sealed class DashboardHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -38,7 +38,12 @@ public sealed class DashboardHost : IAsyncDisposable
     {
         var name = queueName ?? $"dash{Guid.NewGuid():N}";
         var backend = await RedisQueueBackend.ConnectAsync(redisUrl, new RedisBackendOptions { QueueName = name, OperationTimeout = timeout, ConnectTimeout = timeout });
-        var queue = new Queue(backend);
+        return await StartAsync(new Queue(backend), configure);
+    }
+
+    /// <summary>Starts the dashboard over <paramref name="queue"/> (any backend), which the host disposes.</summary>
+    public static async Task<DashboardHost> StartAsync(Queue queue, Action<ErrandDashboardOptions>? configure = null)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
