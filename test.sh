@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test of the repository against real servers, then prints one line: "N passed, N failed".
-# Installs redis-server and chromium from Debian's packages when they are missing (the tests start their own redis-server on a free port and drive chromium headless).
+# Installs redis-server, postgresql and chromium from Debian's packages when they are missing (the tests start their own
+# redis-server and PostgreSQL on free ports, and drive chromium headless).
 set -uo pipefail
 cd "$(dirname "$0")"
 
 missing=""
 command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 [ -x /usr/bin/chromium ] || missing="$missing chromium"   # the dashboard's browser tests
+# PostgreSQL's server binaries (initdb, pg_ctl): the tests start their own server on a free port. Debian keeps them off the PATH.
+command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
 if [ -n "$missing" ]; then
   echo "missing:$missing; installing from Debian's packages" >&2
   sudo_cmd=""

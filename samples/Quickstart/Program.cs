@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Errand;
+using Errand.Backends;
 using Errand.Redis;
 using Microsoft.Extensions.Logging;
 using Quickstart;
@@ -33,7 +34,8 @@ catch (ArgumentException ex)
 
 static async Task<int> RunWorkerAsync(CommandLine options, ILoggerFactory loggerFactory)
 {
-    await using var queue = await RedisQueue.ConnectAsync(options.Required("url"), options.Required("queue"), loggerFactory: loggerFactory);
+    await using var store = await ConnectAsync(options.Required("url"), loggerFactory);
+    await using var queue = new Queue(store.OpenBackend(options.Required("queue")), loggerFactory: loggerFactory);
     using var stop = new CancellationTokenSource();
     using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
     using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
@@ -62,7 +64,8 @@ static async Task<int> EnqueueAsync(CommandLine options, ILoggerFactory loggerFa
 
     var function = options.Positional[0];
     JsonElement? kwargs = options.Positional.Count > 1 ? JsonDocument.Parse(options.Positional[1]).RootElement : null;
-    await using var queue = await RedisQueue.ConnectAsync(options.Required("url"), options.Required("queue"), loggerFactory: loggerFactory);
+    await using var store = await ConnectAsync(options.Required("url"), loggerFactory);
+    await using var queue = new Queue(store.OpenBackend(options.Required("queue")), loggerFactory: loggerFactory);
     var job = await queue.EnqueueAsync(function, kwargs, new JobOptions { Key = options.Value("key") });
     if (!options.Flag("wait"))
     {
@@ -80,3 +83,8 @@ static async Task<int> EnqueueAsync(CommandLine options, ILoggerFactory loggerFa
     await Console.Error.WriteLineAsync($"job {done.Key} {done.Status.ToWire()}: {done.Error}");
     return 1;
 }
+
+// The URL's scheme picks the backend: redis://, rediss://.
+static Task<IQueueStore> ConnectAsync(string url, ILoggerFactory loggerFactory) =>
+    new QueueStoreSchemes([RedisQueueStoreProvider.Instance])
+        .ConnectAsync(url, new QueueStoreOptions { LoggerFactory = loggerFactory }, CancellationToken.None);

@@ -1,0 +1,173 @@
+using Errand.Backends;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Errand.Postgres;
+
+/// <content>Dequeue: one statement takes ready rows, groups respected; the active marks are stored in the same transaction.</content>
+public sealed partial class PostgresQueueBackend
+{
+    // Candidates looked at beyond MaxJobs, so that rows locked by another worker's take do not leave this one empty.
+    private const int ExtraCandidates = 16;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The rows are taken with <c>FOR UPDATE SKIP LOCKED</c>, by priority then schedule. A job with a group key is taken
+    /// only when no job of its group is active (or aborting), and one take never holds two jobs of a group; jobs without
+    /// a group are never held back by grouped ones. An idle wait listens on <c>saq:QUEUE</c> (or polls every
+    /// <see cref="PostgresBackendOptions.PollInterval"/>).
+    /// </remarks>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired while waiting and no job had been taken.</exception>
+    /// <exception cref="BackendUnavailableException">PostgreSQL could not be reached.</exception>
+    public async Task<IReadOnlyList<Job>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(request.WorkerId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(request.MaxJobs, 1);
+        var start = _time.GetUtcNow();
+        var infinite = request.Wait == Timeout.InfiniteTimeSpan || request.Wait >= DateTimeOffset.MaxValue - start;
+        var deadline = infinite ? DateTimeOffset.MaxValue : start + request.Wait;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                return [];
+            }
+
+            // Taken before the look, so that a notification during the look is not missed.
+            var signal = ReadySignal;
+            var taken = await TakeAsync(request, cancellationToken).ConfigureAwait(false);
+            if (taken.Count > 0 || (!infinite && request.Wait <= TimeSpan.Zero))
+            {
+                return taken;
+            }
+
+            var remaining = infinite ? Timeout.InfiniteTimeSpan : deadline - _time.GetUtcNow();
+            if (!infinite && remaining <= TimeSpan.Zero)
+            {
+                return [];
+            }
+
+            if (_options.PollInterval is { } poll && (infinite || poll < remaining))
+            {
+                remaining = poll;
+            }
+
+            try
+            {
+                if (remaining == Timeout.InfiniteTimeSpan)
+                {
+                    await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await signal.WaitAsync(remaining, _time, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (TimeoutException)
+            {
+                if (_options.PollInterval is null && !infinite && _time.GetUtcNow() >= deadline)
+                {
+                    return [];
+                }
+            }
+        }
+    }
+
+    private async Task<List<Job>> TakeAsync(DequeueRequest request, CancellationToken cancellationToken)
+    {
+        var nowMs = NowMs;
+        var select = $"""
+            SELECT j.key, j.queue, j.job, j.status
+            FROM {_tables.Jobs} AS j
+            WHERE j.key IN (
+                SELECT r.key FROM (
+                    SELECT c.key, c.group_key, c.priority, c.scheduled, c.lock_key,
+                        row_number() OVER (PARTITION BY c.group_key ORDER BY c.priority, c.scheduled, c.lock_key) AS n
+                    FROM (
+                        SELECT c.key, c.group_key, c.priority, c.scheduled, c.lock_key
+                        FROM {_tables.Jobs} AS c
+                        WHERE c.status = 'queued' AND c.queue = $1 AND c.scheduled <= $2
+                          AND (c.group_key IS NULL OR NOT EXISTS (
+                              SELECT 1 FROM {_tables.Jobs} AS a
+                              WHERE a.status IN ('active', 'aborting') AND a.queue = $1 AND a.group_key = c.group_key))
+                        ORDER BY c.priority, c.scheduled, c.lock_key
+                        LIMIT $3) AS c) AS r
+                WHERE r.group_key IS NULL OR r.n = 1)
+              AND j.status = 'queued' AND j.queue = $1 AND j.scheduled <= $2
+            ORDER BY j.priority, j.scheduled, j.lock_key
+            LIMIT $4
+            FOR UPDATE SKIP LOCKED
+            """;
+        try
+        {
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            var rows = new List<StoredRow>();
+            using (var read = new NpgsqlBatch(connection))
+            {
+                read.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+                read.BatchCommands.Add(Command(select, QueueName, Seconds(nowMs), request.MaxJobs + ExtraCandidates, request.MaxJobs));
+                var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    rows.Add(ReadRow(reader, 0));
+                }
+            }
+
+            var jobs = new List<Job>(rows.Count);
+            var keys = new List<string>(rows.Count);
+            var documents = new List<byte[]>(rows.Count);
+            foreach (var row in rows)
+            {
+                // A missing or corrupt document is taken all the same, and left active for the sweeper to remove.
+                keys.Add(row.Key);
+                if (TryReadJob(row) is not { } job)
+                {
+                    documents.Add(row.Document);
+                    continue;
+                }
+
+                job.Attempts++;
+                job.Started = nowMs;
+                job.Touched = nowMs;
+                job.WorkerId = request.WorkerId;
+                job.Status = JobStatus.Active;
+                documents.Add(JobDocument.Serialize(job));
+                jobs.Add(job);
+            }
+
+            using var write = new NpgsqlBatch(connection);
+            if (rows.Count > 0)
+            {
+                var update = new NpgsqlBatchCommand($"""
+                    UPDATE {_tables.Jobs} AS j SET status = 'active', job = t.job
+                    FROM unnest($1::text[], $2::bytea[]) AS t(key, job)
+                    WHERE j.key = t.key
+                    """);
+                update.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                update.Parameters.Add(new NpgsqlParameter { Value = documents.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+                write.BatchCommands.Add(update);
+                var notices = new List<NpgsqlBatchCommand>();
+                Notify(notices, jobs.Select(j => (j.Key, JobStatus.Active)));
+                notices.Add(Command("SELECT pg_notify($1, 'saq:dequeue')", _saqChannel));
+                foreach (var notice in notices)
+                {
+                    write.BatchCommands.Add(notice);
+                }
+            }
+
+            write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+
+            // Not cancelled half-way: the rows are taken whole, or not at all.
+            await write.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            return jobs;
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using Errand.Backends;
+using Npgsql;
+
+namespace Errand.Postgres;
+
+/// <content>Update (the heartbeat), finish and retry: each decided on the locked row, by the attempt that writes.</content>
+public sealed partial class PostgresQueueBackend
+{
+    /// <inheritdoc />
+    /// <exception cref="BackendUnavailableException">PostgreSQL could not be reached.</exception>
+    public Task UpdateAsync(Job job, CancellationToken cancellationToken)
+    {
+        EnsureOwnJob(job);
+        return WithLockedRowAsync(
+            job.Key,
+            (row, writes) =>
+            {
+                var nowMs = NowMs;
+                job.Touched = nowMs;
+                if (row is null || TryReadJob(row) is not { } stored)
+                {
+                    return false;
+                }
+
+                var storedStatus = row.Status ?? stored.Status;
+                if (job.Status is JobStatus.Active or JobStatus.Aborting && !AttemptRules.IsCurrent(AttemptStatus(row) ?? stored.Status, stored.Attempts, job.Attempts))
+                {
+                    // A stale attempt's heartbeat: the job is another attempt's now, or gone.
+                    return false;
+                }
+
+                if (job.Status == JobStatus.Active && storedStatus == JobStatus.Aborting)
+                {
+                    job.Status = JobStatus.Aborting;
+                }
+
+                // A copy that says queued while the row is taken (an attempt's state before its active mark) leaves the
+                // row taken: the status column says who holds the job, the document what the worker wrote.
+                var column = job.Status == JobStatus.Queued && storedStatus is JobStatus.Active or JobStatus.Aborting ? storedStatus : job.Status;
+                writes.Add(WriteRow(job, column, null, null));
+                Notify(writes, [(job.Key, job.Status)]);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="status"/> is not complete, failed or aborted.</exception>
+    /// <exception cref="BackendUnavailableException">PostgreSQL could not be reached.</exception>
+    public Task FinishAsync(Job job, JobStatus status, CancellationToken cancellationToken)
+    {
+        EnsureOwnJob(job);
+        if (!status.IsFinished())
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "A job finishes as complete, failed or aborted.");
+        }
+
+        return WithLockedRowAsync(
+            job.Key,
+            (row, writes) =>
+            {
+                if (!IsCurrentAttempt(row, job))
+                {
+                    return false;
+                }
+
+                StoreFinish(job, status, NowMs, writes);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    /// <exception cref="BackendUnavailableException">PostgreSQL could not be reached.</exception>
+    public Task RetryAsync(Job job, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        EnsureOwnJob(job);
+        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        return WithLockedRowAsync(
+            job.Key,
+            (row, writes) =>
+            {
+                if (!IsCurrentAttempt(row, job))
+                {
+                    return false;
+                }
+
+                StoreRequeue(job, delay, NowMs, writes);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    private bool IsCurrentAttempt(StoredRow? row, Job job) =>
+        row is not null
+        && string.Equals(row.Queue, QueueName, StringComparison.Ordinal)
+        && TryReadJob(row) is { } stored
+        && AttemptRules.IsCurrent(AttemptStatus(row) ?? stored.Status, stored.Attempts, job.Attempts);
+
+    // The status an attempt is judged by: the column, except for a taken row whose document still says queued (an
+    // attempt's copy written before its active mark), which is judged as the document says, as on Redis.
+    private static JobStatus? AttemptStatus(StoredRow row) =>
+        row.Status == JobStatus.Active && JobDocument.ReadStatus(row.Document) == JobStatus.Queued ? JobStatus.Queued : row.Status;
+
+    /// <summary>Queues <paramref name="job"/> again, now or after <paramref name="delay"/>, and counts a retry.</summary>
+    private void StoreRequeue(Job job, TimeSpan delay, long nowMs, List<NpgsqlBatchCommand> writes)
+    {
+        job.Status = JobStatus.Queued;
+        job.Completed = 0;
+        job.Started = 0;
+        job.Progress = 0;
+        job.Touched = nowMs;
+        var delayed = delay > TimeSpan.Zero;
+
+        // Rounded up: a job is never ready before its delay has passed.
+        var scheduled = delayed ? -Seconds(-(nowMs + (long)Math.Ceiling(delay.TotalMilliseconds))) : Seconds(nowMs);
+        writes.Add(WriteRow(job, JobStatus.Queued, scheduled, null));
+        writes.Add(Command($"DELETE FROM {_tables.Finished} WHERE key = $1", job.Key));
+        writes.Add(Command($"DELETE FROM {_tables.Suspects} WHERE key = $1", job.Key));
+        writes.Add(delayed ? RememberDue(job.Key, scheduled) : ForgetDue(job.Key));
+        writes.Add(RecordHistory(JobStatus.Queued, nowMs));
+        Notify(writes, [(job.Key, JobStatus.Queued)]);
+        if (!delayed)
+        {
+            writes.Add(NotifyEnqueue());
+        }
+    }
+
+    /// <summary>Ends <paramref name="job"/> as <paramref name="status"/>: kept for its TTL (expire_at), or deleted when the TTL is negative.</summary>
+    private void StoreFinish(Job job, JobStatus status, long nowMs, List<NpgsqlBatchCommand> writes)
+    {
+        job.Status = status;
+        job.Completed = nowMs;
+        if (status == JobStatus.Complete)
+        {
+            job.Progress = 1.0;
+        }
+
+        if (job.Ttl < 0)
+        {
+            writes.Add(Command($"DELETE FROM {_tables.Jobs} WHERE key = $1", job.Key));
+            writes.Add(Command($"DELETE FROM {_tables.Finished} WHERE key = $1", job.Key));
+        }
+        else
+        {
+            writes.Add(WriteRow(job, status, null, job.Ttl > 0 ? Seconds(nowMs) + job.Ttl : null));
+            writes.Add(Command(
+                $"INSERT INTO {_tables.Finished} (key, queue, status, completed_ms) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET queue = EXCLUDED.queue, status = EXCLUDED.status, completed_ms = EXCLUDED.completed_ms",
+                job.Key,
+                QueueName,
+                status.ToWire(),
+                nowMs));
+        }
+
+        writes.Add(Command($"DELETE FROM {_tables.Suspects} WHERE key = $1", job.Key));
+        writes.Add(ForgetDue(job.Key));
+        writes.Add(RecordHistory(status, nowMs));
+        Notify(writes, [(job.Key, status)]);
+    }
+
+    private NpgsqlBatchCommand RememberDue(string key, long scheduled) => Command(
+        $"INSERT INTO {_tables.Due} (key, queue, scheduled) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET queue = EXCLUDED.queue, scheduled = EXCLUDED.scheduled",
+        key,
+        QueueName,
+        scheduled);
+
+    private NpgsqlBatchCommand ForgetDue(string key) => Command($"DELETE FROM {_tables.Due} WHERE key = $1", key);
+}

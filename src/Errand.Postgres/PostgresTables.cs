@@ -1,0 +1,52 @@
+namespace Errand.Postgres;
+
+/// <summary>The quoted names of SAQ's tables and of the tables Errand keeps beside them.</summary>
+internal sealed class PostgresTables
+{
+    public PostgresTables(PostgresBackendOptions options)
+    {
+        Jobs = Quote(options.JobsTable);
+        Stats = Quote(options.StatsTable);
+        Versions = Quote(options.VersionsTable);
+        History = Quote(options.ErrandTablePrefix + "history");
+        Aborts = Quote(options.ErrandTablePrefix + "aborts");
+        Locks = Quote(options.ErrandTablePrefix + "locks");
+        Suspects = Quote(options.ErrandTablePrefix + "suspects");
+        Due = Quote(options.ErrandTablePrefix + "due");
+        Finished = Quote(options.ErrandTablePrefix + "finished");
+        Prefix = options.ErrandTablePrefix;
+    }
+
+    /// <summary>Gets SAQ's jobs table.</summary>
+    public string Jobs { get; }
+
+    /// <summary>Gets SAQ's worker-stats table.</summary>
+    public string Stats { get; }
+
+    /// <summary>Gets SAQ's schema-version table.</summary>
+    public string Versions { get; }
+
+    /// <summary>Gets Errand's per-minute counts of outcomes, per queue.</summary>
+    public string History { get; }
+
+    /// <summary>Gets Errand's abort markers: a running job's key that may not be enqueued again until its worker has stopped it.</summary>
+    public string Aborts { get; }
+
+    /// <summary>Gets Errand's leases (the schedule and sweep locks of each queue), on the backend's clock.</summary>
+    public string Locks { get; }
+
+    /// <summary>Gets Errand's sweep suspects: jobs first seen stuck for a reason that must hold for the grace.</summary>
+    public string Suspects { get; }
+
+    /// <summary>Gets Errand's scheduled jobs not yet reported due by a schedule round.</summary>
+    public string Due { get; }
+
+    /// <summary>Gets Errand's index of finished jobs by completion time, for pages of finished jobs.</summary>
+    public string Finished { get; }
+
+    /// <summary>Gets the unquoted prefix of Errand's tables, for index names.</summary>
+    public string Prefix { get; }
+
+    /// <summary>Quotes an identifier for SQL text.</summary>
+    public static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}
