@@ -39,7 +39,7 @@ public sealed partial class PostgresQueueBackend
             await using var readerScope = reader.ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                ids.Add(IdOf(reader.GetString(0)));
+                ids.Add(reader.GetString(0));
             }
 
             if (ids.Count > 0)

@@ -92,12 +92,12 @@ public sealed partial class PostgresQueueBackend
         {
             if (await RemoveUnreadableAsync(row, cancellationToken).ConfigureAwait(false) is { } gone)
             {
-                removed.Add(IdOf(gone));
+                removed.Add(gone);
                 continue;
             }
 
             // Judged by the document the worker wrote: a copy that says queued is an attempt before its active mark.
-            var job = JobDocument.Deserialize(row.Document, IdOf(row.Key), QueueName);
+            var job = JobDocument.Deserialize(row.Document, row.Key, QueueName);
             SweepReason? reason = row.Status == JobStatus.Aborting
                 ? SweepReason.NotActive
                 : SweepRules.Judge(job, nowMs, alive.Contains);
@@ -160,7 +160,7 @@ public sealed partial class PostgresQueueBackend
 
         try
         {
-            JobDocument.Deserialize(row.Document, IdOf(row.Key), QueueName);
+            JobDocument.Deserialize(row.Document, row.Key, QueueName);
             return null;
         }
         catch (CorruptJobException ex)

@@ -145,10 +145,6 @@ public sealed partial class PostgresQueueBackend : IQueueBackend
 
     private static long Seconds(long ms) => Math.DivRem(ms, 1000, out var rest) - (rest < 0 ? 1 : 0);
 
-    // The id the current contract names a job by in ScheduleAsync, SweepAsync and CorruptJobException; one place to
-    // switch to keys.
-    private string IdOf(string key) => JobIds.For(QueueName, key);
-
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
     private void EnsureOwnJob(Job job)
@@ -177,14 +173,14 @@ public sealed partial class PostgresQueueBackend : IQueueBackend
     };
 
     /// <summary>Reads a row's job: the document with the status column laid over it; <see langword="null"/> when the document is missing.</summary>
-    private Job? ReadJob(StoredRow row)
+    private static Job? ReadJob(StoredRow row)
     {
         if (row.Document.Length == 0)
         {
             return null;
         }
 
-        var job = JobDocument.Deserialize(row.Document, IdOf(row.Key), row.Queue);
+        var job = JobDocument.Deserialize(row.Document, row.Key, row.Queue);
         if (row.Status is { } status)
         {
             job.Status = status;

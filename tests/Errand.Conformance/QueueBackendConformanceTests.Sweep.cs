@@ -29,6 +29,22 @@ public abstract partial class QueueBackendConformanceTests
     }
 
     [Fact]
+    public async Task SweepAsync_LiveWorkersJobJustPastItsTimeout_IsLeftToThatWorkerForTheGrace()
+    {
+        await Backend.WriteWorkerInfoAsync(new WorkerInfo("w1", QueueName, new WorkerStats(0, 0, 0, 0, 0), null), TimeSpan.FromMinutes(10), Ct);
+        await EnqueueNewAsync("slow", j => j.Timeout = 2);
+        await DequeueOneAsync("slow");
+        Clock.Advance(TimeSpan.FromSeconds(3));
+
+        Assert.Empty((await Backend.SweepAsync(ShortRound, Ct)).Stuck);
+
+        await LetShortLocksExpireAsync();
+        Clock.Advance(SweepRules.LiveWorkerTimeoutGrace);
+        var swept = Assert.Single((await Backend.SweepAsync(ShortRound, Ct)).Stuck);
+        Assert.Equal(("slow", SweepReason.TimedOut), (swept.Job.Key, swept.Reason));
+    }
+
+    [Fact]
     public async Task SweepAsync_ActiveJobWithinItsTimeout_ReportsNothing()
     {
         await EnqueueNewAsync("ok", j => j.Timeout = 5);
