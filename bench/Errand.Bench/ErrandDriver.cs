@@ -17,7 +17,7 @@ internal static class ErrandDriver
     private const string QueueName = "bench";
 
     /// <summary>The backends the driver opens a URL with: one line per engine.</summary>
-    public static IQueueStoreProvider[] Providers { get; } = [RedisQueueStoreProvider.Instance];
+    public static IQueueStoreProvider[] Providers { get; } = [RedisQueueStoreProvider.Instance, PostgresBenchStoreProvider.Instance];
 
     public static async Task<int> RunAsync(string role, Args args)
     {
