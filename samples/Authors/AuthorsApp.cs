@@ -17,7 +17,7 @@ public static class AuthorsApp
             sp.GetRequiredService<IOptions<EmailOptions>>().Value.SmtpHost is { Length: > 0 }
                 ? ActivatorUtilities.CreateInstance<SmtpEmailSender>(sp)
                 : ActivatorUtilities.CreateInstance<OutboxEmailSender>(sp));
-        builder.Services.AddErrand().UseRedis().AddJobService<AuthorService>();  // Errand:Url picks the store; none: in memory
+        builder.Services.AddErrand().UseRedis().UsePostgres().AddJobService<AuthorService>();  // Errand:Url picks the store; none: in memory
         builder.Services.AddHealthChecks().AddErrand();
     }
 

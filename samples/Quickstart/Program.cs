@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Errand;
 using Errand.Backends;
+using Errand.Postgres;
 using Errand.Redis;
 using Microsoft.Extensions.Logging;
 using Quickstart;
@@ -35,7 +36,7 @@ catch (ArgumentException ex)
 static async Task<int> RunWorkerAsync(CommandLine options, ILoggerFactory loggerFactory)
 {
     await using var store = await ConnectAsync(options.Required("url"), loggerFactory);
-    await using var queue = new Queue(store.OpenBackend(options.Required("queue")), loggerFactory: loggerFactory);
+    await using var queue = new Queue(await store.OpenBackendAsync(options.Required("queue"), CancellationToken.None), loggerFactory: loggerFactory);
     using var stop = new CancellationTokenSource();
     using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
     using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
@@ -65,7 +66,7 @@ static async Task<int> EnqueueAsync(CommandLine options, ILoggerFactory loggerFa
     var function = options.Positional[0];
     JsonElement? kwargs = options.Positional.Count > 1 ? JsonDocument.Parse(options.Positional[1]).RootElement : null;
     await using var store = await ConnectAsync(options.Required("url"), loggerFactory);
-    await using var queue = new Queue(store.OpenBackend(options.Required("queue")), loggerFactory: loggerFactory);
+    await using var queue = new Queue(await store.OpenBackendAsync(options.Required("queue"), CancellationToken.None), loggerFactory: loggerFactory);
     var job = await queue.EnqueueAsync(function, kwargs, new JobOptions { Key = options.Value("key") });
     if (!options.Flag("wait"))
     {
@@ -84,7 +85,7 @@ static async Task<int> EnqueueAsync(CommandLine options, ILoggerFactory loggerFa
     return 1;
 }
 
-// The URL's scheme picks the backend: redis://, rediss://.
+// The URL's scheme picks the backend: redis://, rediss://, postgres://, postgresql://.
 static Task<IQueueStore> ConnectAsync(string url, ILoggerFactory loggerFactory) =>
-    new QueueStoreSchemes([RedisQueueStoreProvider.Instance])
+    new QueueStoreSchemes([RedisQueueStoreProvider.Instance, PostgresQueueStoreProvider.Instance])
         .ConnectAsync(url, new QueueStoreOptions { LoggerFactory = loggerFactory }, CancellationToken.None);

@@ -122,7 +122,7 @@ internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposa
             {
                 var queue = _external.TryGetValue(name, out var given)
                     ? given
-                    : new Queue(_store!.OpenBackend(name), QueueOptionsFor(name), _time, _loggerFactory);
+                    : new Queue(await _store!.OpenBackendAsync(name, cancellationToken).ConfigureAwait(false), QueueOptionsFor(name), _time, _loggerFactory);
                 queues[name] = new ErrandQueue(queue, _registry, _isService);
             }
 

@@ -21,7 +21,7 @@ internal static class AbortCommand
                 throw new CliException(ExitCodes.Failed, $"job '{job.Key}' has already ended ({job.Status.ToWire()}); nothing to abort.");
             }
 
-            var opened = session.Open(name);
+            var opened = await session.OpenAsync(name, ct).ConfigureAwait(false);
             await using (opened.ConfigureAwait(false))
             {
                 // Decided on the stored state: a job that ended since it was read above is left as it is.

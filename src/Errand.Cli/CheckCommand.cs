@@ -14,7 +14,7 @@ internal static class CheckCommand
         command.SetAction((result, ct) => CliApplication.ExecuteAsync(result, result.GetRequiredValue(url), async session =>
         {
             var name = result.GetRequiredValue(queue);
-            var opened = session.Open(name);
+            var opened = await session.OpenAsync(name, ct).ConfigureAwait(false);
             await using (opened.ConfigureAwait(false))
             {
                 var workers = await opened.Backend.GetWorkersAsync(ct).ConfigureAwait(false);

@@ -58,7 +58,7 @@ internal static class EnqueueCommand
             await CliApplication.ExecuteAsync(result, result.GetRequiredValue(url), async session =>
         {
             var name = result.GetRequiredValue(queue);
-            var opened = session.Open(name);
+            var opened = await session.OpenAsync(name, ct).ConfigureAwait(false);
             await using (opened.ConfigureAwait(false))
             {
                 var job = await opened.EnqueueAsync(result.GetRequiredValue(function), arguments, options, ct).ConfigureAwait(false);

@@ -33,7 +33,7 @@ internal static class InfoCommand
             var infos = new List<QueueInfo>();
             foreach (var name in names ?? await session.FindQueuesAsync(ct).ConfigureAwait(false))
             {
-                var queue = session.Open(name);
+                var queue = await session.OpenAsync(name, ct).ConfigureAwait(false);
                 await using (queue.ConfigureAwait(false))
                 {
                     infos.Add(await queue.InfoAsync(jobs: 0, ct).ConfigureAwait(false));

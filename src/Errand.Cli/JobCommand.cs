@@ -32,7 +32,7 @@ internal static class JobCommand
     /// <summary>Gets a stored job, or fails with <see cref="ExitCodes.QueueNotFound"/> or <see cref="ExitCodes.JobNotFound"/>.</summary>
     public static async Task<Job> FindAsync(StoreSession session, string queueName, string key, CancellationToken cancellationToken)
     {
-        var queue = session.Open(queueName);
+        var queue = await session.OpenAsync(queueName, cancellationToken).ConfigureAwait(false);
         await using (queue.ConfigureAwait(false))
         {
             if (await queue.GetJobAsync(key, cancellationToken).ConfigureAwait(false) is { } job)

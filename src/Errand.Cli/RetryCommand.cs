@@ -47,7 +47,7 @@ internal static class RetryCommand
             throw new CliException(ExitCodes.Failed, $"job '{job.Key}' not retried: {refused}.");
         }
 
-        var queue = session.Open(name);
+        var queue = await session.OpenAsync(name, cancellationToken).ConfigureAwait(false);
         await using (queue.ConfigureAwait(false))
         {
             try

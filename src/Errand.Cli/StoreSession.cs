@@ -55,7 +55,8 @@ internal sealed class StoreSession : IAsyncDisposable
     public Task<bool> QueueExistsAsync(string name, CancellationToken cancellationToken) => _store.QueueExistsAsync(name, cancellationToken);
 
     /// <summary>Opens queue <paramref name="name"/> over this session's connection; disposing the queue leaves the connection open.</summary>
-    public Queue Open(string name) => new(_store.OpenBackend(name));
+    public async Task<Queue> OpenAsync(string name, CancellationToken cancellationToken) =>
+        new(await _store.OpenBackendAsync(name, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Opens queue <paramref name="name"/>, or fails with <see cref="ExitCodes.QueueNotFound"/> when nothing of it is stored.</summary>
     public async Task<Queue> OpenExistingAsync(string name, CancellationToken cancellationToken)
@@ -65,7 +66,7 @@ internal sealed class StoreSession : IAsyncDisposable
             throw QueueNotFound(name);
         }
 
-        return Open(name);
+        return await OpenAsync(name, cancellationToken).ConfigureAwait(false);
     }
 
     public CliException QueueNotFound(string name) =>

@@ -1,4 +1,5 @@
 using Errand.Backends;
+using Errand.Postgres;
 using Errand.Redis;
 
 namespace Errand.Hosting;
@@ -7,5 +8,5 @@ namespace Errand.Hosting;
 internal static class BuiltInStores
 {
     /// <summary>Gets the map of their URL schemes.</summary>
-    public static QueueStoreSchemes Schemes { get; } = new([RedisQueueStoreProvider.Instance]);
+    public static QueueStoreSchemes Schemes { get; } = new([RedisQueueStoreProvider.Instance, PostgresQueueStoreProvider.Instance]);
 }

@@ -22,7 +22,7 @@ internal sealed class OpenedQueue : IAsyncDisposable
     public static async Task<OpenedQueue> OpenAsync(string? url, string queueName, QueueOptions? options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         var store = await BuiltInStores.Schemes.ConnectAsync(url, new QueueStoreOptions { LoggerFactory = loggerFactory }, cancellationToken).ConfigureAwait(false);
-        return new OpenedQueue(store, new Queue(store.OpenBackend(queueName), options, loggerFactory: loggerFactory));
+        return new OpenedQueue(store, new Queue(await store.OpenBackendAsync(queueName, cancellationToken).ConfigureAwait(false), options, loggerFactory: loggerFactory));
     }
 
     public async ValueTask DisposeAsync()

@@ -117,6 +117,8 @@ public sealed partial class PostgresQueueBackend
                 }
             }
 
+            // Started when the rows are held, not when they were asked for: a job's time runs from the moment it is taken.
+            nowMs = NowMs;
             var jobs = new List<Job>(rows.Count);
             var keys = new List<string>(rows.Count);
             var documents = new List<byte[]>(rows.Count);

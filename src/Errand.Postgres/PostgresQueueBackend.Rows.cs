@@ -10,39 +10,113 @@ public sealed partial class PostgresQueueBackend
     // A NOTIFY payload is at most 8000 bytes; changes are cut into payloads well below.
     private const int MaxPayloadBytes = 7000;
 
+    // Row changes per round trip at most; more wait for the next one.
+    private const int MaxRowBatch = 200;
+
+    private readonly Lock _rowLock = new();
+    private List<PendingRowChange> _pendingRows = [];
+    private bool _flushingRows;
+
     /// <summary>
     /// Locks the row of <paramref name="key"/> (<c>SELECT ... FOR UPDATE</c>), lets <paramref name="decide"/> judge it in
-    /// this process, and stores what it decided in the same transaction: two round trips, and no other writer in between.
+    /// this process, and stores what it decided in the same transaction: no other writer comes in between. Changes made
+    /// while a round trip is on its way go together in the next one (two round trips for the batch), in call order.
     /// </summary>
     private async Task<T> WithLockedRowAsync<T>(string key, Func<StoredRow?, List<NpgsqlBatchCommand>, T> decide, CancellationToken cancellationToken)
     {
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        var pending = new PendingRowChange(key, (row, writes) => decide(row, writes));
+        bool flush;
+        lock (_rowLock)
+        {
+            _pendingRows.Add(pending);
+            flush = !_flushingRows;
+            _flushingRows = true;
+        }
+
+        if (flush)
+        {
+            await FlushRowsAsync().ConfigureAwait(false);
+        }
+
+        return (T)(await pending.Result.Task.WaitAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    // Sends a batch of pending changes, each of its own key (a second change of a key waits for the next batch, so that
+    // it is decided on what the first stored); hands what is left to the next flush, off this caller's path.
+    private async Task FlushRowsAsync()
+    {
+        var batch = new List<PendingRowChange>();
+        lock (_rowLock)
+        {
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            var left = new List<PendingRowChange>();
+            foreach (var change in _pendingRows)
+            {
+                if (batch.Count < MaxRowBatch && keys.Add(change.Key))
+                {
+                    batch.Add(change);
+                }
+                else
+                {
+                    left.Add(change);
+                }
+            }
+
+            _pendingRows = left;
+        }
+
+        await SendRowsAsync(batch).ConfigureAwait(false);
+        lock (_rowLock)
+        {
+            if (_pendingRows.Count == 0)
+            {
+                _flushingRows = false;
+                return;
+            }
+        }
+
+        _ = Task.Run(FlushRowsAsync);
+    }
+
+    private async Task SendRowsAsync(List<PendingRowChange> batch)
+    {
+        var outcomes = new (object? Result, Exception? Error)[batch.Count];
         try
         {
-            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
             await using var connectionScope = connection.ConfigureAwait(false);
-            StoredRow? row = null;
+            var rows = new Dictionary<string, StoredRow>(StringComparer.Ordinal);
             using (var read = new NpgsqlBatch(connection))
             {
                 read.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
-                read.BatchCommands.Add(Command($"SELECT key, queue, job, status FROM {_tables.Jobs} WHERE key = $1 FOR UPDATE", key));
-                var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+
+                // Locked in key order, so that two batches never wait for each other in a circle.
+                read.BatchCommands.Add(Command($"SELECT key, queue, job, status FROM {_tables.Jobs} WHERE key = ANY ($1::text[]) ORDER BY key FOR UPDATE", (object)batch.Select(c => c.Key).ToArray()));
+                var reader = await read.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
                 await using var readerScope = reader.ConfigureAwait(false);
-                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
                 {
-                    row = ReadRow(reader, 0);
+                    var row = ReadRow(reader, 0);
+                    rows[row.Key] = row;
                 }
             }
 
             var writes = new List<NpgsqlBatchCommand>();
-            T result;
-            try
+            for (var i = 0; i < batch.Count; i++)
             {
-                result = decide(row, writes);
-            }
-            catch
-            {
-                await RollbackAsync(connection).ConfigureAwait(false);
-                throw;
+                var mark = writes.Count;
+                try
+                {
+                    outcomes[i] = (batch[i].Decide(rows.GetValueOrDefault(batch[i].Key), writes), null);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // This change stores nothing; the others of the batch go on.
+                    writes.RemoveRange(mark, writes.Count - mark);
+                    outcomes[i] = (null, ex);
+                }
             }
 
             using var write = new NpgsqlBatch(connection);
@@ -52,27 +126,29 @@ public sealed partial class PostgresQueueBackend
             }
 
             write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-
-            // Not cancelled half-way: the decision is stored whole, or the transaction rolls back.
             await write.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-            return result;
         }
-        catch (Exception ex) when (IsUnavailable(ex))
+        catch (Exception ex)
         {
-            throw Unavailable(ex);
-        }
-    }
+            var error = IsUnavailable(ex) ? Unavailable(ex) : ex;
+            foreach (var change in batch)
+            {
+                change.Result.TrySetException(error);
+            }
 
-    private static async Task RollbackAsync(NpgsqlConnection connection)
-    {
-        try
-        {
-            using var rollback = new NpgsqlCommand("ROLLBACK", connection);
-            await rollback.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            return;
         }
-        catch (Exception ex) when (IsUnavailable(ex))
+
+        for (var i = 0; i < batch.Count; i++)
         {
-            // The connection is gone, and its transaction with it.
+            if (outcomes[i].Error is { } error)
+            {
+                batch[i].Result.TrySetException(error);
+            }
+            else
+            {
+                batch[i].Result.TrySetResult(outcomes[i].Result);
+            }
         }
     }
 

@@ -9,7 +9,7 @@ internal sealed class RedisQueueStore(ConnectionMultiplexer multiplexer, string 
 {
     public string Endpoint { get; } = endpoint;
 
-    public IQueueBackend OpenBackend(string queueName)
+    public Task<IQueueBackend> OpenBackendAsync(string queueName, CancellationToken cancellationToken)
     {
         var backendOptions = new RedisBackendOptions { QueueName = queueName };
         if (options.OperationTimeout is { } timeout)
@@ -17,7 +17,7 @@ internal sealed class RedisQueueStore(ConnectionMultiplexer multiplexer, string 
             backendOptions.OperationTimeout = timeout;
         }
 
-        return RedisQueueBackend.Create(multiplexer, backendOptions, options.Time, options.LoggerFactory);
+        return Task.FromResult<IQueueBackend>(RedisQueueBackend.Create(multiplexer, backendOptions, options.Time, options.LoggerFactory));
     }
 
     public Task<IReadOnlyList<string>> FindQueuesAsync(CancellationToken cancellationToken) =>

@@ -108,10 +108,10 @@ public sealed class Job
     /// <value>The default is <see cref="JobStatus.New"/>.</value>
     public JobStatus Status { get; set; } = JobStatus.New;
 
-    /// <summary>Gets or sets the priority; only the PostgreSQL backend uses it.</summary>
+    /// <summary>Gets or sets the priority; only the PostgreSQL backend uses it (lowest first), Redis ignores it.</summary>
     public int Priority { get; set; }
 
-    /// <summary>Gets or sets the group key; only the PostgreSQL backend uses it (one active job per group).</summary>
+    /// <summary>Gets or sets the group key; only the PostgreSQL backend uses it (one running job per group), Redis ignores it.</summary>
     public string? GroupKey { get; set; }
 
     /// <summary>Gets the free metadata of the job (trace context, for example).</summary>

@@ -47,11 +47,11 @@ public sealed record JobOptions
     /// <value>The default is none.</value>
     public IReadOnlyDictionary<string, object?>? Meta { get; init; }
 
-    /// <summary>Gets the priority (PostgreSQL backend only).</summary>
+    /// <summary>Gets the priority: on PostgreSQL, among ready jobs the lowest runs first (0 to 32767, as SAQ). The Redis backend stores it in the document and ignores it: its queue is first in, first out.</summary>
     /// <value>The default is 0.</value>
     public int? Priority { get; init; }
 
-    /// <summary>Gets the group key (PostgreSQL backend only: one active job per group).</summary>
+    /// <summary>Gets the group key: on PostgreSQL, at most one job of a group runs at a time across every worker (jobs without a group are never held back). The Redis backend stores it in the document and ignores it.</summary>
     /// <value>The default is none.</value>
     public string? GroupKey { get; init; }
 

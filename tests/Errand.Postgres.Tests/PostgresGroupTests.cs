@@ -31,6 +31,60 @@ public sealed class PostgresGroupTests(PostgresServerFixture postgres)
     }
 
     [Fact]
+    public async Task DequeueAsync_FourWorkersRaceForOneGroup_NeverTwoOfItRunAtOnce()
+    {
+        postgres.SkipIfMissing();
+        const int Jobs = 60;
+        var queueName = $"r{Guid.NewGuid():N}";
+        var options = PostgresServerFixture.IsolatedOptions(queueName);
+        var backends = new List<PostgresQueueBackend>();
+        for (var i = 0; i < 4; i++)
+        {
+            backends.Add(await PostgresQueueBackend.ConnectAsync(postgres.Url, options, cancellationToken: Ct));
+        }
+
+        try
+        {
+            for (var i = 0; i < Jobs; i++)
+            {
+                await backends[0].EnqueueAsync(new Job("work", queueName, $"j{i}") { GroupKey = "customer-1" }, Ct);
+            }
+
+            var running = 0;
+            var most = 0;
+            var done = 0;
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            deadline.CancelAfter(TimeSpan.FromSeconds(60));
+            async Task WorkAsync(PostgresQueueBackend backend, int index)
+            {
+                while (Volatile.Read(ref done) < Jobs)
+                {
+                    foreach (var job in await backend.DequeueAsync(new DequeueRequest($"w{index}", 2, TimeSpan.Zero), deadline.Token))
+                    {
+                        var now = Interlocked.Increment(ref running);
+                        InterlockedMax(ref most, now);
+                        await Task.Yield();
+                        Interlocked.Decrement(ref running);
+                        await backend.FinishAsync(job, JobStatus.Complete, deadline.Token);
+                        Interlocked.Increment(ref done);
+                    }
+                }
+            }
+
+            await Task.WhenAll(backends.Select((backend, index) => Task.Run(() => WorkAsync(backend, index), deadline.Token)));
+
+            Assert.Equal((Jobs, 1), (done, most));
+        }
+        finally
+        {
+            foreach (var backend in backends)
+            {
+                await backend.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task DequeueAsync_LowerPriorityFirst_ThenBySchedule()
     {
         postgres.SkipIfMissing();
@@ -41,6 +95,15 @@ public sealed class PostgresGroupTests(PostgresServerFixture postgres)
         await backend.EnqueueAsync(new Job("work", queueName, "normal") { Priority = 1 }, Ct);
 
         Assert.Equal(["urgent", "normal", "late"], (await TakeAsync(backend, 10)).Select(j => j.Key));
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var seen = Volatile.Read(ref target);
+        while (value > seen && Interlocked.CompareExchange(ref target, value, seen) is var before && before != seen)
+        {
+            seen = before;
+        }
     }
 
     private static Task<IReadOnlyList<Job>> TakeAsync(PostgresQueueBackend backend, int max) =>

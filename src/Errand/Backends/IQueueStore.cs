@@ -13,8 +13,10 @@ public interface IQueueStore : IAsyncDisposable
 
     /// <summary>Opens the backend of queue <paramref name="queueName"/> over this store's connection, with the clock, logging and timeout the store was connected with.</summary>
     /// <param name="queueName">The queue name.</param>
+    /// <param name="cancellationToken">Cancels what opening needs (PostgreSQL checks its schema and starts listening).</param>
     /// <returns>The backend; disposing it leaves the store's connection open.</returns>
-    IQueueBackend OpenBackend(string queueName);
+    /// <exception cref="BackendUnavailableException">The engine cannot be reached, where opening needs it.</exception>
+    Task<IQueueBackend> OpenBackendAsync(string queueName, CancellationToken cancellationToken);
 
     /// <summary>Lists the names of the queues the store holds, sorted.</summary>
     /// <param name="cancellationToken">Cancels the wait for the engine.</param>

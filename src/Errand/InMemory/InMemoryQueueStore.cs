@@ -17,7 +17,7 @@ public sealed class InMemoryQueueStore : IQueueStore
     public string Endpoint => "memory";
 
     /// <inheritdoc />
-    public IQueueBackend OpenBackend(string queueName)
+    public Task<IQueueBackend> OpenBackendAsync(string queueName, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(queueName);
         lock (_queues)
@@ -27,7 +27,7 @@ public sealed class InMemoryQueueStore : IQueueStore
                 _queues[queueName] = backend = new InMemoryQueueBackend(queueName, _options.Time);
             }
 
-            return backend;
+            return Task.FromResult<IQueueBackend>(backend);
         }
     }
 

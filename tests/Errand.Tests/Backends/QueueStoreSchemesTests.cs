@@ -25,7 +25,7 @@ public sealed class QueueStoreSchemesTests
         await using var store = await Schemes.ConnectAsync(url, new QueueStoreOptions(), Ct);
 
         Assert.IsType<InMemoryQueueStore>(store);
-        Assert.IsType<InMemoryQueueBackend>(store.OpenBackend("q"));
+        Assert.IsType<InMemoryQueueBackend>(await store.OpenBackendAsync("q", Ct));
         Assert.Equal(["q"], await store.FindQueuesAsync(Ct));
     }
 
