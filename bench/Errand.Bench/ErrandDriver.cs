@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text.Json;
 using Errand.Backends;
+using Errand.Postgres;
 using Errand.Redis;
 
 namespace Errand.Bench;
@@ -17,7 +18,7 @@ internal static class ErrandDriver
     private const string QueueName = "bench";
 
     /// <summary>The backends the driver opens a URL with: one line per engine.</summary>
-    public static IQueueStoreProvider[] Providers { get; } = [RedisQueueStoreProvider.Instance, PostgresBenchStoreProvider.Instance];
+    public static IQueueStoreProvider[] Providers { get; } = [RedisQueueStoreProvider.Instance, PostgresQueueStoreProvider.Instance];
 
     public static async Task<int> RunAsync(string role, Args args)
     {
@@ -33,7 +34,7 @@ internal static class ErrandDriver
 
         // Opened as the worker host and the errand command open a URL: the scheme picks the backend.
         await using var store = await new QueueStoreSchemes(Providers).ConnectAsync(url, new QueueStoreOptions { FailFast = true }, CancellationToken.None);
-        await using var queue = new Queue(store.OpenBackend(QueueName));
+        await using var queue = new Queue(await store.OpenBackendAsync(QueueName, CancellationToken.None));
         switch (role)
         {
             case "enqueue" when args.Int("bulk", 0) > 0:
