@@ -7,7 +7,7 @@ namespace Errand.Bench;
 internal static class Harness
 {
     // Hangfire on PostgreSQL takes minutes for B's 20,000 jobs on 2 cores.
-    private static readonly TimeSpan WorkTimeout = TimeSpan.FromMinutes(15);
+    private static readonly TimeSpan WorkTimeout = TimeSpan.FromMinutes(10);
 
     public static async Task<int> RunAsync(Args args)
     {

@@ -11,14 +11,12 @@ internal static class BenchStorage
     {
         var url = new Uri(options["url"]);
         var connectionString = $"Host={url.Host};Port={url.Port};Username={Uri.UnescapeDataString(url.UserInfo)};Database={url.AbsolutePath.TrimStart('/')}";
-        var pollingOnly = Environment.GetEnvironmentVariable("ERRAND_BENCH_POLL_ONLY") == "1";
         var storageOptions = new PostgreSqlStorageOptions
         {
             // The smallest interval it takes without AllowUnsafeValues (default 15 s): below 50 ms it throws.
+            // EnableLongPolling (LISTEN/NOTIFY) stays off, its default: with it on, a fetched job sometimes was not run
+            // (bench/README.md, "PostgreSQL"), and C's latency was no lower.
             QueuePollInterval = TimeSpan.FromMilliseconds(50),
-
-            // LISTEN/NOTIFY: an idle worker wakes when a job is enqueued instead of at its next poll. Off by default.
-            EnableLongPolling = !pollingOnly,
         };
         return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions);
     }
