@@ -8,7 +8,7 @@ using StackExchange.Redis;
 namespace Errand.Bench;
 
 /// <summary>The harness's own redis-server, on a free loopback port, without persistence; and the few commands the harness sends it.</summary>
-internal sealed class BenchRedis : IAsyncDisposable
+internal sealed class BenchRedis : BenchServer
 {
     private readonly Process _process;
     private readonly string _directory;
@@ -23,7 +23,19 @@ internal sealed class BenchRedis : IAsyncDisposable
 
     public int Port { get; }
 
-    public string Endpoint => $"127.0.0.1:{Port}";
+    public string Version { get; private set; } = string.Empty;
+
+    public override string Display => "Redis";
+
+    public override string Url => $"redis://{Endpoint}";
+
+    public override string Endpoint => $"127.0.0.1:{Port}";
+
+    public override string Description => $"redis-server {Version}, started by the harness, no persistence";
+
+    public override string FloorDescription => "one Redis round trip (PING over a plain socket from a .NET process";
+
+    public override bool CpuFromGoToResult => false;
 
     public int Pid => _process.Id;
 
@@ -65,12 +77,15 @@ internal sealed class BenchRedis : IAsyncDisposable
             }
         }
 
+        server.Version = await server.VersionAsync();
         return server;
     }
 
     public IServer Server => _admin!.GetServer(Endpoint);
 
     public async Task FlushAsync() => await Server.FlushAllDatabasesAsync();
+
+    public override Task ResetAsync() => FlushAsync();
 
     public async Task<Dictionary<string, string>> InfoAsync(string section)
     {
@@ -89,7 +104,7 @@ internal sealed class BenchRedis : IAsyncDisposable
     }
 
     /// <summary>Seconds of CPU (user + system) the server has used so far.</summary>
-    public async Task<double> CpuSecondsAsync()
+    public override async Task<double> CpuSecondsAsync()
     {
         var cpu = await InfoAsync("cpu");
         return double.Parse(cpu["used_cpu_sys"], CultureInfo.InvariantCulture) + double.Parse(cpu["used_cpu_user"], CultureInfo.InvariantCulture);
@@ -143,7 +158,7 @@ internal sealed class BenchRedis : IAsyncDisposable
         return count;
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         if (_admin is not null)
         {
@@ -164,15 +179,6 @@ internal sealed class BenchRedis : IAsyncDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
 

@@ -20,12 +20,22 @@ internal abstract class BenchSystem
 
     public abstract ProcessStartInfo Driver(string role, IEnumerable<string> args);
 
-    public static BenchSystem Create(string name, bool readyToRun) => name switch
+    /// <summary>Returns the driver's options that say where the server is: <c>--url URL</c> unless the driver takes another form.</summary>
+    public virtual string[] ConnectionArgs(BenchServer server) => ["--url", server.Url];
+
+    /// <summary>Returns why the system cannot run on <paramref name="server"/> in this build, or <see langword="null"/> when it can.</summary>
+    public virtual string? Unsupported(BenchServer server) => null;
+
+    /// <summary>Creates the system <paramref name="name"/> of engine <paramref name="engine"/> (<c>redis</c> or <c>postgres</c>).</summary>
+    public static BenchSystem Create(string name, bool readyToRun, string engine) => (engine, name) switch
     {
-        "errand" => new ErrandSystem(readyToRun),
-        "bullmq" => new BullMqSystem(),
-        "hangfire" => new HangfireSystem(readyToRun),
-        _ => throw new ArgumentException($"unknown system '{name}' (errand, bullmq, hangfire)"),
+        (_, "errand") => new ErrandSystem(readyToRun),
+        ("redis", "bullmq") => new BullMqSystem(),
+        ("redis", "hangfire") => new HangfireSystem(readyToRun, postgres: false),
+        ("postgres", "pgboss") => new PgBossSystem(),
+        ("postgres", "hangfire") => new HangfireSystem(readyToRun, postgres: true),
+        ("redis", _) => throw new ArgumentException($"unknown system '{name}' for Redis (errand, bullmq, hangfire)"),
+        _ => throw new ArgumentException($"unknown system '{name}' for PostgreSQL (errand, pgboss, hangfire)"),
     };
 
     protected static ProcessStartInfo Start(string file, IEnumerable<string> arguments)
@@ -78,6 +88,19 @@ internal sealed class ErrandSystem(bool readyToRun) : BenchSystem
     public override string Version =>
         (typeof(Queue).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? string.Empty)
         + (readyToRun ? " (ReadyToRun)" : " (JIT)");
+
+    public override string? Unsupported(BenchServer server)
+    {
+        try
+        {
+            _ = new Backends.QueueStoreSchemes(ErrandDriver.Providers).Find(server.Url);
+            return null;
+        }
+        catch (ArgumentException ex)
+        {
+            return ex.Message;
+        }
+    }
 
     public override async Task PrepareAsync(string root)
     {
@@ -135,9 +158,12 @@ internal sealed class BullMqSystem : BenchSystem
 
     public override ProcessStartInfo Driver(string role, IEnumerable<string> args) =>
         Start("node", [Path.Combine(_directory, "driver.mjs"), role, .. args]);
+
+    public override string[] ConnectionArgs(BenchServer server) => ["--redis", server.Endpoint];
 }
 
-internal sealed class HangfireSystem(bool readyToRun) : BenchSystem
+/// <summary>Hangfire with Redis storage (bench/peers/hangfire) or PostgreSQL storage (bench/peers/hangfire-postgres): one program, two projects.</summary>
+internal sealed class HangfireSystem(bool readyToRun, bool postgres) : BenchSystem
 {
     private string _dll = string.Empty;
 
@@ -145,17 +171,22 @@ internal sealed class HangfireSystem(bool readyToRun) : BenchSystem
 
     public override string Display => "Hangfire";
 
-    public override string Version => "Hangfire.Core 1.8.25, Hangfire.Redis.StackExchange 1.12.0" + (readyToRun ? " (ReadyToRun)" : " (JIT)");
+    public override string Version =>
+        (postgres ? "Hangfire.Core 1.8.25, Hangfire.PostgreSql 1.21.1 (Npgsql 8.0.3)" : "Hangfire.Core 1.8.25, Hangfire.Redis.StackExchange 1.12.0")
+        + (readyToRun ? " (ReadyToRun)" : " (JIT)");
 
     public override async Task PrepareAsync(string root)
     {
         // Built here, not by the solution: it needs packages that nothing else in the repository uses.
-        var project = Path.Combine(root, "bench", "peers", "hangfire", "Errand.Bench.Hangfire.csproj");
-        var output = Path.Combine(root, "artifacts", "bench-peers", "hangfire");
-        await Console.Error.WriteLineAsync($"hangfire: dotnet {(readyToRun ? "publish -p:PublishReadyToRun=true" : "build")} -c Release");
+        var (folder, assembly) = postgres ? ("hangfire-postgres", "Errand.Bench.HangfirePostgres") : ("hangfire", "Errand.Bench.Hangfire");
+        var project = Path.Combine(root, "bench", "peers", folder, assembly + ".csproj");
+        var output = Path.Combine(root, "artifacts", "bench-peers", folder);
+        await Console.Error.WriteLineAsync($"{folder}: dotnet {(readyToRun ? "publish -p:PublishReadyToRun=true" : "build")} -c Release");
         await RunAsync("dotnet", root, Publish(project, output, readyToRun));
-        _dll = Path.Combine(output, "Errand.Bench.Hangfire.dll");
+        _dll = Path.Combine(output, assembly + ".dll");
     }
+
+    public override string[] ConnectionArgs(BenchServer server) => postgres ? ["--url", server.Url] : ["--redis", server.Endpoint];
 
     public override ProcessStartInfo Driver(string role, IEnumerable<string> args) =>
         Start("dotnet", [_dll, role, .. args]);

@@ -42,17 +42,19 @@ internal sealed class DriverProcess : IAsyncDisposable
         return driver;
     }
 
-    /// <summary>Sends <c>go</c>, waits for the result, and measures the process's CPU between the two and its peak memory.</summary>
-    public async Task<DriverResult> GoAsync(TimeSpan timeout)
+    /// <summary>Sends <c>go</c>, waits for the result, and measures the process's CPU between the two and its peak memory; and the server's CPU between the two when <paramref name="serverCpu"/> is given.</summary>
+    public async Task<DriverResult> GoAsync(TimeSpan timeout, Func<Task<double>>? serverCpu = null)
     {
+        var serverBefore = serverCpu is null ? 0 : await serverCpu();
         var cpuBefore = CpuSeconds();
         await _process.StandardInput.WriteLineAsync("go");
         await _process.StandardInput.FlushAsync();
         var line = await ExpectAsync("@result ", timeout);
         var cpu = CpuSeconds() - cpuBefore;
+        var server = serverCpu is null ? double.NaN : await serverCpu() - serverBefore;
         var peak = PeakRssBytes();
         using var json = JsonDocument.Parse(line["@result ".Length..]);
-        return new DriverResult(json.RootElement.Clone(), cpu, peak);
+        return new DriverResult(json.RootElement.Clone(), cpu, peak, server);
     }
 
     public async ValueTask DisposeAsync()
@@ -142,8 +144,8 @@ internal sealed class DriverProcess : IAsyncDisposable
     }
 }
 
-/// <summary>What a driver reported, with the CPU seconds it used between <c>go</c> and its result and its peak RSS.</summary>
-internal sealed record DriverResult(JsonElement Json, double CpuSeconds, long PeakRssBytes)
+/// <summary>What a driver reported, with the CPU seconds it used between <c>go</c> and its result, its peak RSS, and the server's CPU seconds in between (NaN when not measured).</summary>
+internal sealed record DriverResult(JsonElement Json, double CpuSeconds, long PeakRssBytes, double ServerCpuSeconds)
 {
     public double Seconds => Json.GetProperty("seconds").GetDouble();
 }

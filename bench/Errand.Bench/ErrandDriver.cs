@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text.Json;
+using Errand.Backends;
+using Errand.Postgres;
 using Errand.Redis;
 
 namespace Errand.Bench;
@@ -15,18 +17,24 @@ internal static class ErrandDriver
 {
     private const string QueueName = "bench";
 
+    /// <summary>The backends the driver opens a URL with: one line per engine.</summary>
+    public static IQueueStoreProvider[] Providers { get; } = [RedisQueueStoreProvider.Instance, PostgresQueueStoreProvider.Instance];
+
     public static async Task<int> RunAsync(string role, Args args)
     {
-        var url = args.Required("redis");
+        // --url SCHEME://...; --redis HOST:PORT is the older form (bench/loop-b.sh, bench/redis-instructions.sh).
+        var url = args.Value("url") ?? "redis://" + args.Required("redis");
         var n = args.Int("n", 1000);
         if (role == "roundtrip")
         {
-            await RoundTripAsync(url, n);
+            await (QueueStoreSchemes.SchemeOf(url) is "postgres" or "postgresql" ? PostgresRoundTrip.RunAsync(url, n) : RoundTripAsync(url, n));
             await Protocol.WaitForCloseAsync();
             return 0;
         }
 
-        await using var queue = await RedisQueue.ConnectAsync(url, QueueName);
+        // Opened as the worker host and the errand command open a URL: the scheme picks the backend.
+        await using var store = await new QueueStoreSchemes(Providers).ConnectAsync(url, new QueueStoreOptions { FailFast = true }, CancellationToken.None);
+        await using var queue = new Queue(await store.OpenBackendAsync(QueueName, CancellationToken.None));
         switch (role)
         {
             case "enqueue" when args.Int("bulk", 0) > 0:
@@ -148,9 +156,9 @@ internal static class ErrandDriver
     // system's latency holds at least one such round trip (the enqueue) and a wake-up of an idle process.
     private static async Task RoundTripAsync(string url, int n)
     {
-        var separator = url.LastIndexOf(':');
+        var uri = new Uri(url);
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(url[..separator], int.Parse(url[(separator + 1)..], CultureInfo.InvariantCulture));
+        await socket.ConnectAsync(uri.Host, uri.Port);
         var ping = "*1\r\n$4\r\nPING\r\n"u8.ToArray();
         var reply = new byte[16];
         var latencies = new double[n];

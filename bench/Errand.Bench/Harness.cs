@@ -3,31 +3,54 @@ using System.Globalization;
 
 namespace Errand.Bench;
 
-/// <summary>Runs workloads A-D on each system, one system at a time, against one redis-server of its own, and reports.</summary>
+/// <summary>Runs workloads A-D on each system, one system at a time, against one server of its own (redis-server or PostgreSQL), and reports.</summary>
 internal static class Harness
 {
-    private static readonly TimeSpan WorkTimeout = TimeSpan.FromMinutes(5);
+    // Hangfire on PostgreSQL takes minutes for B's 20,000 jobs on 2 cores.
+    private static readonly TimeSpan WorkTimeout = TimeSpan.FromMinutes(10);
 
     public static async Task<int> RunAsync(Args args)
     {
         var quick = args.Flag("quick");
+        var engine = args.Value("engine") ?? "redis";
+        if (engine is not ("redis" or "postgres"))
+        {
+            throw new ArgumentException($"unknown engine '{engine}' (redis, postgres)");
+        }
+
         var n = args.Int("n", quick ? 2000 : 20_000);
         var runs = args.Int("runs", quick ? 1 : 3);
-        var systems = Systems(args, readyToRun: !args.Flag("jit"));
+        var systems = Systems(args, readyToRun: !args.Flag("jit"), engine);
         var sizes = new Sizes(A: Math.Min(1000, n), B: n, C: Math.Min(300, n));
         var root = FindRoot();
         var started = Stopwatch.StartNew();
         var loadBefore = LoadAverage();
+        string? postgresBin = null;
+        if (engine == "postgres" && (postgresBin = BenchPostgres.FindBinaries()) is null)
+        {
+            // As the test fixtures do: a missing server is a skip with its reason, and a failure where servers are required.
+            var required = Environment.GetEnvironmentVariable("ERRAND_REQUIRE_SERVERS") == "1";
+            await Console.Error.WriteLineAsync($"{(required ? "error" : "skipped")}: no PostgreSQL (initdb and pg_ctl on the PATH, in /usr/lib/postgresql/*/bin or in ERRAND_PG_BIN)");
+            return required ? 1 : 0;
+        }
 
         foreach (var system in systems)
         {
             await system.PrepareAsync(root);
         }
 
-        await using var redis = await BenchRedis.StartAsync();
-        var redisVersion = await redis.VersionAsync();
-        await Console.Error.WriteLineAsync($"redis-server {redisVersion} on {redis.Endpoint}; systems: {string.Join(", ", systems.Select(s => s.Name))}; N={n}, runs={runs}");
+        await using BenchServer server = postgresBin is null ? await BenchRedis.StartAsync() : await BenchPostgres.StartAsync(postgresBin);
+        await Console.Error.WriteLineAsync($"{server.Description}, on {server.Endpoint}; systems: {string.Join(", ", systems.Select(s => s.Name))}; N={n}, runs={runs}");
         var results = new Results();
+        foreach (var system in systems)
+        {
+            if (system.Unsupported(server) is { } why)
+            {
+                await Console.Error.WriteLineAsync($"{system.Display}: not run on {server.Display}: {why}");
+                results.For(system.Name).Skipped = why;
+            }
+        }
+
         for (var run = 1; run <= runs; run++)
         {
             foreach (var system in systems)
@@ -35,7 +58,16 @@ internal static class Harness
                 await Console.Error.WriteLineAsync($"run {run}/{runs}: {system.Display}");
                 try
                 {
-                    await RunWorkloadsAsync(system, redis, sizes, results.For(system.Name));
+                    if (results.For(system.Name).Skipped is null)
+                    {
+                        await RunWorkloadsAsync(system, server, sizes, results.For(system.Name));
+                    }
+                    else if (system is ErrandSystem)
+                    {
+                        // The floor needs no backend: it is measured even when Errand cannot run on this engine.
+                        await server.ResetAsync();
+                        await RunFloorAsync(system, server, sizes, results.For(system.Name));
+                    }
                 }
                 catch (InvalidOperationException ex)
                 {
@@ -48,7 +80,7 @@ internal static class Harness
         }
 
         var commands = new Dictionary<string, CommandCount>(StringComparer.Ordinal);
-        if (!args.Flag("no-monitor"))
+        if (server is BenchRedis redis && !args.Flag("no-monitor"))
         {
             foreach (var system in systems)
             {
@@ -64,24 +96,27 @@ internal static class Harness
             }
         }
 
+        // Any option but the engine makes a run partial; the engine names the file.
+        var options = Environment.GetCommandLineArgs().Skip(1).ToList();
+        var partial = options.Count > (args.Value("engine") is null ? 0 : 2);
         var machine = new Machine(
             Environment.ProcessorCount,
             MemoryGiB(),
             CpuModel(),
-            redisVersion,
+            server.Description,
             await GitAsync(root, "rev-parse", "--short", "HEAD"),
             (await GitAsync(root, "status", "--porcelain", "--", "src", "bench", ":(exclude)bench/results")).Length > 0,
             loadBefore,
             LoadAverage(),
             started.Elapsed,
-            Environment.GetCommandLineArgs().Length > 1 ? string.Join(' ', Environment.GetCommandLineArgs().Skip(1)) : "(no options: the full run)");
-        var report = Report.Render(systems, results, commands, sizes, runs, machine);
+            options.Count > 0 ? string.Join(' ', options) : "(no options: the full run)");
+        var report = Report.Render(systems, results, commands, sizes, runs, machine, server);
         Console.WriteLine(report);
         if (!args.Flag("no-save"))
         {
             var directory = Path.Combine(root, "bench", "results");
             Directory.CreateDirectory(directory);
-            var name = $"{TimeProvider.System.GetUtcNow():yyyy-MM-dd}-{machine.Commit}{(machine.Dirty ? "-dirty" : string.Empty)}{(Environment.GetCommandLineArgs().Length > 1 ? "-partial" : string.Empty)}.md";
+            var name = $"{TimeProvider.System.GetUtcNow():yyyy-MM-dd}-{machine.Commit}{(machine.Dirty ? "-dirty" : string.Empty)}{(engine == "redis" ? string.Empty : "-" + engine)}{(partial ? "-partial" : string.Empty)}.md";
             await File.WriteAllTextAsync(Path.Combine(directory, name), report);
             await Console.Error.WriteLineAsync($"written: bench/results/{name}");
         }
@@ -89,61 +124,60 @@ internal static class Harness
         return 0;
     }
 
-    private static async Task RunWorkloadsAsync(BenchSystem system, BenchRedis redis, Sizes sizes, SystemResults results)
+    private static async Task RunWorkloadsAsync(BenchSystem system, BenchServer server, Sizes sizes, SystemResults results)
     {
-        var url = redis.Endpoint;
-
         // A: enqueue N with 20 in flight; process those N no-op jobs with concurrency 10.
-        await redis.FlushAsync();
-        results.Add(Metric.AEnqueue, (await OnceAsync(system, "enqueue", url, sizes.A, ["--inflight", "20", "--fn", "noop"])).Seconds);
-        results.Add(Metric.ANoop, (await OnceAsync(system, "work", url, sizes.A, ["--concurrency", "10"])).Seconds);
+        await server.ResetAsync();
+        results.Add(Metric.AEnqueue, (await OnceAsync(system, "enqueue", server, sizes.A, ["--inflight", "20", "--fn", "noop"])).Seconds);
+        results.Add(Metric.ANoop, (await OnceAsync(system, "work", server, sizes.A, ["--concurrency", "10"])).Seconds);
 
         // A: N jobs that each wait 100 ms, concurrency 10.
-        await redis.FlushAsync();
-        await OnceAsync(system, "enqueue", url, sizes.A, ["--inflight", "20", "--fn", "sleep"]);
-        results.Add(Metric.ASleep, (await OnceAsync(system, "work", url, sizes.A, ["--concurrency", "10"])).Seconds);
+        await server.ResetAsync();
+        await OnceAsync(system, "enqueue", server, sizes.A, ["--inflight", "20", "--fn", "sleep"]);
+        results.Add(Metric.ASleep, (await OnceAsync(system, "work", server, sizes.A, ["--concurrency", "10"])).Seconds);
 
-        // B and D: N no-op jobs, 50 enqueues in flight, then concurrency 50; the worker's CPU and peak memory; Redis CPU.
-        await redis.FlushAsync();
-        var cpu0 = await redis.CpuSecondsAsync();
-        var enqueue = await OnceAsync(system, "enqueue", url, sizes.B, ["--inflight", "50", "--fn", "noop"]);
-        var cpu1 = await redis.CpuSecondsAsync();
-        var work = await OnceAsync(system, "work", url, sizes.B, ["--concurrency", "50"]);
-        var cpu2 = await redis.CpuSecondsAsync();
+        // B and D: N no-op jobs, 50 enqueues in flight, then concurrency 50; the worker's CPU and peak memory; the server's CPU.
+        await server.ResetAsync();
+        var cpu0 = await server.CpuSecondsAsync();
+        var enqueue = await OnceAsync(system, "enqueue", server, sizes.B, ["--inflight", "50", "--fn", "noop"]);
+        var cpu1 = await server.CpuSecondsAsync();
+        var work = await OnceAsync(system, "work", server, sizes.B, ["--concurrency", "50"]);
+        var cpu2 = await server.CpuSecondsAsync();
+        var (serverEnqueue, serverWork) = server.CpuFromGoToResult ? (enqueue.ServerCpuSeconds, work.ServerCpuSeconds) : (cpu1 - cpu0, cpu2 - cpu1);
         results.Add(Metric.BEnqueue, sizes.B / enqueue.Seconds);
         results.Add(Metric.BProcess, sizes.B / work.Seconds);
         var workerUs = work.CpuSeconds * 1e6 / sizes.B;
-        var redisUs = (cpu2 - cpu0) * 1e6 / sizes.B;
+        var serverUs = (serverEnqueue + serverWork) * 1e6 / sizes.B;
         results.Add(Metric.DWorkerCpu, workerUs);
-        results.Add(Metric.DRedisCpu, redisUs);
-        results.Add(Metric.DRedisCpuEnqueue, (cpu1 - cpu0) * 1e6 / sizes.B);
-        results.Add(Metric.DRedisCpuProcess, (cpu2 - cpu1) * 1e6 / sizes.B);
-        results.Add(Metric.DTotalCpu, workerUs + redisUs);
+        results.Add(Metric.DServerCpu, serverUs);
+        results.Add(Metric.DServerCpuEnqueue, serverEnqueue * 1e6 / sizes.B);
+        results.Add(Metric.DServerCpuProcess, serverWork * 1e6 / sizes.B);
+        results.Add(Metric.DTotalCpu, workerUs + serverUs);
 
         // The second half of B's processing, measured by the driver: a .NET worker compiles its hot path in its first
         // second or so (a third of its CPU in B), so this is what each job costs a worker that has been running.
-        // Redis has no warm-up: the whole run's Redis CPU per job stands for it.
+        // The server has no warm-up: the whole run's server CPU per job stands for it.
         if (work.Json.TryGetProperty("second_half_seconds", out var half) && half.GetDouble() > 0)
         {
             var jobs = sizes.B - (sizes.B / 2);
             var warmUs = work.Json.GetProperty("second_half_cpu_seconds").GetDouble() * 1e6 / jobs;
             results.Add(Metric.BProcessWarm, jobs / half.GetDouble());
             results.Add(Metric.DWorkerCpuWarm, warmUs);
-            results.Add(Metric.DTotalCpuWarm, warmUs + redisUs);
+            results.Add(Metric.DTotalCpuWarm, warmUs + serverUs);
         }
         results.Add(Metric.DPeakMemory, work.PeakRssBytes / 1024.0 / 1024.0);
 
-        // B, extra: the bulk API (Errand's EnqueueManyAsync, BullMQ's addBulk), calls of 1,000 jobs one after the other.
+        // B, extra: the bulk API (Errand's EnqueueManyAsync, BullMQ's addBulk, pg-boss's insert), calls of 1,000 jobs one after the other.
         if (system.HasBulkEnqueue)
         {
-            await redis.FlushAsync();
-            var bulk = await OnceAsync(system, "enqueue", url, sizes.B, ["--bulk", "1000", "--fn", "noop"]);
+            await server.ResetAsync();
+            var bulk = await OnceAsync(system, "enqueue", server, sizes.B, ["--bulk", "1000", "--fn", "noop"]);
             results.Add(Metric.BEnqueueBulk, sizes.B / bulk.Seconds);
         }
 
         // C: an idle worker, N jobs enqueued one at a time; enqueue to handler start.
-        await redis.FlushAsync();
-        var latency = await OnceAsync(system, "latency", url, sizes.C, ["--concurrency", "10"]);
+        await server.ResetAsync();
+        var latency = await OnceAsync(system, "latency", server, sizes.C, ["--concurrency", "10"]);
         var ms = latency.Json.GetProperty("latencies_ms").EnumerateArray().Select(e => e.GetDouble()).Order().ToArray();
         results.Add(Metric.CP50, Percentile(ms, 0.50));
         results.Add(Metric.CP90, Percentile(ms, 0.90));
@@ -152,13 +186,19 @@ internal static class Harness
 
         if (system is ErrandSystem)
         {
-            var floor = await OnceAsync(system, "roundtrip", url, sizes.C, []);
-            var floorMs = floor.Json.GetProperty("latencies_ms").EnumerateArray().Select(e => e.GetDouble()).Order().ToArray();
-            results.Add(Metric.CFloorP50, Percentile(floorMs, 0.50));
-            results.Add(Metric.CFloorP90, Percentile(floorMs, 0.90));
-            results.Add(Metric.CFloorP99, Percentile(floorMs, 0.99));
-            results.Add(Metric.CFloorMax, floorMs[^1]);
+            await RunFloorAsync(system, server, sizes, results);
         }
+    }
+
+    // The floor of C: one bare round trip to the server, paced as C's jobs are, from the Errand driver (no client library).
+    private static async Task RunFloorAsync(BenchSystem system, BenchServer server, Sizes sizes, SystemResults results)
+    {
+        var floor = await OnceAsync(system, "roundtrip", server, sizes.C, []);
+        var floorMs = floor.Json.GetProperty("latencies_ms").EnumerateArray().Select(e => e.GetDouble()).Order().ToArray();
+        results.Add(Metric.CFloorP50, Percentile(floorMs, 0.50));
+        results.Add(Metric.CFloorP90, Percentile(floorMs, 0.90));
+        results.Add(Metric.CFloorP99, Percentile(floorMs, 0.99));
+        results.Add(Metric.CFloorMax, floorMs[^1]);
     }
 
     private static async Task<CommandCount> CountCommandsAsync(BenchSystem system, BenchRedis redis, int n)
@@ -166,15 +206,15 @@ internal static class Harness
         await redis.FlushAsync();
         return await redis.MonitorAsync(async () =>
         {
-            await OnceAsync(system, "enqueue", redis.Endpoint, n, ["--inflight", "50", "--fn", "noop"]);
-            await OnceAsync(system, "work", redis.Endpoint, n, ["--concurrency", "50"]);
+            await OnceAsync(system, "enqueue", redis, n, ["--inflight", "50", "--fn", "noop"]);
+            await OnceAsync(system, "work", redis, n, ["--concurrency", "50"]);
         });
     }
 
-    private static async Task<DriverResult> OnceAsync(BenchSystem system, string role, string url, int n, string[] args)
+    private static async Task<DriverResult> OnceAsync(BenchSystem system, string role, BenchServer server, int n, string[] args)
     {
-        await using var driver = await DriverProcess.StartAsync(system.Driver(role, ["--redis", url, "--n", n.ToString(CultureInfo.InvariantCulture), .. args]));
-        return await driver.GoAsync(WorkTimeout);
+        await using var driver = await DriverProcess.StartAsync(system.Driver(role, [.. system.ConnectionArgs(server), "--n", n.ToString(CultureInfo.InvariantCulture), .. args]));
+        return await driver.GoAsync(WorkTimeout, server.CpuFromGoToResult ? server.CpuSecondsAsync : null);
     }
 
     private static double Percentile(double[] sorted, double p)
@@ -183,18 +223,18 @@ internal static class Harness
         return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
     }
 
-    private static List<BenchSystem> Systems(Args args, bool readyToRun)
+    private static List<BenchSystem> Systems(Args args, bool readyToRun, string engine)
     {
         if (args.Value("systems") is { } list)
         {
-            return [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(name => BenchSystem.Create(name, readyToRun))];
+            return [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(name => BenchSystem.Create(name, readyToRun, engine))];
         }
 
-        var peers = args.Value("peers") ?? "bullmq,hangfire";
+        var peers = args.Value("peers") ?? (engine == "postgres" ? "pgboss,hangfire" : "bullmq,hangfire");
         var systems = new List<BenchSystem> { new ErrandSystem(readyToRun) };
         if (peers != "none")
         {
-            systems.AddRange(peers.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(name => BenchSystem.Create(name, readyToRun)));
+            systems.AddRange(peers.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(name => BenchSystem.Create(name, readyToRun, engine)));
         }
 
         return systems;
@@ -251,4 +291,4 @@ internal static class Harness
 
 internal sealed record Sizes(int A, int B, int C);
 
-internal sealed record Machine(int Cores, double MemoryGiB, string Cpu, string RedisVersion, string Commit, bool Dirty, string LoadBefore, string LoadAfter, TimeSpan Elapsed, string CommandLine);
+internal sealed record Machine(int Cores, double MemoryGiB, string Cpu, string Server, string Commit, bool Dirty, string LoadBefore, string LoadAfter, TimeSpan Elapsed, string CommandLine);

@@ -1,9 +1,10 @@
 using Errand.Bench;
 
 // Usage:
-//   dotnet run -c Release --project bench/Errand.Bench -- [--quick] [--peers bullmq,hangfire|none] [--n 20000] [--runs 3]
-//                                                          [--systems errand,bullmq,hangfire] [--no-monitor] [--no-save] [--jit]
-//   ... driver ROLE --redis HOST:PORT ...     (internal: the Errand side of a workload, started by the harness)
+//   dotnet run -c Release --project bench/Errand.Bench -- [--engine redis|postgres] [--quick] [--n 20000] [--runs 3]
+//                                                          [--peers bullmq,hangfire|pgboss,hangfire|none] [--systems errand,...]
+//                                                          [--no-monitor] [--no-save] [--jit]
+//   ... driver ROLE --url URL ...     (internal: the Errand side of a workload, started by the harness; or --redis HOST:PORT)
 try
 {
     if (args.Length > 0 && args[0] == "driver")

@@ -22,9 +22,9 @@ internal enum Metric
     CFloorMax,
     DWorkerCpu,
     DWorkerCpuWarm,
-    DRedisCpu,
-    DRedisCpuEnqueue,
-    DRedisCpuProcess,
+    DServerCpu,
+    DServerCpuEnqueue,
+    DServerCpuProcess,
     DTotalCpu,
     DTotalCpuWarm,
     DPeakMemory,
@@ -43,6 +43,9 @@ internal sealed class SystemResults
     private readonly Dictionary<Metric, List<double>> _values = [];
 
     public List<string> Failures { get; } = [];
+
+    /// <summary>Gets or sets why the system was not run on this engine, or <see langword="null"/> when it was.</summary>
+    public string? Skipped { get; set; }
 
     public void Add(Metric metric, double value)
     {
@@ -87,15 +90,15 @@ internal static class Report
         new(Metric.CMax, "C: latency max", "ms", false, "0.00"),
         new(Metric.DWorkerCpu, "D: worker CPU per job (B process)", "µs", false, "0.0"),
         new(Metric.DWorkerCpuWarm, "D: … in B's second half (the worker warm)", "µs", false, "0.0"),
-        new(Metric.DRedisCpu, "D: Redis CPU per job (B enqueue + process)", "µs", false, "0.0"),
-        new(Metric.DRedisCpuEnqueue, "D: … of which enqueue", "µs", false, "0.0"),
-        new(Metric.DRedisCpuProcess, "D: … of which process", "µs", false, "0.0"),
-        new(Metric.DTotalCpu, "D: worker + Redis CPU per job", "µs", false, "0.0"),
+        new(Metric.DServerCpu, "D: {S} CPU per job (B enqueue + process)", "µs", false, "0.0"),
+        new(Metric.DServerCpuEnqueue, "D: … of which enqueue", "µs", false, "0.0"),
+        new(Metric.DServerCpuProcess, "D: … of which process", "µs", false, "0.0"),
+        new(Metric.DTotalCpu, "D: worker + {S} CPU per job", "µs", false, "0.0"),
         new(Metric.DTotalCpuWarm, "D: … with the worker warm", "µs", false, "0.0"),
         new(Metric.DPeakMemory, "D: worker peak memory (RSS)", "MiB", false, "0.0"),
     ];
 
-    public static string Render(IReadOnlyList<BenchSystem> systems, Results results, IReadOnlyDictionary<string, CommandCount> commands, Sizes sizes, int runs, Machine machine)
+    public static string Render(IReadOnlyList<BenchSystem> systems, Results results, IReadOnlyDictionary<string, CommandCount> commands, Sizes sizes, int runs, Machine machine, BenchServer server)
     {
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
@@ -103,7 +106,7 @@ internal static class Report
         text.AppendLine();
         text.AppendLine(c, $"- commit `{machine.Commit}`{(machine.Dirty ? " (with uncommitted changes in src/ or bench/)" : string.Empty)}; `{machine.CommandLine}`");
         text.AppendLine(c, $"- machine: {machine.Cores} cores ({machine.Cpu}), {machine.MemoryGiB:0.0} GiB; load average before {machine.LoadBefore}, after {machine.LoadAfter}");
-        text.AppendLine(c, $"- redis-server {machine.RedisVersion}, started by the harness, no persistence; .NET {Environment.Version}");
+        text.AppendLine(c, $"- {machine.Server}; .NET {Environment.Version}");
         text.AppendLine(c, $"- systems: {string.Join("; ", systems.Select(s => $"{s.Display} {s.Version}".Trim()))}");
         text.AppendLine(c, $"- each figure: median of {runs} run{(runs == 1 ? string.Empty : "s")} (min–max); ratio = Errand / peer on the medians; one system at a time; took {machine.Elapsed.TotalSeconds:0} s");
         text.AppendLine();
@@ -131,7 +134,8 @@ internal static class Report
         {
             var label = row.Label.Replace("{A}", sizes.A.ToString("#,0", c), StringComparison.Ordinal)
                 .Replace("{B}", sizes.B.ToString("#,0", c), StringComparison.Ordinal)
-                .Replace("{C}", sizes.C.ToString("#,0", c), StringComparison.Ordinal);
+                .Replace("{C}", sizes.C.ToString("#,0", c), StringComparison.Ordinal)
+                .Replace("{S}", server.Display, StringComparison.Ordinal);
             text.Append(c, $"| {label} | {row.Unit} | {(row.HigherIsBetter ? "higher" : "lower")} |");
             foreach (var s in systems)
             {
@@ -155,11 +159,17 @@ internal static class Report
         {
             var floor = results.For(errand.Name);
             text.AppendLine();
-            text.AppendLine(c, $"The floor of C on this machine during the run: one Redis round trip (PING over a plain socket from a .NET process, {sizes.C:#,0} of them paced as C's jobs are, once per run): p50 {Cell(floor.Summary(Metric.CFloorP50), "0.00", runs)}, p90 {Cell(floor.Summary(Metric.CFloorP90), "0.00", runs)}, p99 {Cell(floor.Summary(Metric.CFloorP99), "0.00", runs)}, max {Cell(floor.Summary(Metric.CFloorMax), "0.00", runs)} ms. Every system's latency holds at least one round trip (the enqueue) and the wake-up of an idle worker.");
+            text.AppendLine(c, $"The floor of C on this machine during the run: {server.FloorDescription}, {sizes.C:#,0} of them paced as C's jobs are, once per run): p50 {Cell(floor.Summary(Metric.CFloorP50), "0.00", runs)}, p90 {Cell(floor.Summary(Metric.CFloorP90), "0.00", runs)}, p99 {Cell(floor.Summary(Metric.CFloorP99), "0.00", runs)}, max {Cell(floor.Summary(Metric.CFloorMax), "0.00", runs)} ms. Every system's latency holds at least one round trip (the enqueue) and the wake-up of an idle worker.");
         }
 
         foreach (var s in systems)
         {
+            if (results.For(s.Name).Skipped is { } why)
+            {
+                text.AppendLine();
+                text.AppendLine(c, $"{s.Display} was not run on {server.Display}: {why}");
+            }
+
             foreach (var failure in results.For(s.Name).Failures)
             {
                 text.AppendLine();

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Hangfire;
 using Hangfire.Common;
-using Hangfire.Redis.StackExchange;
 using Hangfire.States;
 using Hangfire.Storage;
 using Errand.Bench;
@@ -11,6 +10,8 @@ using Errand.Bench.Hangfire;
 // Hangfire side of the Errand benchmark: the same roles and line protocol as Errand's driver
 // (connect, print "@ready", wait for "go" on stdin, work, print "@result {json}", exit when stdin closes).
 // Uses Hangfire as its docs show: BackgroundJobClient.Enqueue of a method call, a BackgroundJobServer with WorkerCount.
+// Compiled twice: here with Redis storage (--redis HOST:PORT), and in ../hangfire-postgres with PostgreSQL storage
+// (--url postgresql://...); each project's BenchStorage.cs makes the storage.
 //   enqueue --redis HOST:PORT --n N --inflight K --fn noop|sleep
 //   work    --redis HOST:PORT --n N --concurrency C
 //   latency --redis HOST:PORT --n N --concurrency C
@@ -22,7 +23,7 @@ for (var i = 1; i + 1 < args.Length; i += 2)
 }
 
 var n = int.Parse(options.GetValueOrDefault("n", "1000"), CultureInfo.InvariantCulture);
-var storage = new RedisStorage(options["redis"], new RedisStorageOptions { Prefix = "hangfire:" });
+var storage = BenchStorage.Create(options);
 GlobalConfiguration.Configuration.UseStorage(storage);
 var client = new BackgroundJobClient(storage);
 switch (role)
