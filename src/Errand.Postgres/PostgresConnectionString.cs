@@ -74,6 +74,21 @@ public static class PostgresConnectionString
         return builder;
     }
 
+    /// <summary>Sets what Errand's statements want unless the URL says otherwise: automatic preparation of the statements used twice (<c>Max Auto Prepare=64</c>), so that PostgreSQL plans each once per connection, not per job.</summary>
+    /// <param name="builder">The connection string builder.</param>
+    /// <returns>The same builder.</returns>
+    /// <remarks>Behind PgBouncer older than 1.21 in transaction mode, put <c>?Max Auto Prepare=0</c> in the URL.</remarks>
+    internal static NpgsqlConnectionStringBuilder WithErrandDefaults(NpgsqlConnectionStringBuilder builder)
+    {
+        // The builder's string holds only what was set: the URL's own choice is kept.
+        if (!builder.ConnectionString.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxAutoPrepare = 64;
+        }
+
+        return builder;
+    }
+
     /// <summary>Describes the server of <paramref name="builder"/> without credentials, for messages and logs.</summary>
     /// <param name="builder">The connection string builder.</param>
     /// <returns><c>postgresql://host:port/db</c>, with no user or password.</returns>

@@ -69,7 +69,7 @@ public sealed partial class PostgresQueueBackend : IQueueBackend
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var builder = PostgresConnectionString.Parse(url);
+        var builder = PostgresConnectionString.WithErrandDefaults(PostgresConnectionString.Parse(url));
         var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).UseLoggerFactory(NpgsqlLoggerFactory.Wrap(loggerFactory)).Build();
         var backend = new PostgresQueueBackend(dataSource, ownsDataSource: true, options, time, loggerFactory);
         try

@@ -24,7 +24,7 @@ public sealed class PostgresQueueStoreProvider : IQueueStoreProvider
     public async Task<IQueueStore> ConnectAsync(string url, QueueStoreOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var builder = PostgresConnectionString.Parse(url);
+        var builder = PostgresConnectionString.WithErrandDefaults(PostgresConnectionString.Parse(url));
         if (options.OperationTimeout is { } timeout)
         {
             var seconds = (int)Math.Max(1, Math.Ceiling(timeout.TotalSeconds));
