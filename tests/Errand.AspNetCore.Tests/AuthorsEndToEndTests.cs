@@ -26,10 +26,13 @@ public sealed class AuthorsEndToEndTests(RedisServerFixture redis, PostgresServe
         Assert.Contains(author, (await host.Client.GetFromJsonAsync<AuthorDto[]>("/authors", Ct))!);
     }
 
-    [Fact]
-    public async Task Monitor_BasicAuthConfigured_DashboardShowsTheCompletedEmailJobOnlyToThatUser()
+    [Theory]
+    [InlineData("memory")]
+    [InlineData("postgresql")]
+    public async Task Monitor_BasicAuthConfigured_DashboardShowsTheCompletedEmailJobOnlyToThatUser(string engine)
     {
-        await using var host = await AuthorsHost.StartAsync(["--Dashboard:User=ops", "--Dashboard:Password=s3cret"]);
+        string[] store = engine == "memory" ? [] : [$"--Errand:Url={await StoreUrlAsync(engine)}"];
+        await using var host = await AuthorsHost.StartAsync(["--Dashboard:User=ops", "--Dashboard:Password=s3cret", .. store]);
         var (_, job) = await host.CreateAuthorAndWaitAsync("Grace Hopper");
 
         var anonymous = await host.Client.GetAsync("/monitor/api/queues", Ct);

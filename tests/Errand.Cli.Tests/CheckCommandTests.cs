@@ -39,4 +39,18 @@ public sealed class CheckCommandTests(RedisServerFixture redis, PostgresServerFi
         Assert.False(json.RootElement.GetProperty("healthy").GetBoolean());
         Assert.Equal(0, json.RootElement.GetProperty("workers").GetInt32());
     }
+
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Check_StoreNoQueueWasEverOpenedIn_ExitsOneSayingNoLiveWorker(Engine engine)
+    {
+        // On PostgreSQL a database without SAQ's tables.
+        var url = await _servers.EmptyStoreAsync(engine, redisDatabase: 3);
+
+        var result = await ErrandCli.RunAsync("check", url, "--queue", "nosuchqueue");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.StartsWith("unhealthy: queue 'nosuchqueue' has no live worker at ", result.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -188,6 +188,10 @@ public sealed partial class ErrandWorkerHostTests(RedisServerFixture redis, Post
         Assert.True(await group.WaitForExitAsync(Patience) == 0, group.Output);
         Assert.Equal(2, Regex.Count(group.Stdout, @"Worker process \d \(pid \d+\) exited with code 0"));
         Assert.Empty(await queue.Queue.Backend.GetWorkersAsync(ct));
+
+        // At the default level the log has the workers' lines, not every SQL command Npgsql ran for them.
+        Assert.Contains("Errand.Worker[1010]", group.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Npgsql.Command", group.Output, StringComparison.Ordinal);
     }
 
     [Theory]
