@@ -6,6 +6,7 @@ internal sealed class PostgresTables
     public PostgresTables(PostgresBackendOptions options)
     {
         Jobs = Quote(options.JobsTable);
+        JobsName = options.JobsTable;
         Stats = Quote(options.StatsTable);
         Versions = Quote(options.VersionsTable);
         History = Quote(options.ErrandTablePrefix + "history");
@@ -19,6 +20,9 @@ internal sealed class PostgresTables
 
     /// <summary>Gets SAQ's jobs table.</summary>
     public string Jobs { get; }
+
+    /// <summary>Gets the jobs table's name as configured, unquoted, to name things after it.</summary>
+    public string JobsName { get; }
 
     /// <summary>Gets SAQ's worker-stats table.</summary>
     public string Stats { get; }
