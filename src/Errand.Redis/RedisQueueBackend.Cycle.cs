@@ -28,21 +28,19 @@ public sealed partial class RedisQueueBackend
     private readonly Lock _cycleLock = new();
     // The document each running attempt last wrote (its active mark, then its heartbeats): its finish is known current
     // by one comparison in the cycle script while the stored document is still that one.
-    private readonly ConcurrentDictionary<Job, byte[]> _written = new(ReferenceEqualityComparer.Instance);
+    // It keeps the job's id too, built once at the take for the mark and the finish (a string per job, not one per use).
+    private readonly ConcurrentDictionary<Job, (string Id, byte[] Document)> _written = new(ReferenceEqualityComparer.Instance);
     private readonly ITimer _cycleTimer;
     private CycleBatch _pending = new();
     private int _cyclesInFlight;
     private bool _cycleTimerArmed;
 
     // Sent by the worker's next take, or by the timer the dequeue arms when none came (DequeueAndHandOverAsync).
-    private void AddMarks(List<Job> jobs, List<byte[]> documents)
+    private void AddMarks(List<(string Id, byte[] Document)> marks)
     {
         lock (_cycleLock)
         {
-            for (var i = 0; i < jobs.Count; i++)
-            {
-                _pending.Marks.Add((_keys.JobId(jobs[i].Key), documents[i]));
-            }
+            _pending.Marks.AddRange(marks);
         }
     }
 

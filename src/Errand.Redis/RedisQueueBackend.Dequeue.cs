@@ -131,7 +131,7 @@ public sealed partial class RedisQueueBackend
         }
 
         var now = NowMs;
-        var documents = new List<byte[]>(jobs.Count);
+        var marks = new List<(string Id, byte[] Document)>(jobs.Count);
         foreach (var job in jobs)
         {
             job.Attempts++;
@@ -139,12 +139,12 @@ public sealed partial class RedisQueueBackend
             job.Touched = now;
             job.WorkerId = workerId;
             job.Status = JobStatus.Active;
-            var mark = JobDocument.Serialize(job);
+            var mark = (_keys.JobId(job.Key), JobDocument.Serialize(job));
             _written[job] = mark;
-            documents.Add(mark);
+            marks.Add(mark);
         }
 
-        AddMarks(jobs, documents);
+        AddMarks(marks);
         return jobs;
     }
 

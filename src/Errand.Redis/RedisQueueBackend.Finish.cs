@@ -50,7 +50,8 @@ public sealed partial class RedisQueueBackend
             job.Progress = 1.0;
         }
 
-        var pending = new PendingFinish(_keys.JobId(job.Key), _keys.History(job.Completed / MsPerMinute), job.Ttl, status.ToWire(), job.Ttl >= 0 ? JobDocument.Serialize(job) : [], job.Completed, job.Attempts, _written.TryRemove(job, out var written) ? written : null);
+        var written = _written.TryRemove(job, out var last) ? last : default;
+        var pending = new PendingFinish(written.Id ?? _keys.JobId(job.Key), _keys.History(job.Completed / MsPerMinute), job.Ttl, status.ToWire(), job.Ttl >= 0 ? JobDocument.Serialize(job) : [], job.Completed, job.Attempts, written.Document);
         return AddFinish(pending);
     }
 
@@ -182,7 +183,7 @@ public sealed partial class RedisQueueBackend
             [document, job.Status.ToWire(), job.Status is JobStatus.Active or JobStatus.Aborting ? job.Attempts : RedisValue.EmptyString]).ConfigureAwait(false);
         if (result.IsNull && _written.TryGetValue(job, out var before))
         {
-            _written.TryUpdate(job, document, before);
+            _written.TryUpdate(job, (before.Id, document), before);
         }
 
         return result;
