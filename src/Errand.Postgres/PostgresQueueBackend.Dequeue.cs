@@ -7,9 +7,6 @@ namespace Errand.Postgres;
 /// <content>Dequeue: one statement takes ready rows, groups respected; the active marks are stored in the same transaction.</content>
 public sealed partial class PostgresQueueBackend
 {
-    // Candidates looked at beyond MaxJobs, so that rows locked by another worker's take do not leave this one empty.
-    private const int ExtraCandidates = 16;
-
     /// <inheritdoc />
     /// <remarks>
     /// The rows are taken with <c>FOR UPDATE SKIP LOCKED</c>, by priority then schedule. A job with a group key is taken
@@ -78,26 +75,24 @@ public sealed partial class PostgresQueueBackend
     private async Task<List<Job>> TakeAsync(DequeueRequest request, CancellationToken cancellationToken)
     {
         var nowMs = NowMs;
+        // One ordered walk of the take index, each row judged as it comes (a plan that holds whatever the statistics say):
+        // a grouped row is taken only when no job of its group is active and it is its group's first ready job (so
+        // that a take that skips a row locked by another never takes the next job of that group instead).
         var select = $"""
             SELECT j.key, j.queue, j.job, j.status
             FROM {_tables.Jobs} AS j
-            WHERE j.key IN (
-                SELECT r.key FROM (
-                    SELECT c.key, c.group_key, c.priority, c.scheduled, c.lock_key,
-                        row_number() OVER (PARTITION BY c.group_key ORDER BY c.priority, c.scheduled, c.lock_key) AS n
-                    FROM (
-                        SELECT c.key, c.group_key, c.priority, c.scheduled, c.lock_key
-                        FROM {_tables.Jobs} AS c
-                        WHERE c.status = 'queued' AND c.queue = $1 AND c.scheduled <= $2
-                          AND (c.group_key IS NULL OR NOT EXISTS (
-                              SELECT 1 FROM {_tables.Jobs} AS a
-                              WHERE a.status IN ('active', 'aborting') AND a.queue = $1 AND a.group_key = c.group_key))
-                        ORDER BY c.priority, c.scheduled, c.lock_key
-                        LIMIT $3) AS c) AS r
-                WHERE r.group_key IS NULL OR r.n = 1)
-              AND j.status = 'queued' AND j.queue = $1 AND j.scheduled <= $2
+            WHERE j.status = 'queued' AND j.queue = $1 AND j.scheduled <= $2
+              AND (j.group_key IS NULL OR (
+                  NOT EXISTS (
+                      SELECT 1 FROM {_tables.Jobs} AS a
+                      WHERE a.status IN ('active', 'aborting') AND a.queue = $1 AND a.group_key = j.group_key)
+                  AND j.key = (
+                      SELECT f.key FROM {_tables.Jobs} AS f
+                      WHERE f.status = 'queued' AND f.group_key IS NOT NULL AND f.queue = $1 AND f.group_key = j.group_key AND f.scheduled <= $2
+                      ORDER BY f.priority, f.scheduled, f.lock_key
+                      LIMIT 1)))
             ORDER BY j.priority, j.scheduled, j.lock_key
-            LIMIT $4
+            LIMIT $3
             FOR UPDATE SKIP LOCKED
             """;
         try
@@ -108,7 +103,7 @@ public sealed partial class PostgresQueueBackend
             using (var read = new NpgsqlBatch(connection))
             {
                 read.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
-                read.BatchCommands.Add(Command(select, QueueName, Seconds(nowMs), request.MaxJobs + ExtraCandidates, request.MaxJobs));
+                read.BatchCommands.Add(Command(select, QueueName, Seconds(nowMs), request.MaxJobs));
                 var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await using var readerScope = reader.ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -58,9 +58,14 @@ public sealed partial class PostgresQueueBackend
         // The take's order exactly (SAQ's (status, queue, priority, scheduled) lacks lock_key, so every ready row was
         // sorted on each take): a take reads only the rows it returns. An index on SAQ's table, which SAQ never sees.
         $"CREATE INDEX IF NOT EXISTS {TakeIndex} ON {_tables.Jobs} (queue, priority, scheduled, lock_key) WHERE status = 'queued'",
+
+        // A group's first ready job, found by one index step when the take meets a grouped row.
+        $"CREATE INDEX IF NOT EXISTS {GroupIndex} ON {_tables.Jobs} (queue, group_key, priority, scheduled, lock_key) INCLUDE (key) WHERE status = 'queued' AND group_key IS NOT NULL",
     ];
 
     private string TakeIndex => PostgresTables.Quote(_tables.Prefix + _tables.JobsName + "_take_idx");
+
+    private string GroupIndex => PostgresTables.Quote(_tables.Prefix + _tables.JobsName + "_group_idx");
 
     private async Task MigrateAsync(CancellationToken cancellationToken)
     {
@@ -151,10 +156,11 @@ public sealed partial class PostgresQueueBackend
 
     private async Task<bool> ErrandTablesExistAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        using var command = new NpgsqlCommand("SELECT to_regclass(@finished) IS NOT NULL AND to_regclass(@history) IS NOT NULL AND to_regclass(@take) IS NOT NULL", connection);
+        using var command = new NpgsqlCommand("SELECT to_regclass(@finished) IS NOT NULL AND to_regclass(@history) IS NOT NULL AND to_regclass(@take) IS NOT NULL AND to_regclass(@group) IS NOT NULL", connection);
         command.Parameters.AddWithValue("finished", _tables.Finished);
         command.Parameters.AddWithValue("history", _tables.History);
         command.Parameters.AddWithValue("take", TakeIndex);
+        command.Parameters.AddWithValue("group", GroupIndex);
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
