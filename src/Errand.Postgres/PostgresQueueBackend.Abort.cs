@@ -35,15 +35,12 @@ public sealed partial class PostgresQueueBackend
                 var running = current.Status == JobStatus.Active;
                 current.Status = JobStatus.Aborting;
                 current.Error = reason;
-                Notify(writes, [(job.Key, JobStatus.Aborting)]);
+                writes.Changed(job.Key, JobStatus.Aborting);
                 if (running)
                 {
-                    writes.Add(WriteRow(current, JobStatus.Aborting, null, null));
-                    writes.Add(Command(
-                        $"INSERT INTO {_tables.Aborts} (key, expires_at_ms) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET expires_at_ms = EXCLUDED.expires_at_ms",
-                        job.Key,
-                        nowMs + (long)_options.AbortMarkerTtl.TotalMilliseconds));
-                    writes.Add(Command($"DELETE FROM {_tables.Suspects} WHERE key = $1", job.Key));
+                    writes.Row(current, JobStatus.Aborting, null, null);
+                    writes.AbortMarker(job.Key, nowMs + (long)_options.AbortMarkerTtl.TotalMilliseconds);
+                    writes.Cleared(job.Key);
                 }
                 else
                 {

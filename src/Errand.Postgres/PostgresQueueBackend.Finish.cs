@@ -1,5 +1,4 @@
 using Errand.Backends;
-using Npgsql;
 
 namespace Errand.Postgres;
 
@@ -37,8 +36,8 @@ public sealed partial class PostgresQueueBackend
                 // A copy that says queued while the row is taken (an attempt's state before its active mark) leaves the
                 // row taken: the status column says who holds the job, the document what the worker wrote.
                 var column = job.Status == JobStatus.Queued && storedStatus is JobStatus.Active or JobStatus.Aborting ? storedStatus : job.Status;
-                writes.Add(WriteRow(job, column, null, null));
-                Notify(writes, [(job.Key, job.Status)]);
+                writes.Row(job, column, null, null);
+                writes.Changed(job.Key, job.Status);
                 return true;
             },
             cancellationToken);
@@ -104,7 +103,7 @@ public sealed partial class PostgresQueueBackend
         row.Status == JobStatus.Active && JobDocument.ReadStatus(row.Document) == JobStatus.Queued ? JobStatus.Queued : row.Status;
 
     /// <summary>Queues <paramref name="job"/> again, now or after <paramref name="delay"/>, and counts a retry.</summary>
-    private void StoreRequeue(Job job, TimeSpan delay, long nowMs, List<NpgsqlBatchCommand> writes)
+    private static void StoreRequeue(Job job, TimeSpan delay, long nowMs, RowWrites writes)
     {
         job.Status = JobStatus.Queued;
         job.Completed = 0;
@@ -115,20 +114,28 @@ public sealed partial class PostgresQueueBackend
 
         // Rounded up: a job is never ready before its delay has passed.
         var scheduled = delayed ? -Seconds(-(nowMs + (long)Math.Ceiling(delay.TotalMilliseconds))) : Seconds(nowMs);
-        writes.Add(WriteRow(job, JobStatus.Queued, scheduled, null));
-        writes.Add(Command($"DELETE FROM {_tables.Finished} WHERE key = $1", job.Key));
-        writes.Add(Command($"DELETE FROM {_tables.Suspects} WHERE key = $1", job.Key));
-        writes.Add(delayed ? RememberDue(job.Key, scheduled) : ForgetDue(job.Key));
-        writes.Add(RecordHistory(JobStatus.Queued, nowMs));
-        Notify(writes, [(job.Key, JobStatus.Queued)]);
+        writes.Row(job, JobStatus.Queued, scheduled, null);
+        writes.Unfinished(job.Key);
+        writes.Cleared(job.Key);
+        if (delayed)
+        {
+            writes.Due(job.Key, scheduled);
+        }
+        else
+        {
+            writes.NotDue(job.Key);
+        }
+
+        writes.Outcome(JobStatus.Queued, nowMs);
+        writes.Changed(job.Key, JobStatus.Queued);
         if (!delayed)
         {
-            writes.Add(NotifyEnqueue());
+            writes.WakeIdle();
         }
     }
 
     /// <summary>Ends <paramref name="job"/> as <paramref name="status"/>: kept for its TTL (expire_at), or deleted when the TTL is negative.</summary>
-    private void StoreFinish(Job job, JobStatus status, long nowMs, List<NpgsqlBatchCommand> writes)
+    private static void StoreFinish(Job job, JobStatus status, long nowMs, RowWrites writes)
     {
         job.Status = status;
         job.Completed = nowMs;
@@ -139,31 +146,18 @@ public sealed partial class PostgresQueueBackend
 
         if (job.Ttl < 0)
         {
-            writes.Add(Command($"DELETE FROM {_tables.Jobs} WHERE key = $1", job.Key));
-            writes.Add(Command($"DELETE FROM {_tables.Finished} WHERE key = $1", job.Key));
+            writes.Delete(job.Key);
+            writes.Unfinished(job.Key);
         }
         else
         {
-            writes.Add(WriteRow(job, status, null, job.Ttl > 0 ? Seconds(nowMs) + job.Ttl : null));
-            writes.Add(Command(
-                $"INSERT INTO {_tables.Finished} (key, queue, status, completed_ms) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET queue = EXCLUDED.queue, status = EXCLUDED.status, completed_ms = EXCLUDED.completed_ms",
-                job.Key,
-                QueueName,
-                status.ToWire(),
-                nowMs));
+            writes.Row(job, status, null, job.Ttl > 0 ? Seconds(nowMs) + job.Ttl : null);
+            writes.Finished(job.Key, status, nowMs);
         }
 
-        writes.Add(Command($"DELETE FROM {_tables.Suspects} WHERE key = $1", job.Key));
-        writes.Add(ForgetDue(job.Key));
-        writes.Add(RecordHistory(status, nowMs));
-        Notify(writes, [(job.Key, status)]);
+        writes.Cleared(job.Key);
+        writes.NotDue(job.Key);
+        writes.Outcome(status, nowMs);
+        writes.Changed(job.Key, status);
     }
-
-    private NpgsqlBatchCommand RememberDue(string key, long scheduled) => Command(
-        $"INSERT INTO {_tables.Due} (key, queue, scheduled) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET queue = EXCLUDED.queue, scheduled = EXCLUDED.scheduled",
-        key,
-        QueueName,
-        scheduled);
-
-    private NpgsqlBatchCommand ForgetDue(string key) => Command($"DELETE FROM {_tables.Due} WHERE key = $1", key);
 }

@@ -1,5 +1,4 @@
 using System.Text;
-using Errand.Backends;
 using Npgsql;
 
 namespace Errand.Postgres;
@@ -22,7 +21,7 @@ public sealed partial class PostgresQueueBackend
     /// this process, and stores what it decided in the same transaction: no other writer comes in between. Changes made
     /// while a round trip is on its way go together in the next one (two round trips for the batch), in call order.
     /// </summary>
-    private async Task<T> WithLockedRowAsync<T>(string key, Func<StoredRow?, List<NpgsqlBatchCommand>, T> decide, CancellationToken cancellationToken)
+    private async Task<T> WithLockedRowAsync<T>(string key, Func<StoredRow?, RowWrites, T> decide, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
@@ -103,10 +102,10 @@ public sealed partial class PostgresQueueBackend
                 }
             }
 
-            var writes = new List<NpgsqlBatchCommand>();
+            var writes = new RowWrites(this);
             for (var i = 0; i < batch.Count; i++)
             {
-                var mark = writes.Count;
+                var mark = writes.Here;
                 try
                 {
                     outcomes[i] = (batch[i].Decide(rows.GetValueOrDefault(batch[i].Key), writes), null);
@@ -114,17 +113,13 @@ public sealed partial class PostgresQueueBackend
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
                     // This change stores nothing; the others of the batch go on.
-                    writes.RemoveRange(mark, writes.Count - mark);
+                    writes.Undo(mark);
                     outcomes[i] = (null, ex);
                 }
             }
 
             using var write = new NpgsqlBatch(connection);
-            foreach (var command in writes)
-            {
-                write.BatchCommands.Add(command);
-            }
-
+            writes.AddTo(write);
             write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
             await write.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
         }
@@ -157,37 +152,11 @@ public sealed partial class PostgresQueueBackend
         var command = new NpgsqlBatchCommand(sql);
         foreach (var value in values)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+            // A parameter made by the caller (an array with its type) goes as it is.
+            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value ?? DBNull.Value });
         }
 
         return command;
-    }
-
-    /// <summary>Writes the row of <paramref name="job"/>: its document, status column and schedule, as one UPDATE.</summary>
-    /// <remarks>A <see langword="null"/> <paramref name="scheduled"/> keeps the stored one.</remarks>
-    private NpgsqlBatchCommand WriteRow(Job job, JobStatus column, long? scheduled, long? expireAt) => Command(
-        $"UPDATE {_tables.Jobs} SET job = $2, status = $3, scheduled = COALESCE($4, scheduled), expire_at = $5, queue = $6 WHERE key = $1",
-        job.Key,
-        JobDocument.Serialize(job),
-        column.ToWire(),
-        scheduled,
-        expireAt,
-        job.Queue);
-
-    /// <summary>Adds one to this minute's count of <paramref name="outcome"/> (complete, failed, aborted, or queued for a retry).</summary>
-    private NpgsqlBatchCommand RecordHistory(JobStatus outcome, long nowMs)
-    {
-        var column = outcome switch
-        {
-            JobStatus.Complete => "complete",
-            JobStatus.Failed => "failed",
-            JobStatus.Queued => "retried",
-            _ => "aborted",
-        };
-        return Command(
-            $"INSERT INTO {_tables.History} AS h (queue, minute, {column}) VALUES ($1, $2, 1) ON CONFLICT (queue, minute) DO UPDATE SET {column} = h.{column} + 1",
-            QueueName,
-            nowMs / 60_000);
     }
 
     /// <summary>Publishes status changes on the queue's Errand channel, in order, delivered at commit.</summary>
@@ -207,21 +176,26 @@ public sealed partial class PostgresQueueBackend
     {
         var payloads = new List<string>();
         var current = new StringBuilder();
+        var bytes = 0;
         foreach (var (key, status) in changes)
         {
             var line = status.ToWire() + " " + key;
-            if (current.Length > 0 && Encoding.UTF8.GetByteCount(current.ToString()) + Encoding.UTF8.GetByteCount(line) + 1 > MaxPayloadBytes)
+            var lineBytes = Encoding.UTF8.GetByteCount(line);
+            if (current.Length > 0 && bytes + lineBytes + 1 > MaxPayloadBytes)
             {
                 payloads.Add(current.ToString());
                 current.Clear();
+                bytes = 0;
             }
 
             if (current.Length > 0)
             {
                 current.Append('\n');
+                bytes++;
             }
 
             current.Append(line);
+            bytes += lineBytes;
         }
 
         if (current.Length > 0)
