@@ -120,6 +120,7 @@ public sealed partial class PostgresQueueBackend
         }
 
         connection.Notification -= OnNotification;
+        await UnlistenAsync(connection).ConfigureAwait(false);
         await connection.DisposeAsync().ConfigureAwait(false);
 
         async Task<NpgsqlConnection?> ReconnectAsync(Exception lost, CancellationToken token)
@@ -144,6 +145,27 @@ public sealed partial class PostgresQueueBackend
             }
 
             return null;
+        }
+    }
+
+    // Pooled connections are not reset when they go back (No Reset On Close): the listening one stops listening first,
+    // so that whoever takes it next is not sent this queue's notifications. A broken connection is not pooled again.
+    private static async Task UnlistenAsync(NpgsqlConnection connection)
+    {
+        if (connection.FullState != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        try
+        {
+            using var unlisten = new NpgsqlCommand("UNLISTEN *", connection);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await unlisten.ExecuteNonQueryAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or InvalidOperationException)
+        {
+            // The connection is broken, and the pool drops it.
         }
     }
 
