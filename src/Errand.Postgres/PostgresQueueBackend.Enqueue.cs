@@ -1,13 +1,17 @@
 using Errand.Backends;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Errand.Postgres;
 
-/// <content>Enqueue: one statement per job that inserts, or overwrites a finished job of the same key, and notifies; enqueues made together share a round trip, in call order.</content>
+/// <content>Enqueue: one statement that inserts the jobs, or overwrites finished jobs of the same keys, and notifies; enqueues made together share it, in call order.</content>
 public sealed partial class PostgresQueueBackend
 {
-    // Statements per round trip at most; more wait for the next one.
-    private const int MaxEnqueueBatch = 500;
+    // Jobs per statement at most; more wait for the next one.
+    private const int MaxEnqueueBatch = 1000;
+
+    // A notification's lines are cut into payloads of about this many bytes (NOTIFY takes at most 8000).
+    private const int EnqueuePayloadBytes = 4000;
 
     private readonly Lock _enqueueLock = new();
     private List<PendingEnqueue> _pendingEnqueues = [];
@@ -15,10 +19,11 @@ public sealed partial class PostgresQueueBackend
 
     /// <inheritdoc />
     /// <remarks>
-    /// One statement: the row is inserted, or a stored row of the key is overwritten when its job has finished (or is
-    /// aborting with no live abort marker); else the stored job is returned. A new ready job wakes idle workers with
-    /// SAQ's <c>NOTIFY "saq:QUEUE", 'saq:enqueue'</c>, delivered at commit. Enqueues started while a round trip is on
-    /// its way go together in the next one, in the order they were made, so that they are taken in that order.
+    /// The row is inserted, or a stored row of the key is overwritten when its job has finished (or is aborting with no
+    /// live abort marker); else the stored job is returned. A new ready job wakes idle workers with SAQ's
+    /// <c>NOTIFY "saq:QUEUE", 'saq:enqueue'</c>, delivered at commit. Enqueues started while a statement is on its way go
+    /// together in the next one (one statement for all, each key once), in the order they were made, so that they are
+    /// taken in that order.
     /// </remarks>
     /// <exception cref="BackendUnavailableException">PostgreSQL could not be reached.</exception>
     public async Task<EnqueueResult> EnqueueAsync(Job job, CancellationToken cancellationToken)
@@ -32,10 +37,7 @@ public sealed partial class PostgresQueueBackend
         job.Queued = nowMs;
         var future = job.Scheduled > nowSeconds;
         var scheduled = job.Scheduled > 0 ? job.Scheduled : nowSeconds;
-        var pending = new PendingEnqueue(
-            job,
-            [job.Key, JobDocument.Serialize(job), QueueName, (short)Math.Clamp(job.Priority, short.MinValue, short.MaxValue), job.GroupKey, scheduled, nowMs, future, _errandChannel, _saqChannel],
-            future);
+        var pending = new PendingEnqueue(job, JobDocument.Serialize(job), (short)Math.Clamp(job.Priority, short.MinValue, short.MaxValue), scheduled, nowMs, future);
         bool flush;
         lock (_enqueueLock)
         {
@@ -55,18 +57,25 @@ public sealed partial class PostgresQueueBackend
     // Sends what is pending, one round trip; hands what came meanwhile to the next flush, off this caller's path.
     private async Task FlushEnqueuesAsync()
     {
-        List<PendingEnqueue> batch;
+        // Each key once per statement: a second enqueue of a key waits for the next, and meets the first's job.
+        var batch = new List<PendingEnqueue>();
         lock (_enqueueLock)
         {
-            if (_pendingEnqueues.Count <= MaxEnqueueBatch)
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            var left = new List<PendingEnqueue>();
+            foreach (var pending in _pendingEnqueues)
             {
-                (batch, _pendingEnqueues) = (_pendingEnqueues, []);
+                if (batch.Count < MaxEnqueueBatch && left.Count == 0 && keys.Add(pending.Job.Key))
+                {
+                    batch.Add(pending);
+                }
+                else
+                {
+                    left.Add(pending);
+                }
             }
-            else
-            {
-                batch = _pendingEnqueues[..MaxEnqueueBatch];
-                _pendingEnqueues.RemoveRange(0, MaxEnqueueBatch);
-            }
+
+            _pendingEnqueues = left;
         }
 
         try
@@ -96,35 +105,60 @@ public sealed partial class PostgresQueueBackend
 
     private async Task SendEnqueuesAsync(List<PendingEnqueue> batch)
     {
+        // The stored rows are read as the statement began (every part of one statement sees the same snapshot): a
+        // caller whose job was not enqueued gets the job that held the key.
         var sql = $"""
-            WITH inserted AS (
+            WITH input AS (
+                SELECT * FROM unnest($1::text[], $2::bytea[], $3::smallint[], $4::text[], $5::bigint[], $6::boolean[], $7::bigint[])
+                    WITH ORDINALITY AS i(key, job, priority, group_key, scheduled, future, now_ms, n)),
+            stored AS (
+                SELECT s.key, s.queue, s.job, s.status FROM {_tables.Jobs} AS s JOIN input AS i ON s.key = i.key),
+            inserted AS (
                 INSERT INTO {_tables.Jobs} AS j (key, job, queue, status, priority, group_key, scheduled, expire_at)
-                SELECT $1, $2, $3, 'queued', $4, $5, $6, NULL
-                WHERE NOT EXISTS (SELECT 1 FROM {_tables.Aborts} WHERE key = $1 AND expires_at_ms > $7)
+                SELECT i.key, i.job, $8, 'queued', i.priority, i.group_key, i.scheduled, NULL
+                FROM input AS i
+                WHERE NOT EXISTS (SELECT 1 FROM {_tables.Aborts} AS a WHERE a.key = i.key AND a.expires_at_ms > i.now_ms)
+                ORDER BY i.n
                 ON CONFLICT (key) DO UPDATE SET
                     job = EXCLUDED.job, queue = EXCLUDED.queue, status = 'queued', priority = EXCLUDED.priority,
                     group_key = EXCLUDED.group_key, scheduled = EXCLUDED.scheduled, expire_at = NULL
                 WHERE j.status IN ('aborted', 'complete', 'failed', 'aborting')
-                RETURNING 1),
+                RETURNING j.key),
+            enqueued AS (
+                SELECT i.* FROM input AS i JOIN inserted AS x ON x.key = i.key),
             unfinished AS (
-                DELETE FROM {_tables.Finished} WHERE key = $1 AND EXISTS (SELECT 1 FROM inserted)),
+                DELETE FROM {_tables.Finished} AS f USING enqueued AS e WHERE f.key = e.key),
             due AS (
                 INSERT INTO {_tables.Due} (key, queue, scheduled)
-                SELECT $1, $3, $6 FROM inserted WHERE $8
+                SELECT e.key, $8, e.scheduled FROM enqueued AS e WHERE e.future
                 ON CONFLICT (key) DO UPDATE SET queue = EXCLUDED.queue, scheduled = EXCLUDED.scheduled),
             notified AS (
-                SELECT pg_notify($9, 'queued ' || $1) AS a, CASE WHEN NOT $8 THEN pg_notify($10, 'saq:enqueue') END AS b
-                FROM inserted)
-            SELECT (SELECT count(*) FROM notified) > 0, s.queue, s.job, s.status
-            FROM (SELECT 1) AS one LEFT JOIN {_tables.Jobs} AS s ON s.key = $1
+                SELECT pg_notify($9, string_agg(l.line, E'\n' ORDER BY l.n))
+                FROM (SELECT e.n, 'queued ' || e.key AS line, sum(octet_length(e.key) + 8) OVER (ORDER BY e.n) / {EnqueuePayloadBytes} AS part
+                      FROM enqueued AS e) AS l
+                GROUP BY l.part),
+            woken AS (
+                SELECT pg_notify($10, 'saq:enqueue') FROM (SELECT 1 FROM enqueued WHERE NOT future LIMIT 1) AS ready)
+            SELECT EXISTS (SELECT 1 FROM inserted AS x WHERE x.key = i.key), s.queue, s.job, s.status,
+                (SELECT count(*) FROM notified) + (SELECT count(*) FROM woken)
+            FROM input AS i LEFT JOIN stored AS s ON s.key = i.key
+            ORDER BY i.n
             """;
         var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         using var command = new NpgsqlBatch(connection);
-        foreach (var pending in batch)
-        {
-            command.BatchCommands.Add(Command(sql, pending.Values));
-        }
+        command.BatchCommands.Add(Command(
+            sql,
+            ArrayParameter(batch.Select(p => p.Job.Key), NpgsqlDbType.Text),
+            ArrayParameter(batch.Select(p => p.Document), NpgsqlDbType.Bytea),
+            ArrayParameter(batch.Select(p => p.Priority), NpgsqlDbType.Smallint),
+            ArrayParameter(batch.Select(p => p.Job.GroupKey), NpgsqlDbType.Text),
+            ArrayParameter(batch.Select(p => p.Scheduled), NpgsqlDbType.Bigint),
+            ArrayParameter(batch.Select(p => p.Future), NpgsqlDbType.Boolean),
+            ArrayParameter(batch.Select(p => p.NowMs), NpgsqlDbType.Bigint),
+            QueueName,
+            _errandChannel,
+            _saqChannel));
 
         // Not cancelled: once sent, every caller's outcome is read.
         var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
@@ -146,8 +180,6 @@ public sealed partial class PostgresQueueBackend
                 var stored = reader.IsDBNull(1) ? null : new StoredRow(job.Key, QueueName, reader.GetFieldValue<byte[]>(2), ParseStatus(reader.GetString(3)));
                 results.Add(new EnqueueResult(stored is null ? job : TryReadJob(stored) ?? job, Enqueued: false));
             }
-
-            await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         for (var i = 0; i < batch.Count; i++)

@@ -96,10 +96,10 @@ public sealed partial class PostgresQueueBackend
                     WHERE j.key = u.key
                     """,
                     Texts(_rows.Select(r => r.Key)),
-                    Array(_rows.Select(r => r.Document), NpgsqlDbType.Bytea),
+                    ArrayParameter(_rows.Select(r => r.Document), NpgsqlDbType.Bytea),
                     Texts(_rows.Select(r => r.Status)),
-                    Array(_rows.Select(r => r.Scheduled), NpgsqlDbType.Bigint),
-                    Array(_rows.Select(r => r.ExpireAt), NpgsqlDbType.Bigint),
+                    ArrayParameter(_rows.Select(r => r.Scheduled), NpgsqlDbType.Bigint),
+                    ArrayParameter(_rows.Select(r => r.ExpireAt), NpgsqlDbType.Bigint),
                     Texts(_rows.Select(r => r.Queue))));
             }
 
@@ -114,7 +114,7 @@ public sealed partial class PostgresQueueBackend
                     """,
                     Texts(_finished.Select(f => f.Key)),
                     Texts(_finished.Select(f => f.Status)),
-                    Array(_finished.Select(f => f.CompletedMs), NpgsqlDbType.Bigint),
+                    ArrayParameter(_finished.Select(f => f.CompletedMs), NpgsqlDbType.Bigint),
                     backend.QueueName));
             }
 
@@ -129,7 +129,7 @@ public sealed partial class PostgresQueueBackend
                     ON CONFLICT (key) DO UPDATE SET queue = EXCLUDED.queue, scheduled = EXCLUDED.scheduled
                     """,
                     Texts(_due.Select(d => d.Key)),
-                    Array(_due.Select(d => d.Scheduled), NpgsqlDbType.Bigint),
+                    ArrayParameter(_due.Select(d => d.Scheduled), NpgsqlDbType.Bigint),
                     backend.QueueName));
             }
 
@@ -143,7 +143,7 @@ public sealed partial class PostgresQueueBackend
                     ON CONFLICT (key) DO UPDATE SET expires_at_ms = EXCLUDED.expires_at_ms
                     """,
                     Texts(_aborts.Select(a => a.Key)),
-                    Array(_aborts.Select(a => a.ExpiresAtMs), NpgsqlDbType.Bigint)));
+                    ArrayParameter(_aborts.Select(a => a.ExpiresAtMs), NpgsqlDbType.Bigint)));
             }
 
             // One upsert per minute, every outcome counted at once (a batch rarely spans two minutes).
@@ -182,10 +182,7 @@ public sealed partial class PostgresQueueBackend
             }
         }
 
-        private static NpgsqlParameter Texts(IEnumerable<string> values) => Array(values, NpgsqlDbType.Text);
-
-        private static NpgsqlParameter Array<T>(IEnumerable<T> values, NpgsqlDbType type) =>
-            new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | type };
+        private static NpgsqlParameter Texts(IEnumerable<string> values) => ArrayParameter(values, NpgsqlDbType.Text);
 
         private static void Cut<T>(List<T> list, int count) => list.RemoveRange(count, list.Count - count);
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Errand.Postgres;
 
@@ -158,6 +159,10 @@ public sealed partial class PostgresQueueBackend
 
         return command;
     }
+
+    /// <summary>An array parameter of <paramref name="type"/> elements (a <see langword="null"/> element is SQL's NULL).</summary>
+    private static NpgsqlParameter ArrayParameter<T>(IEnumerable<T> values, NpgsqlDbType type) =>
+        new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | type };
 
     /// <summary>Publishes status changes on the queue's Errand channel, in order, delivered at commit.</summary>
     private void Notify(List<NpgsqlBatchCommand> writes, IEnumerable<(string Key, JobStatus Status)> changes)

@@ -60,6 +60,33 @@ public abstract partial class QueueBackendConformanceTests
             changes);
     }
 
+    [Fact]
+    public async Task SubscribeAsync_ManyJobsEnqueuedAndFinishedTogether_ReceivesEveryChangeOnceInOrder()
+    {
+        // Long keys, so that one round trip's changes are more than one notification can carry on a backend with a limit.
+        await using var subscription = await Backend.SubscribeAsync(null, Ct);
+        var queue = new Queue(Backend, null, Clock);
+        var keys = Enumerable.Range(0, 1_200).Select(i => $"{i:D4}-{new string('k', 60)}").ToList();
+        await queue.EnqueueManyAsync(keys.Select(k => NewJob(k)), Ct);
+        var taken = new List<Job>();
+        while (taken.Count < keys.Count && await DequeueNowAsync(100) is { Count: > 0 } batch)
+        {
+            taken.AddRange(batch);
+        }
+
+        await Task.WhenAll(taken.Select(j => Backend.FinishAsync(j, JobStatus.Complete, Ct)));
+
+        var complete = 0;
+        var changes = await Within(ReadUntilAsync(subscription, c => c.Status == JobStatus.Complete && ++complete == keys.Count));
+        Assert.Equal(keys.Count * 3, changes.Count);
+        Assert.Equal(keys, changes.Where(c => c.Status == JobStatus.Queued).Select(c => c.Key));
+        Assert.Equal(keys, changes.Where(c => c.Status == JobStatus.Active).Select(c => c.Key));
+        Assert.Equal(keys.Order(StringComparer.Ordinal), changes.Where(c => c.Status == JobStatus.Complete).Select(c => c.Key).Order(StringComparer.Ordinal));
+        Assert.All(
+            changes.GroupBy(c => c.Key),
+            g => Assert.Equal([JobStatus.Queued, JobStatus.Active, JobStatus.Complete], g.Select(c => c.Status)));
+    }
+
     /// <summary>Reads changes until one matches <paramref name="last"/>, and returns all of them.</summary>
     protected static async Task<List<JobStatusChange>> ReadUntilAsync(IJobSubscription subscription, Func<JobStatusChange, bool> last)
     {
