@@ -117,6 +117,7 @@ public sealed partial class PostgresQueueBackend
             var jobs = new List<Job>(rows.Count);
             var keys = new List<string>(rows.Count);
             var documents = new List<byte[]>(rows.Count);
+            var written = new List<byte[]>(rows.Count);
             foreach (var row in rows)
             {
                 // A missing or corrupt document is taken all the same, and left active for the sweeper to remove.
@@ -132,7 +133,9 @@ public sealed partial class PostgresQueueBackend
                 job.Touched = nowMs;
                 job.WorkerId = request.WorkerId;
                 job.Status = JobStatus.Active;
-                documents.Add(JobDocument.Serialize(job));
+                var document = JobDocument.Serialize(job);
+                documents.Add(document);
+                written.Add(document);
                 jobs.Add(job);
             }
 
@@ -144,8 +147,8 @@ public sealed partial class PostgresQueueBackend
                     FROM unnest($1::text[], $2::bytea[]) AS t(key, job)
                     WHERE j.key = t.key
                     """);
-                update.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-                update.Parameters.Add(new NpgsqlParameter { Value = documents.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+                update.Parameters.Add(ArrayParameter(keys, NpgsqlDbType.Text));
+                update.Parameters.Add(ArrayParameter(documents, NpgsqlDbType.Bytea));
                 write.BatchCommands.Add(update);
                 var notices = new List<NpgsqlBatchCommand>();
                 Notify(notices, jobs.Select(j => (j.Key, JobStatus.Active)));
@@ -160,6 +163,11 @@ public sealed partial class PostgresQueueBackend
 
             // Not cancelled half-way: the rows are taken whole, or not at all.
             await write.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            for (var i = 0; i < jobs.Count; i++)
+            {
+                RememberWritten(jobs[i], written[i], JobStatus.Active);
+            }
+
             return jobs;
         }
         catch (Exception ex) when (IsUnavailable(ex))

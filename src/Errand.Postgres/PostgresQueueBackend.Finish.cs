@@ -36,8 +36,13 @@ public sealed partial class PostgresQueueBackend
                 // A copy that says queued while the row is taken (an attempt's state before its active mark) leaves the
                 // row taken: the status column says who holds the job, the document what the worker wrote.
                 var column = job.Status == JobStatus.Queued && storedStatus is JobStatus.Active or JobStatus.Aborting ? storedStatus : job.Status;
-                writes.Row(job, column, null, null);
+                var document = writes.Row(job, column, null, null);
                 writes.Changed(job.Key, job.Status);
+                if (column is JobStatus.Active or JobStatus.Aborting)
+                {
+                    RememberWritten(job, document, column);
+                }
+
                 return true;
             },
             cancellationToken);
@@ -46,7 +51,7 @@ public sealed partial class PostgresQueueBackend
     /// <inheritdoc />
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="status"/> is not complete, failed or aborted.</exception>
     /// <exception cref="BackendUnavailableException">PostgreSQL could not be reached.</exception>
-    public Task FinishAsync(Job job, JobStatus status, CancellationToken cancellationToken)
+    public async Task FinishAsync(Job job, JobStatus status, CancellationToken cancellationToken)
     {
         EnsureOwnJob(job);
         if (!status.IsFinished())
@@ -54,7 +59,14 @@ public sealed partial class PostgresQueueBackend
             throw new ArgumentOutOfRangeException(nameof(status), status, "A job finishes as complete, failed or aborted.");
         }
 
-        return WithLockedRowAsync(
+        // Mostly the row is as this backend wrote it at the take or the last heartbeat: one statement finishes it.
+        if (await TryFinishAsWrittenAsync(job, status, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        ForgetWritten(job);
+        await WithLockedRowAsync(
             job.Key,
             (row, writes) =>
             {
@@ -66,7 +78,7 @@ public sealed partial class PostgresQueueBackend
                 StoreFinish(job, status, NowMs, writes);
                 return true;
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -76,6 +88,7 @@ public sealed partial class PostgresQueueBackend
     {
         EnsureOwnJob(job);
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        ForgetWritten(job);
         return WithLockedRowAsync(
             job.Key,
             (row, writes) =>

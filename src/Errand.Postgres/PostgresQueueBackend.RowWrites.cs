@@ -49,8 +49,13 @@ public sealed partial class PostgresQueueBackend
 
         /// <summary>Writes the row of <paramref name="job"/>: its document, status column and schedule.</summary>
         /// <remarks>A <see langword="null"/> <paramref name="scheduled"/> keeps the stored one.</remarks>
-        public void Row(Job job, JobStatus column, long? scheduled, long? expireAt) =>
-            _rows.Add((job.Key, JobDocument.Serialize(job), column.ToWire(), scheduled, expireAt, job.Queue));
+        /// <returns>The document written.</returns>
+        public byte[] Row(Job job, JobStatus column, long? scheduled, long? expireAt)
+        {
+            var document = JobDocument.Serialize(job);
+            _rows.Add((job.Key, document, column.ToWire(), scheduled, expireAt, job.Queue));
+            return document;
+        }
 
         /// <summary>Deletes the row of <paramref name="key"/>.</summary>
         public void Delete(string key) => _deleted.Add(key);

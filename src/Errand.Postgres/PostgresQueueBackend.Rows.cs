@@ -13,6 +13,9 @@ public sealed partial class PostgresQueueBackend
     // Row changes per round trip at most; more wait for the next one.
     private const int MaxRowBatch = 200;
 
+    // Times a batch of row changes is sent again after PostgreSQL chose it to break a deadlock.
+    private const int MaxDeadlockRetries = 3;
+
     private readonly Lock _rowLock = new();
     private List<PendingRowChange> _pendingRows = [];
     private bool _flushingRows;
@@ -83,56 +86,28 @@ public sealed partial class PostgresQueueBackend
     private async Task SendRowsAsync(List<PendingRowChange> batch)
     {
         var outcomes = new (object? Result, Exception? Error)[batch.Count];
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
-            await using var connectionScope = connection.ConfigureAwait(false);
-            var rows = new Dictionary<string, StoredRow>(StringComparer.Ordinal);
-            using (var read = new NpgsqlBatch(connection))
+            try
             {
-                read.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
-
-                // Locked in key order, so that two batches never wait for each other in a circle.
-                read.BatchCommands.Add(Command($"SELECT key, queue, job, status FROM {_tables.Jobs} WHERE key = ANY ($1::text[]) ORDER BY key FOR UPDATE", (object)batch.Select(c => c.Key).ToArray()));
-                var reader = await read.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
-                await using var readerScope = reader.ConfigureAwait(false);
-                while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
-                {
-                    var row = ReadRow(reader, 0);
-                    rows[row.Key] = row;
-                }
+                await StoreRowsAsync(batch, outcomes).ConfigureAwait(false);
+                break;
             }
-
-            var writes = new RowWrites(this);
-            for (var i = 0; i < batch.Count; i++)
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < MaxDeadlockRetries)
             {
-                var mark = writes.Here;
-                try
-                {
-                    outcomes[i] = (batch[i].Decide(rows.GetValueOrDefault(batch[i].Key), writes), null);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    // This change stores nothing; the others of the batch go on.
-                    writes.Undo(mark);
-                    outcomes[i] = (null, ex);
-                }
+                // PostgreSQL rolled the batch back to break a circle of waits (an enqueue overwriting finished rows
+                // locks them in call order): every change is decided again on the rows as they are now.
             }
-
-            using var write = new NpgsqlBatch(connection);
-            writes.AddTo(write);
-            write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-            await write.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            var error = IsUnavailable(ex) ? Unavailable(ex) : ex;
-            foreach (var change in batch)
+            catch (Exception ex)
             {
-                change.Result.TrySetException(error);
-            }
+                var error = IsUnavailable(ex) ? Unavailable(ex) : ex;
+                foreach (var change in batch)
+                {
+                    change.Result.TrySetException(error);
+                }
 
-            return;
+                return;
+            }
         }
 
         for (var i = 0; i < batch.Count; i++)
@@ -146,6 +121,49 @@ public sealed partial class PostgresQueueBackend
                 batch[i].Result.TrySetResult(outcomes[i].Result);
             }
         }
+    }
+
+    // Locks the batch's rows, lets each change decide, and stores the decisions in the same transaction.
+    private async Task StoreRowsAsync(List<PendingRowChange> batch, (object? Result, Exception? Error)[] outcomes)
+    {
+        var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var rows = new Dictionary<string, StoredRow>(StringComparer.Ordinal);
+        using (var read = new NpgsqlBatch(connection))
+        {
+            read.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+
+            // Locked in key order, so that two batches never wait for each other in a circle.
+            read.BatchCommands.Add(Command($"SELECT key, queue, job, status FROM {_tables.Jobs} WHERE key = ANY ($1::text[]) ORDER BY key FOR UPDATE", (object)batch.Select(c => c.Key).ToArray()));
+            var reader = await read.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                var row = ReadRow(reader, 0);
+                rows[row.Key] = row;
+            }
+        }
+
+        var writes = new RowWrites(this);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var mark = writes.Here;
+            try
+            {
+                outcomes[i] = (batch[i].Decide(rows.GetValueOrDefault(batch[i].Key), writes), null);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // This change stores nothing; the others of the batch go on.
+                writes.Undo(mark);
+                outcomes[i] = (null, ex);
+            }
+        }
+
+        using var write = new NpgsqlBatch(connection);
+        writes.AddTo(write);
+        write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        await write.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object?[] values)

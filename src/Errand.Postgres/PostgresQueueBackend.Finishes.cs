@@ -1,0 +1,222 @@
+using System.Collections.Concurrent;
+using Errand.Backends;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Errand.Postgres;
+
+/// <content>
+/// The finish of a job whose row is still exactly as this backend last wrote it: one conditional statement for the
+/// finishes made together, instead of locking the rows to judge them.
+/// </content>
+public sealed partial class PostgresQueueBackend
+{
+    // Finishes per statement at most; more wait for the next one.
+    private const int MaxFinishBatch = 500;
+
+    // What this backend last wrote to each row it holds (the take's active mark, a heartbeat): a hint, never trusted.
+    // The statement changes a row only while it is still stored exactly so, which is the proof that no one else (an
+    // abort, the sweeper, another worker) has changed it, so the attempt is still the current one.
+    private readonly ConcurrentDictionary<string, WrittenRow> _written = new(StringComparer.Ordinal);
+
+    private readonly Lock _finishLock = new();
+    private List<PendingFinish> _pendingFinishes = [];
+    private bool _flushingFinishes;
+
+    /// <summary>Remembers what this backend wrote to the row of <paramref name="job"/> for its attempt.</summary>
+    private void RememberWritten(Job job, byte[] document, JobStatus column) =>
+        _written[job.Key] = new WrittenRow(document, column.ToWire(), job.Attempts);
+
+    /// <summary>Forgets what was written for <paramref name="job"/>'s attempt (a later attempt's entry stays).</summary>
+    private void ForgetWritten(Job job)
+    {
+        if (_written.TryGetValue(job.Key, out var written) && written.Attempts == job.Attempts)
+        {
+            _written.TryRemove(new KeyValuePair<string, WrittenRow>(job.Key, written));
+        }
+    }
+
+    /// <summary>
+    /// Finishes <paramref name="job"/> with one conditional statement when its row is as this backend last wrote it for
+    /// this attempt; <see langword="false"/> when it is not (or was never written here), and nothing was stored.
+    /// </summary>
+    private async Task<bool> TryFinishAsWrittenAsync(Job job, JobStatus status, CancellationToken cancellationToken)
+    {
+        if (job.Ttl < 0 || !_written.TryGetValue(job.Key, out var written) || written.Attempts != job.Attempts)
+        {
+            return false;
+        }
+
+        var (wasStatus, wasCompleted, wasProgress) = (job.Status, job.Completed, job.Progress);
+        var nowMs = NowMs;
+        job.Status = status;
+        job.Completed = nowMs;
+        if (status == JobStatus.Complete)
+        {
+            job.Progress = 1.0;
+        }
+
+        var pending = new PendingFinish(job, written, JobDocument.Serialize(job), job.Ttl > 0 ? Seconds(nowMs) + job.Ttl : null, nowMs);
+        bool flush;
+        lock (_finishLock)
+        {
+            _pendingFinishes.Add(pending);
+            flush = !_flushingFinishes;
+            _flushingFinishes = true;
+        }
+
+        if (flush)
+        {
+            await FlushFinishesAsync().ConfigureAwait(false);
+        }
+
+        if (await pending.Result.Task.WaitAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ForgetWritten(job);
+            return true;
+        }
+
+        // Not stored: the job is as it was, for the judgement on the locked row.
+        (job.Status, job.Completed, job.Progress) = (wasStatus, wasCompleted, wasProgress);
+        return false;
+    }
+
+    // Sends what is pending, one statement; hands what came meanwhile to the next flush, off this caller's path.
+    private async Task FlushFinishesAsync()
+    {
+        var batch = new List<PendingFinish>();
+        lock (_finishLock)
+        {
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            var left = new List<PendingFinish>();
+            foreach (var pending in _pendingFinishes)
+            {
+                if (batch.Count < MaxFinishBatch && keys.Add(pending.Job.Key))
+                {
+                    batch.Add(pending);
+                }
+                else
+                {
+                    left.Add(pending);
+                }
+            }
+
+            _pendingFinishes = left;
+        }
+
+        try
+        {
+            var finished = await SendFinishesAsync(batch).ConfigureAwait(false);
+            foreach (var pending in batch)
+            {
+                pending.Result.TrySetResult(finished.Contains(pending.Job.Key));
+            }
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DeadlockDetected)
+        {
+            // Nothing was stored: each finish is judged on its locked row instead.
+            foreach (var pending in batch)
+            {
+                pending.Result.TrySetResult(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            var error = IsUnavailable(ex) ? Unavailable(ex) : ex;
+            foreach (var pending in batch)
+            {
+                pending.Result.TrySetException(error);
+            }
+        }
+
+        lock (_finishLock)
+        {
+            if (_pendingFinishes.Count == 0)
+            {
+                _flushingFinishes = false;
+                return;
+            }
+        }
+
+        _ = Task.Run(FlushFinishesAsync);
+    }
+
+    // The row, the index of finished jobs, the suspects and due entries, the history and the notifications, as
+    // StoreFinish writes them, for the rows still stored as written; returns their keys. The rows are locked in key
+    // order first, as the batches of row changes lock theirs, so that the two never wait for each other in a circle.
+    private async Task<HashSet<string>> SendFinishesAsync(List<PendingFinish> batch)
+    {
+        var sql = $"""
+            WITH input AS (
+                SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $7::bigint[])
+                    WITH ORDINALITY AS i(key, written, written_status, job, status, expire_at, completed_ms, n)),
+            locked AS MATERIALIZED (
+                SELECT j.key FROM {_tables.Jobs} AS j JOIN input AS i ON j.key = i.key
+                WHERE j.queue = $8 AND j.status = i.written_status AND j.job = i.written
+                ORDER BY j.key
+                FOR UPDATE OF j),
+            done AS (
+                UPDATE {_tables.Jobs} AS j SET job = i.job, status = i.status, expire_at = i.expire_at
+                FROM input AS i
+                WHERE j.key = i.key AND j.key IN (SELECT l.key FROM locked AS l)
+                    AND j.queue = $8 AND j.status = i.written_status AND j.job = i.written
+                RETURNING j.key, i.status, i.completed_ms, i.n),
+            indexed AS (
+                INSERT INTO {_tables.Finished} (key, queue, status, completed_ms)
+                SELECT d.key, $8, d.status, d.completed_ms FROM done AS d
+                ON CONFLICT (key) DO UPDATE SET queue = EXCLUDED.queue, status = EXCLUDED.status, completed_ms = EXCLUDED.completed_ms),
+            cleared AS (
+                DELETE FROM {_tables.Suspects} AS s USING done AS d WHERE s.key = d.key),
+            not_due AS (
+                DELETE FROM {_tables.Due} AS x USING done AS d WHERE x.key = d.key),
+            counted AS (
+                INSERT INTO {_tables.History} AS h (queue, minute, complete, failed, retried, aborted)
+                SELECT $8, d.completed_ms / 60000, count(*) FILTER (WHERE d.status = 'complete'), count(*) FILTER (WHERE d.status = 'failed'),
+                    0, count(*) FILTER (WHERE d.status = 'aborted')
+                FROM done AS d GROUP BY d.completed_ms / 60000
+                ON CONFLICT (queue, minute) DO UPDATE SET complete = h.complete + EXCLUDED.complete, failed = h.failed + EXCLUDED.failed,
+                    aborted = h.aborted + EXCLUDED.aborted),
+            notified AS (
+                SELECT pg_notify($9, string_agg(l.line, E'\n' ORDER BY l.n))
+                FROM (SELECT d.n, d.status || ' ' || d.key AS line, sum(octet_length(d.key) + 10) OVER (ORDER BY d.n) / {EnqueuePayloadBytes} AS part
+                      FROM done AS d) AS l
+                GROUP BY l.part)
+            SELECT d.key, (SELECT count(*) FROM notified) FROM done AS d
+            """;
+        var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        using var command = new NpgsqlBatch(connection);
+        command.BatchCommands.Add(Command(
+            sql,
+            ArrayParameter(batch.Select(p => p.Job.Key), NpgsqlDbType.Text),
+            ArrayParameter(batch.Select(p => p.Written.Document), NpgsqlDbType.Bytea),
+            ArrayParameter(batch.Select(p => p.Written.Status), NpgsqlDbType.Text),
+            ArrayParameter(batch.Select(p => p.Document), NpgsqlDbType.Bytea),
+            ArrayParameter(batch.Select(p => p.Job.Status.ToWire()), NpgsqlDbType.Text),
+            ArrayParameter(batch.Select(p => p.ExpireAt), NpgsqlDbType.Bigint),
+            ArrayParameter(batch.Select(p => p.NowMs), NpgsqlDbType.Bigint),
+            QueueName,
+            _errandChannel));
+
+        // Not cancelled: once sent, every caller's outcome is read.
+        var finished = new HashSet<string>(StringComparer.Ordinal);
+        var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            finished.Add(reader.GetString(0));
+        }
+
+        return finished;
+    }
+
+    /// <summary>What this backend last wrote to a row it holds: the document, the status column, and for which attempt.</summary>
+    private sealed record WrittenRow(byte[] Document, string Status, int Attempts);
+
+    /// <summary>A finish waiting to go out with the next statement of finishes.</summary>
+    private sealed record PendingFinish(Job Job, WrittenRow Written, byte[] Document, long? ExpireAt, long NowMs)
+    {
+        /// <summary>Gets whether the row was still as written and is now finished.</summary>
+        public TaskCompletionSource<bool> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,103 @@
+using Errand.Backends;
+
+namespace Errand.Postgres.Tests;
+
+/// <summary>
+/// A finish is one conditional statement while the row is as this backend wrote it; when another process has written
+/// the row since (SAQ's worker, another Errand), it is judged on the locked row as before.
+/// </summary>
+public sealed class PostgresFinishTests(PostgresServerFixture postgres)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task FinishAsync_RowRewrittenByAnotherProcessForTheSameAttempt_FinishesIt()
+    {
+        postgres.SkipIfMissing();
+        var (backend, options) = await ConnectAsync();
+        await using var _ = backend;
+        await backend.EnqueueAsync(new Job("work", options.QueueName, "k"), Ct);
+        var taken = Assert.Single(await backend.DequeueAsync(new DequeueRequest("w", 1, TimeSpan.Zero), Ct));
+
+        // Another process writes the same attempt's document (progress, as SAQ's worker does): the row is still this attempt's.
+        var theirs = taken.Clone();
+        theirs.Progress = 0.7;
+        await postgres.SqlAsync($"UPDATE \"{options.JobsTable}\" SET job = $1 WHERE key = 'k'", null, JobDocument.Serialize(theirs));
+
+        await backend.FinishAsync(taken, JobStatus.Complete, Ct);
+
+        Assert.Equal("complete", await ScalarAsync($"SELECT status FROM \"{options.JobsTable}\" WHERE key = 'k'"));
+    }
+
+    [Fact]
+    public async Task FinishAsync_RowRequeuedByAnotherProcessSinceTheTake_ChangesNothing()
+    {
+        postgres.SkipIfMissing();
+        var (backend, options) = await ConnectAsync();
+        await using var _ = backend;
+        await backend.EnqueueAsync(new Job("work", options.QueueName, "k") { Retries = 3 }, Ct);
+        var taken = Assert.Single(await backend.DequeueAsync(new DequeueRequest("w", 1, TimeSpan.Zero), Ct));
+
+        // Another process's sweeper requeued the attempt: same attempts, status queued again. A stale finish must not end it.
+        var requeued = taken.Clone();
+        requeued.Status = JobStatus.Queued;
+        await postgres.SqlAsync($"UPDATE \"{options.JobsTable}\" SET job = $1, status = 'queued' WHERE key = 'k'", null, JobDocument.Serialize(requeued));
+
+        await backend.FinishAsync(taken, JobStatus.Complete, Ct);
+
+        Assert.Equal("queued", await ScalarAsync($"SELECT status FROM \"{options.JobsTable}\" WHERE key = 'k'"));
+        Assert.Equal(new QueueCounts(1, 0, 0, 1), await backend.CountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task FinishAsync_RowTakenOverByAnotherWorkerSinceTheTake_ChangesNothing()
+    {
+        postgres.SkipIfMissing();
+        var (backend, options) = await ConnectAsync();
+        await using var _ = backend;
+        await backend.EnqueueAsync(new Job("work", options.QueueName, "k") { Retries = 3 }, Ct);
+        var taken = Assert.Single(await backend.DequeueAsync(new DequeueRequest("w1", 1, TimeSpan.Zero), Ct));
+
+        // Swept and taken again by another process: still active, the next attempt, another worker's.
+        var theirs = taken.Clone();
+        theirs.Attempts++;
+        theirs.WorkerId = "w2";
+        await postgres.SqlAsync($"UPDATE \"{options.JobsTable}\" SET job = $1 WHERE key = 'k'", null, JobDocument.Serialize(theirs));
+
+        await backend.FinishAsync(taken, JobStatus.Failed, Ct);
+
+        var stored = (await backend.GetJobsAsync(["k"], Ct)).Single()!;
+        Assert.Equal((JobStatus.Active, theirs.Attempts, "w2"), (stored.Status, stored.Attempts, stored.WorkerId));
+    }
+
+    [Fact]
+    public async Task FinishAsync_ManyJobsAtOnceOneAbortedMeanwhile_FinishesTheOthersAndLeavesTheAbortToItsRules()
+    {
+        postgres.SkipIfMissing();
+        var (backend, options) = await ConnectAsync();
+        await using var _ = backend;
+        for (var i = 0; i < 50; i++)
+        {
+            await backend.EnqueueAsync(new Job("work", options.QueueName, $"k{i}"), Ct);
+        }
+
+        var taken = await backend.DequeueAsync(new DequeueRequest("w", 50, TimeSpan.Zero), Ct);
+        Assert.Equal(AbortResult.Aborting, await backend.AbortAsync(taken.Single(j => j.Key == "k7").Clone(), "stop", Ct));
+
+        await Task.WhenAll(taken.Select(j => backend.FinishAsync(j, JobStatus.Complete, Ct)));
+
+        // The aborted one's finish is judged on its locked row (an aborting job's worker ends it): it ends complete,
+        // like the others, and each is counted once in the history and the index of finished jobs.
+        Assert.Equal("complete:50", await ScalarAsync($"SELECT string_agg(status || ':' || n, ',') FROM (SELECT status, count(*) AS n FROM \"{options.JobsTable}\" GROUP BY status) AS s"));
+        Assert.Equal(50L, Convert.ToInt64(await ScalarAsync($"SELECT sum(complete) FROM \"{options.ErrandTablePrefix}history\""), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(50L, await ScalarAsync($"SELECT count(*) FROM \"{options.ErrandTablePrefix}finished\" WHERE status = 'complete'"));
+    }
+
+    private async Task<object?> ScalarAsync(string sql) => Assert.Single(Assert.Single(await postgres.SqlAsync(sql)));
+
+    private async Task<(PostgresQueueBackend Backend, PostgresBackendOptions Options)> ConnectAsync()
+    {
+        var options = PostgresServerFixture.IsolatedOptions($"f{Guid.NewGuid():N}");
+        return (await PostgresQueueBackend.ConnectAsync(postgres.Url, options, cancellationToken: Ct), options);
+    }
+}
