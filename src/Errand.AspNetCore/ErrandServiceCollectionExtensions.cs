@@ -29,6 +29,7 @@ public static class ErrandServiceCollectionExtensions
             services.TryAddSingleton(TimeProvider.System);
             services.TryAddSingleton(sp => new QueueStoreSchemes(sp.GetServices<IQueueStoreProvider>()));
             services.TryAddSingleton(sp => new JobServiceRegistry(sp.GetServices<JobServiceRegistration>()));
+            services.TryAddSingleton<ErrandJobFunctions>();
             services.TryAddSingleton<ErrandQueues>();
             services.TryAddSingleton<IErrandQueues>(sp => sp.GetRequiredService<ErrandQueues>());
             services.TryAddSingleton<IQueueCatalog>(sp => sp.GetRequiredService<ErrandQueues>());

@@ -1,4 +1,3 @@
-using Errand.AspNetCore.JobServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,10 +12,8 @@ namespace Errand.AspNetCore;
 /// </remarks>
 internal sealed class ErrandWorkerService(
     ErrandQueues queues,
-    JobServiceRegistry registry,
-    IEnumerable<ErrandFunctionsSetup> functionSetups,
+    ErrandJobFunctions jobFunctions,
     IServiceProvider services,
-    IServiceScopeFactory scopes,
     IServiceProviderIsService isService,
     IOptions<ErrandOptions> options,
     IOptions<HostOptions> hostOptions,
@@ -43,7 +40,7 @@ internal sealed class ErrandWorkerService(
 
         var shutdownTimeout = hostOptions.Value.ShutdownTimeout;
         var grace = GracePeriod(settings.Worker.ShutdownGracePeriod, shutdownTimeout);
-        foreach (var service in registry.Services.Where(s => !isService.IsService(s.Type)))
+        foreach (var service in jobFunctions.Registry.Services.Where(s => !isService.IsService(s.Type)))
         {
             throw new InvalidOperationException($"Job service {service.Type.FullName} is not registered in the service container; register it so that the worker can create it.");
         }
@@ -51,7 +48,7 @@ internal sealed class ErrandWorkerService(
         foreach (var name in queues.Names)
         {
             var queue = queues.Get(name).Queue;
-            var functions = BuildFunctions();
+            var functions = jobFunctions.Build();
             var concurrency = settings.Queues.TryGetValue(name, out var queueSettings) ? queueSettings.Concurrency ?? settings.Worker.Concurrency : settings.Worker.Concurrency;
             var workerOptions = WorkerOptionsFor(settings.Worker, concurrency, grace);
             _workers.Add(new Worker(queue, functions, workerOptions, time, loggerFactory, services));
@@ -115,36 +112,5 @@ internal sealed class ErrandWorkerService(
         }
 
         return options;
-    }
-
-    private JobFunctions BuildFunctions()
-    {
-        var functions = new JobFunctions();
-        foreach (var service in registry.Services)
-        {
-            foreach (var method in service.Methods)
-            {
-                functions.Add(method.FunctionName, (job, context, json) => RunInScopeAsync(method, job, context, json));
-            }
-        }
-
-        foreach (var setup in functionSetups)
-        {
-            setup.Configure(functions, services);
-        }
-
-        return functions;
-    }
-
-    private async Task<System.Text.Json.JsonElement?> RunInScopeAsync(JobMethod method, Job job, JobContext context, System.Text.Json.JsonSerializerOptions json)
-    {
-        var arguments = method.BindArguments(job, context, json);
-        var scope = scopes.CreateAsyncScope();
-        await using (scope.ConfigureAwait(false))
-        {
-            ErrandLog.ServiceJobStarting(_logger, job.Key, method.Service.Name, method.Name);
-            var service = scope.ServiceProvider.GetRequiredService(method.Service.Type);
-            return await method.InvokeAsync(service, arguments, json).ConfigureAwait(false);
-        }
     }
 }

@@ -4,10 +4,12 @@ using System.Text.Json;
 using Authors;
 using Errand.Postgres.Tests;
 using Errand.Redis.Tests;
+using Errand.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Errand.AspNetCore.Tests;
 
-/// <summary>The Authors sample end to end, on Kestrel: POST an author, the e-mail job runs, the .eml names the author (in memory, on Redis, on PostgreSQL).</summary>
+/// <summary>The Authors sample end to end, on Kestrel: POST an author, the e-mail job runs, the .eml names the author (in memory with Errand.Testing, on Redis and PostgreSQL with the hosted worker).</summary>
 public sealed class AuthorsEndToEndTests(RedisServerFixture redis, PostgresServerFixture postgres)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -15,12 +17,20 @@ public sealed class AuthorsEndToEndTests(RedisServerFixture redis, PostgresServe
     [Fact]
     public async Task PostAuthor_InMemoryQueue_EmailJobCompletesAndEmlNamesTheAuthor()
     {
-        await using var host = await AuthorsHost.StartAsync();
+        // Errand.Testing: no hosted worker and a fake clock; the test runs the e-mail job itself, with no wait.
+        await using var host = await AuthorsHost.StartAsync(configure: b => b.Services.AddErrandTesting());
+        var errand = host.App.Services.GetRequiredService<ErrandTester>();
 
-        var (author, job) = await host.CreateAuthorAndWaitAsync("Ada Lovelace");
+        var response = await host.Client.PostAsJsonAsync("/authors", new { name = "Ada Lovelace" }, Ct);
+        var author = (await response.Content.ReadFromJsonAsync<AuthorDto>(Ct))!;
+        var enqueued = await errand.AssertEnqueuedAsync<AuthorService>(s => s.SendAuthorCreatedEmailAsync(Arg.Is<AuthorDto>(a => a.Id == author.Id), default), Ct);
+        var outboxBefore = Directory.Exists(host.Outbox);
+        var job = Assert.Single(await errand.DrainAsync(Ct));
 
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.False(outboxBefore);
+        Assert.Equal(enqueued.Key, job.Key);
         Assert.Equal(JobStatus.Complete, job.Status);
-        Assert.Equal(author.Id, job.Kwargs!.Value.GetProperty("author").GetProperty("id").GetInt32());
         AssertEmailNames(host.Outbox, "Ada Lovelace");
         Assert.Equal(author, await host.Client.GetFromJsonAsync<AuthorDto>($"/authors/{author.Id}", Ct));
         Assert.Contains(author, (await host.Client.GetFromJsonAsync<AuthorDto[]>("/authors", Ct))!);
