@@ -4,19 +4,37 @@ using StackExchange.Redis;
 
 namespace Errand.Redis;
 
-/// <summary>Reads <c>redis://[user:password@]host:port[/db]</c>, <c>rediss://</c> (TLS) or a StackExchange.Redis configuration string.</summary>
+/// <summary>
+/// Reads <c>redis://[user:password@]host:port[/db]</c>, <c>rediss://</c> (TLS),
+/// <c>redis+sentinel://[user:password@]host:port[,host:port...]/SERVICE[/db]</c> (a primary found and followed through
+/// Sentinel; <c>rediss+sentinel://</c> with TLS), or a StackExchange.Redis configuration string.
+/// </summary>
 /// <remarks>Public for the worker host and the <c>errand</c> command, which open connections of their own and name servers in messages.</remarks>
 public static class RedisConnectionString
 {
     private const int DefaultPort = 6379;
 
+    private const int DefaultSentinelPort = 26379;
+
+    /// <summary>Gets the URL schemes this parser reads (besides StackExchange.Redis configuration strings).</summary>
+    public static IReadOnlyList<string> Schemes { get; } = ["redis", "rediss", "redis+sentinel", "rediss+sentinel"];
+
     /// <summary>Parses a Redis URL or a StackExchange.Redis configuration string.</summary>
-    /// <param name="url"><c>redis://[user:password@]host:port[/db]</c>, <c>rediss://...</c> for TLS, or a StackExchange.Redis configuration string.</param>
+    /// <param name="url">
+    /// <c>redis://[user:password@]host:port[/db]</c>, <c>rediss://...</c> for TLS,
+    /// <c>redis+sentinel://[user:password@]host:port[,host:port...]/SERVICE[/db]</c> (the Sentinels, port 26379 by default,
+    /// and the name of the primary they watch), or a StackExchange.Redis configuration string.
+    /// </param>
     /// <returns>The connection options.</returns>
     /// <exception cref="ArgumentException">The URL is not valid; the message never repeats it, since it may hold a password.</exception>
     public static ConfigurationOptions Parse(string url)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(url);
+        if (url.StartsWith("redis+sentinel://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("rediss+sentinel://", StringComparison.OrdinalIgnoreCase))
+        {
+            return ParseSentinel(url);
+        }
+
         if (!url.StartsWith("redis://", StringComparison.OrdinalIgnoreCase) && !url.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase))
         {
             return ConfigurationOptions.Parse(url);
@@ -36,39 +54,91 @@ public static class RedisConnectionString
             options.SslHost = host;
         }
 
-        if (!string.IsNullOrEmpty(uri.UserInfo))
-        {
-            var colon = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
-            var user = colon < 0 ? string.Empty : Uri.UnescapeDataString(uri.UserInfo[..colon]);
-            var password = Uri.UnescapeDataString(colon < 0 ? uri.UserInfo : uri.UserInfo[(colon + 1)..]);
-            if (user.Length > 0)
-            {
-                options.User = user;
-            }
-
-            options.Password = password;
-        }
-
+        SetCredentials(options, uri.UserInfo);
         var path = uri.AbsolutePath.Trim('/');
         if (path.Length > 0)
         {
-            options.DefaultDatabase = int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out var db)
-                ? db
-                : throw new ArgumentException("The database in a Redis URL must be a number (redis://host:port/0).", nameof(url));
+            options.DefaultDatabase = Database(path, "redis://host:port/0", url);
         }
 
         return options;
     }
 
+    // redis+sentinel://[user:password@]host[:port][,host[:port]...]/SERVICE[/db]: System.Uri does not take a list of hosts.
+    private static ConfigurationOptions ParseSentinel(string url)
+    {
+        const string Form = "redis+sentinel://[user:password@]host:port[,host:port...]/SERVICE[/db]";
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        var rest = url[(scheme + 3)..];
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        var authority = slash < 0 ? rest : rest[..slash];
+        var path = slash < 0 ? [] : rest[(slash + 1)..].Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var at = authority.LastIndexOf('@');
+        var hosts = at < 0 ? authority : authority[(at + 1)..];
+        if (path.Length is < 1 or > 2 || hosts.Length == 0)
+        {
+            throw new ArgumentException($"The Redis Sentinel URL is not of the form {Form}.", nameof(url));
+        }
+
+        var options = new ConfigurationOptions
+        {
+            Ssl = url.StartsWith("rediss+", StringComparison.OrdinalIgnoreCase),
+            ServiceName = Uri.UnescapeDataString(path[0]),
+        };
+        foreach (var host in hosts.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Uri.TryCreate("redis://" + host, UriKind.Absolute, out var sentinel) || string.IsNullOrEmpty(sentinel.Host) || sentinel.AbsolutePath != "/")
+            {
+                throw new ArgumentException($"A Sentinel in the Redis Sentinel URL is not host[:port] ({Form}).", nameof(url));
+            }
+
+            var name = sentinel.HostNameType == UriHostNameType.IPv6 ? sentinel.Host.Trim('[', ']') : sentinel.Host;
+            options.EndPoints.Add(name, sentinel.IsDefaultPort || sentinel.Port < 0 ? DefaultSentinelPort : sentinel.Port);
+        }
+
+        SetCredentials(options, at < 0 ? string.Empty : authority[..at]);
+        if (path.Length == 2)
+        {
+            options.DefaultDatabase = Database(path[1], "redis+sentinel://host:port/SERVICE/0", url);
+        }
+
+        return options;
+    }
+
+    private static void SetCredentials(ConfigurationOptions options, string userInfo)
+    {
+        if (string.IsNullOrEmpty(userInfo))
+        {
+            return;
+        }
+
+        var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
+        var user = colon < 0 ? string.Empty : Uri.UnescapeDataString(userInfo[..colon]);
+        var password = Uri.UnescapeDataString(colon < 0 ? userInfo : userInfo[(colon + 1)..]);
+        if (user.Length > 0)
+        {
+            options.User = user;
+        }
+
+        options.Password = password;
+    }
+
+    private static int Database(string text, string example, string url) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var db)
+            ? db
+            : throw new ArgumentException($"The database in a Redis URL must be a number ({example}).", nameof(url));
+
     /// <summary>Describes the server of <paramref name="options"/> without credentials, for messages and logs.</summary>
     /// <param name="options">The connection options.</param>
-    /// <returns><c>redis://host:port[/db]</c> (or <c>rediss://</c>), with no user or password.</returns>
+    /// <returns><c>redis://host:port[/db]</c> (or <c>rediss://</c>, or <c>redis+sentinel://host:port,.../SERVICE</c>), with no user or password.</returns>
     public static string Describe(ConfigurationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var endpoints = string.Join(",", options.EndPoints.Select(Describe));
-        var scheme = options.Ssl ? "rediss" : "redis";
-        return options.DefaultDatabase is { } db and not 0 ? $"{scheme}://{endpoints}/{db}" : $"{scheme}://{endpoints}";
+        var sentinel = !string.IsNullOrEmpty(options.ServiceName);
+        var scheme = (options.Ssl ? "rediss" : "redis") + (sentinel ? "+sentinel" : string.Empty);
+        var service = sentinel ? "/" + options.ServiceName : string.Empty;
+        return options.DefaultDatabase is { } db and not 0 ? $"{scheme}://{endpoints}{service}/{db}" : $"{scheme}://{endpoints}{service}";
     }
 
     private static string Describe(EndPoint endpoint) => endpoint switch

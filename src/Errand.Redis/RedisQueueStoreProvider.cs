@@ -3,7 +3,10 @@ using StackExchange.Redis;
 
 namespace Errand.Redis;
 
-/// <summary>Connects to a Redis by URL: <c>redis://[user:password@]host:port[/db]</c>, or <c>rediss://...</c> for TLS.</summary>
+/// <summary>
+/// Connects to a Redis by URL: <c>redis://[user:password@]host:port[/db]</c>, <c>rediss://...</c> for TLS, or
+/// <c>redis+sentinel://host:port[,host:port...]/SERVICE[/db]</c> for the primary a set of Sentinels watches.
+/// </summary>
 public sealed class RedisQueueStoreProvider : IQueueStoreProvider
 {
     /// <summary>Gets the one instance.</summary>
@@ -16,8 +19,8 @@ public sealed class RedisQueueStoreProvider : IQueueStoreProvider
     /// <summary>Gets <c>Redis</c>.</summary>
     public string Name => "Redis";
 
-    /// <summary>Gets <c>redis</c> and <c>rediss</c>.</summary>
-    public IReadOnlyList<string> Schemes { get; } = ["redis", "rediss"];
+    /// <summary>Gets <c>redis</c>, <c>rediss</c>, <c>redis+sentinel</c> and <c>rediss+sentinel</c>.</summary>
+    public IReadOnlyList<string> Schemes => RedisConnectionString.Schemes;
 
     /// <inheritdoc />
     public async Task<IQueueStore> ConnectAsync(string url, QueueStoreOptions options, CancellationToken cancellationToken)

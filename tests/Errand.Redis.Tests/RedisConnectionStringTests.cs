@@ -28,6 +28,31 @@ public sealed class RedisConnectionStringTests
     }
 
     [Fact]
+    public void Parse_SentinelUrlWithSeveralSentinelsServiceAndDatabase_ReadsEachPart()
+    {
+        var options = RedisConnectionString.Parse("redis+sentinel://:p%40ss@s1.local:26380,s2.local,[::1]:26381/orders/2");
+
+        Assert.Equal("orders", options.ServiceName);
+        Assert.Equal("p@ss", options.Password);
+        Assert.Equal(2, options.DefaultDatabase);
+        Assert.False(options.Ssl);
+        Assert.Equal("redis+sentinel://s1.local:26380,s2.local:26379,[::1]:26381/orders/2", RedisConnectionString.Describe(options));
+    }
+
+    [Theory]
+    [InlineData("redis+sentinel://u:topsecret@s1:26379")]
+    [InlineData("redis+sentinel://u:topsecret@s1:26379/svc/0/extra")]
+    [InlineData("redis+sentinel://u:topsecret@s1:x/svc")]
+    [InlineData("redis+sentinel://u:topsecret@s1/svc/db")]
+    public void Parse_SentinelUrlWithoutServiceOrWithABadPart_ThrowsWithoutEchoingThePassword(string url)
+    {
+        var error = Assert.Throws<ArgumentException>(() => RedisConnectionString.Parse(url));
+
+        Assert.DoesNotContain("topsecret", error.Message, StringComparison.Ordinal);
+        Assert.Contains("redis+sentinel://", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_StackExchangeConfigurationString_IsPassedThrough()
     {
         var options = RedisConnectionString.Parse("localhost:7000,password=secret,defaultDatabase=2");

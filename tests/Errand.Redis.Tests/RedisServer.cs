@@ -10,14 +10,18 @@ public sealed class RedisServer : IAsyncDisposable
 {
     private readonly string _executable;
     private readonly bool _persistent;
+    private readonly string[] _arguments;
+    private readonly string? _sentinelConfig;
     private Process? _process;
 
-    private RedisServer(string executable, int port, string directory, bool persistent)
+    private RedisServer(string executable, int port, string directory, bool persistent, string[] arguments, string? sentinelConfig)
     {
         _executable = executable;
         Port = port;
         Directory = directory;
         _persistent = persistent;
+        _arguments = arguments;
+        _sentinelConfig = sentinelConfig;
     }
 
     public int Port { get; }
@@ -44,11 +48,22 @@ public sealed class RedisServer : IAsyncDisposable
     }
 
     /// <summary>Starts a server on a free port; <paramref name="persistent"/> turns on the append-only file (fsync always).</summary>
-    public static async Task<RedisServer> StartAsync(string executable, bool persistent = false, CancellationToken cancellationToken = default)
+    public static Task<RedisServer> StartAsync(string executable, bool persistent = false, CancellationToken cancellationToken = default) =>
+        StartAsync(executable, persistent, [], null, cancellationToken);
+
+    /// <summary>Starts a server on a free port with more arguments (e.g. <c>--replicaof</c>).</summary>
+    public static Task<RedisServer> StartAsync(string executable, string[] arguments, CancellationToken cancellationToken = default) =>
+        StartAsync(executable, persistent: false, arguments, null, cancellationToken);
+
+    /// <summary>Starts a Sentinel on a free port with <paramref name="config"/> (Sentinel rewrites its config file, so each has its own).</summary>
+    public static Task<RedisServer> StartSentinelAsync(string executable, string config, CancellationToken cancellationToken = default) =>
+        StartAsync(executable, persistent: false, [], config, cancellationToken);
+
+    private static async Task<RedisServer> StartAsync(string executable, bool persistent, string[] arguments, string? sentinelConfig, CancellationToken cancellationToken)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"errand-redis-{Guid.NewGuid():N}");
         System.IO.Directory.CreateDirectory(directory);
-        var server = new RedisServer(executable, FreePort(), directory, persistent);
+        var server = new RedisServer(executable, FreePort(), directory, persistent, arguments, sentinelConfig);
         await server.StartAsync(cancellationToken);
         return server;
     }
@@ -63,6 +78,18 @@ public sealed class RedisServer : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Directory,
         };
+        if (_sentinelConfig is not null)
+        {
+            var config = Path.Combine(Directory, "sentinel.conf");
+            if (!File.Exists(config))
+            {
+                await File.WriteAllTextAsync(config, _sentinelConfig, cancellationToken);
+            }
+
+            info.ArgumentList.Add(config);
+            info.ArgumentList.Add("--sentinel");
+        }
+
         foreach (var argument in new[]
         {
             "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -74,6 +101,11 @@ public sealed class RedisServer : IAsyncDisposable
             "--daemonize", "no",
             "--protected-mode", "no",
         })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var argument in _arguments)
         {
             info.ArgumentList.Add(argument);
         }

@@ -15,6 +15,8 @@ public sealed class QueueStoreSchemes
     {
         ["redis"] = "Errand.Redis (UseRedis)",
         ["rediss"] = "Errand.Redis (UseRedis)",
+        ["redis+sentinel"] = "Errand.Redis (UseRedis)",
+        ["rediss+sentinel"] = "Errand.Redis (UseRedis)",
         ["postgres"] = "Errand.Postgres (UsePostgres)",
         ["postgresql"] = "Errand.Postgres (UsePostgres)",
     };
