@@ -1,4 +1,5 @@
 using Errand.AspNetCore;
+using Errand.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace Authors;
@@ -9,12 +10,17 @@ public partial class AuthorService(AuthorsDb db, IErrandQueue queue, IEmailSende
     public async Task<AuthorDto> CreateAsync(CreateAuthorRequest request, CancellationToken cancellationToken)
     {
         var author = new Author { Name = request.Name!.Trim(), Email = request.Email, Bio = request.Bio, CreatedAt = time.GetUtcNow() };
+
+        // One transaction for the author and its e-mail job: both are stored, or neither (a failure anywhere before
+        // the commit sends no e-mail for an author who does not exist).
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         db.Authors.Add(author);
         await db.SaveChangesAsync(cancellationToken);
         var dto = author.ToDto();
 
-        // Returns at once: a worker (in this process, or another one on the same Redis) calls the method in a new scope.
-        var job = await queue.EnqueueAsync<AuthorService>(s => s.SendAuthorCreatedEmailAsync(dto, default), cancellationToken: cancellationToken);
+        // A worker (in this process, or another one on the same store) calls the method in a new scope, after the commit.
+        var job = await queue.EnqueueAsync<AuthorService>(db, s => s.SendAuthorCreatedEmailAsync(dto, default), cancellationToken: cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         LogCreated(logger, author.Id, job.Key);
         return dto;
     }

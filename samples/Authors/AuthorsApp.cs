@@ -12,12 +12,16 @@ public static class AuthorsApp
         builder.Services.Configure<EmailOptions>(builder.Configuration.GetSection("Email"));
         var database = builder.Configuration.GetConnectionString("Authors")
             ?? $"Data Source={Path.Combine(builder.Environment.ContentRootPath, "authors.db")}";
-        builder.Services.AddDbContext<AuthorsDb>(o => o.UseSqlite(database));
+        // An Npgsql connection string (Host=...) puts the authors in PostgreSQL; anything else is a SQLite file.
+        var postgres = database.Contains("Host=", StringComparison.OrdinalIgnoreCase);
+        builder.Services.AddDbContext<AuthorsDb>((services, o) => (postgres ? o.UseNpgsql(database) : o.UseSqlite(database)).UseErrand(services));
         builder.Services.AddSingleton<IEmailSender>(sp =>
             sp.GetRequiredService<IOptions<EmailOptions>>().Value.SmtpHost is { Length: > 0 }
                 ? ActivatorUtilities.CreateInstance<SmtpEmailSender>(sp)
                 : ActivatorUtilities.CreateInstance<OutboxEmailSender>(sp));
-        builder.Services.AddErrand().UseRedis().UsePostgres().AddJobService<AuthorService>();  // Errand:Url picks the store; none: in memory
+        // Errand:Url picks the store; none: in memory. Jobs enqueued with AuthorsDb go in its transaction: as rows of
+        // saq_jobs when the queue lives in the same PostgreSQL database, else through its outbox table.
+        builder.Services.AddErrand().UseRedis().UsePostgres().AddJobService<AuthorService>().AddEntityFrameworkOutbox<AuthorsDb>();
         builder.Services.AddHealthChecks().AddErrand();
     }
 

@@ -1,3 +1,4 @@
+using Errand.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace Authors;
@@ -13,5 +14,8 @@ public sealed class AuthorsDb(DbContextOptions<AuthorsDb> options) : DbContext(o
         author.Property(a => a.Email).HasMaxLength(320);
         // SQLite cannot order by DateTimeOffset; store it as text that sorts.
         author.Property(a => a.CreatedAt).HasConversion(v => v.ToUniversalTime().ToString("O"), v => DateTimeOffset.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
+
+        // Jobs of a queue outside this database wait here until their transaction commits.
+        modelBuilder.AddErrandOutbox();
     }
 }

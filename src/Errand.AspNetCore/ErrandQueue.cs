@@ -21,13 +21,17 @@ internal sealed class ErrandQueue(Queue queue, JobServiceRegistry registry, ISer
     }
 
     public Task<Job> EnqueueAsync<TService>(Expression<Func<TService, Task>> call, JobOptions? options = null, CancellationToken cancellationToken = default)
+        where TService : class =>
+        Queue.EnqueueAsync(CreateJob(call, options), cancellationToken);
+
+    public Job CreateJob<TService>(Expression<Func<TService, Task>> call, JobOptions? options = null)
         where TService : class
     {
         var service = Resolve<TService>();
         var (info, arguments) = JobCallExpression.Read(call);
         var method = service.GetMethod(info.Name);
         var kwargs = method.BuildKwargs(arguments, Queue.JsonOptions);
-        return EnqueueAsync(method, kwargs, options, cancellationToken);
+        return Queue.CreateJob(method.FunctionName, kwargs, (options ?? new JobOptions()).WithDefaults(method.Defaults));
     }
 
     public Task<Job> EnqueueAsync(string function, object? kwargs = null, JobOptions? options = null, CancellationToken cancellationToken = default) =>

@@ -31,4 +31,15 @@ public interface IErrandQueue : IQueue
     /// <exception cref="ArgumentException">The expression is not a call of one method of the service, or an argument does not serialize.</exception>
     Task<Job> EnqueueAsync<TService>(Expression<Func<TService, Task>> call, JobOptions? options = null, CancellationToken cancellationToken = default)
         where TService : class;
+
+    /// <summary>Builds the job that <see cref="EnqueueAsync{TService}(Expression{Func{TService, Task}}, JobOptions?, CancellationToken)"/> would store, without storing it.</summary>
+    /// <typeparam name="TService">A service registered with <c>AddJobService</c>.</typeparam>
+    /// <param name="call">A call of one public method, as in <c>s =&gt; s.SendAsync(dto, default)</c>.</param>
+    /// <param name="options">Options of this call, over the method's <see cref="JobAttribute"/> and the queue's defaults.</param>
+    /// <returns>A new job of this queue.</returns>
+    /// <exception cref="InvalidOperationException">The service is not registered as a job service, or not in the container; or the method is not a job.</exception>
+    /// <exception cref="ArgumentException">The expression is not a call of one method of the service, or an argument does not serialize.</exception>
+    /// <remarks>For enqueues that another component writes: a transaction of the application, an outbox.</remarks>
+    Job CreateJob<TService>(Expression<Func<TService, Task>> call, JobOptions? options = null)
+        where TService : class;
 }

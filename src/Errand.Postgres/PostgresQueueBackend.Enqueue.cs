@@ -31,13 +31,7 @@ public sealed partial class PostgresQueueBackend
         EnsureOwnJob(job);
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        var nowMs = NowMs;
-        var nowSeconds = Seconds(nowMs);
-        job.Status = JobStatus.Queued;
-        job.Queued = nowMs;
-        var future = job.Scheduled > nowSeconds;
-        var scheduled = job.Scheduled > 0 ? job.Scheduled : nowSeconds;
-        var pending = new PendingEnqueue(job, JobDocument.Serialize(job), (short)Math.Clamp(job.Priority, short.MinValue, short.MaxValue), scheduled, nowMs, future);
+        var pending = CreatePending(job, NowMs);
         bool flush;
         lock (_enqueueLock)
         {
@@ -103,7 +97,35 @@ public sealed partial class PostgresQueueBackend
         _ = Task.Run(FlushEnqueuesAsync);
     }
 
+    // Marks the job queued and computes its columns.
+    private static PendingEnqueue CreatePending(Job job, long nowMs)
+    {
+        var nowSeconds = Seconds(nowMs);
+        job.Status = JobStatus.Queued;
+        job.Queued = nowMs;
+        var future = job.Scheduled > nowSeconds;
+        var scheduled = job.Scheduled > 0 ? job.Scheduled : nowSeconds;
+        return new PendingEnqueue(job, JobDocument.Serialize(job), (short)Math.Clamp(job.Priority, short.MinValue, short.MaxValue), scheduled, nowMs, future);
+    }
+
     private async Task SendEnqueuesAsync(List<PendingEnqueue> batch)
+    {
+        var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+
+        // Not cancelled: once sent, every caller's outcome is read.
+        var (results, readyAny) = await WriteEnqueuesAsync(connection, null, batch, CancellationToken.None).ConfigureAwait(false);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Result.TrySetResult(results[i]);
+        }
+
+        SignalLocalReady(future: !readyAny);
+    }
+
+    // The one enqueue statement, on the given connection (and in the given transaction): each key at most once in a batch.
+    private async Task<(List<EnqueueResult> Results, bool ReadyAny)> WriteEnqueuesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, List<PendingEnqueue> batch, CancellationToken cancellationToken)
     {
         // The stored rows are read as the statement began (every part of one statement sees the same snapshot): a
         // caller whose job was not enqueued gets the job that held the key.
@@ -144,9 +166,7 @@ public sealed partial class PostgresQueueBackend
             FROM input AS i LEFT JOIN stored AS s ON s.key = i.key
             ORDER BY i.n
             """;
-        var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = new NpgsqlBatch(connection);
+        using var command = new NpgsqlBatch(connection, transaction);
         command.BatchCommands.Add(Command(
             sql,
             ArrayParameter(batch.Select(p => p.Job.Key), NpgsqlDbType.Text),
@@ -160,14 +180,13 @@ public sealed partial class PostgresQueueBackend
             _errandChannel,
             _saqChannel));
 
-        // Not cancelled: once sent, every caller's outcome is read.
-        var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         var results = new List<EnqueueResult>(batch.Count);
         var readyAny = false;
         foreach (var pending in batch)
         {
-            await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var job = pending.Job;
             if (reader.GetBoolean(0))
             {
@@ -182,11 +201,6 @@ public sealed partial class PostgresQueueBackend
             }
         }
 
-        for (var i = 0; i < batch.Count; i++)
-        {
-            batch[i].Result.TrySetResult(results[i]);
-        }
-
-        SignalLocalReady(future: !readyAny);
+        return (results, readyAny);
     }
 }

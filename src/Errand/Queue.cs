@@ -54,12 +54,23 @@ public sealed partial class Queue : IQueue, IAsyncDisposable
     public JsonSerializerOptions JsonOptions => _options.JsonSerializerOptions;
 
     /// <inheritdoc />
-    public Task<Job> EnqueueAsync(string function, object? kwargs = null, JobOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<Job> EnqueueAsync(string function, object? kwargs = null, JobOptions? options = null, CancellationToken cancellationToken = default) =>
+        EnqueueAsync(CreateJob(function, kwargs, options), cancellationToken);
+
+    /// <summary>Builds the job that <see cref="EnqueueAsync(string, object?, JobOptions?, CancellationToken)"/> would store, with the queue's defaults and the current trace context, without storing it.</summary>
+    /// <param name="function">The function name.</param>
+    /// <param name="kwargs">An object of named arguments, or <see langword="null"/>.</param>
+    /// <param name="options">Options of this job, over the queue's <see cref="QueueOptions.JobDefaults"/>.</param>
+    /// <returns>A new job of this queue.</returns>
+    /// <exception cref="ArgumentException">The function is empty, an option is out of range, or the arguments are not a JSON object.</exception>
+    /// <remarks>For enqueues that another component writes: a backend's enqueue inside the caller's transaction, an outbox.</remarks>
+    public Job CreateJob(string function, object? kwargs = null, JobOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(function);
         var merged = (options ?? new JobOptions()).WithDefaults(_options.JobDefaults);
         var job = JobFactory.Create(Name, function, kwargs, merged, _options.JsonSerializerOptions, _time);
-        return EnqueueAsync(job, cancellationToken);
+        ErrandDiagnostics.InjectTraceContext(job);
+        return job;
     }
 
     /// <inheritdoc />
