@@ -14,6 +14,9 @@ namespace Errand.EntityFrameworkCore;
 /// </summary>
 internal sealed class ErrandDbContextInterceptor(OutboxSignal signal, TimeProvider time) : ISaveChangesInterceptor, IDbTransactionInterceptor
 {
+    // The longest an awaited commit waits for the relay's round.
+    private static readonly TimeSpan CommitRelayWait = TimeSpan.FromSeconds(5);
+
     private readonly ConditionalWeakTable<DbContext, ContextJobs> _contexts = [];
     private readonly ConditionalWeakTable<DbContext, IDbContextTransaction> _owned = [];
 
@@ -91,7 +94,7 @@ internal sealed class ErrandDbContextInterceptor(OutboxSignal signal, TimeProvid
 
         if (context.Database.CurrentTransaction is null)
         {
-            PulseIfWritten(context);
+            await RelayIfWrittenAsync(context, cancellationToken).ConfigureAwait(false);
         }
 
         return result;
@@ -112,17 +115,25 @@ internal sealed class ErrandDbContextInterceptor(OutboxSignal signal, TimeProvid
         }
     }
 
-    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        TransactionCommitted(transaction, eventData);
-        return Task.CompletedTask;
-    }
+    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default) =>
+        eventData.Context is { } context ? RelayIfWrittenAsync(context, cancellationToken) : Task.CompletedTask;
 
     private void PulseIfWritten(DbContext context)
     {
         if (_contexts.TryGetValue(context, out var jobs) && jobs.TakeOutboxWritten())
         {
             signal.Pulse();
+        }
+    }
+
+    // An awaited commit returns once the relays have run a round after it: its jobs are in their queues (unless a
+    // queue could not be reached, and then the relay's next rounds carry them).
+    private async Task RelayIfWrittenAsync(DbContext context, CancellationToken cancellationToken)
+    {
+        if (_contexts.TryGetValue(context, out var jobs) && jobs.TakeOutboxWritten())
+        {
+            var generation = signal.Pulse();
+            await signal.WaitRelayedAsync(generation, CommitRelayWait, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -26,10 +26,23 @@ internal sealed class ErrandOutboxRelay<TContext>(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var relay = signal.Register();
+        try
+        {
+            await RelayRoundsAsync(relay, stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            signal.Unregister(relay);
+        }
+    }
+
+    private async Task RelayRoundsAsync(int relay, CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             // Taken before the round, so that a commit during it starts another.
-            var pulsed = signal.Next;
+            var (pulsed, generation) = signal.Next;
             try
             {
                 while (await RelayOnceAsync(stoppingToken).ConfigureAwait(false))
@@ -44,6 +57,9 @@ internal sealed class ErrandOutboxRelay<TContext>(
             {
                 OutboxLog.RelayFailed(logger, ex, typeof(TContext).Name);
             }
+
+            // Commits that wait for their jobs to be relayed go on (relayed, or left for the next rounds after a failure).
+            signal.Relayed(relay, generation);
 
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var swept = Task.Delay(options.Value.SweepInterval, time, wait.Token);

@@ -7,7 +7,7 @@ namespace Errand.Testing;
 /// <content>Assertions on what was enqueued.</content>
 public sealed partial class ErrandTester
 {
-    /// <summary>Returns every job the queue holds, whatever its status (queued, scheduled, running or finished and kept for its TTL), oldest first.</summary>
+    /// <summary>Returns every job the queue holds, whatever its status (queued, scheduled, running or finished and kept for its TTL), oldest first (jobs of the same millisecond by key).</summary>
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>
     /// <returns>The jobs.</returns>
     public async Task<IReadOnlyList<Job>> GetJobsAsync(CancellationToken cancellationToken = default)

@@ -64,7 +64,7 @@ public sealed class ErrandOptionsTests(RedisServerFixture redis)
 
         var ex = await Assert.ThrowsAsync<ArgumentException>(() => host.StartAsync(Ct));
 
-        Assert.StartsWith("Errand:Url is not usable. The URL has the scheme 'mysql', which no Errand backend takes. Supported: redis+sentinel://, redis://, rediss+sentinel://, rediss://;", ex.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Errand:Url is not usable. The URL has the scheme 'mysql', which no Errand backend takes. Supported: redis://, redis+sentinel://, rediss://, rediss+sentinel://;", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("secret", ex.Message, StringComparison.Ordinal);
     }
 
@@ -100,7 +100,7 @@ public sealed class ErrandOptionsTests(RedisServerFixture redis)
 
         var ex = Assert.Throws<ArgumentException>(() => services.AddErrand().UseRedis("postgresql://localhost/db"));
 
-        Assert.Contains("Supported: redis+sentinel://, redis://, rediss+sentinel://, rediss://", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Supported: redis://, redis+sentinel://, rediss://, rediss+sentinel://", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
