@@ -35,6 +35,21 @@ public sealed class RedisBackendOptions
     /// <value>The default is <c>errand</c>.</value>
     public string ClientName { get; set; } = "errand";
 
+    /// <summary>
+    /// Gets or sets how many replicas must have an enqueue or a finish before it is acknowledged (Redis <c>WAIT</c>), so
+    /// that an acknowledged write survives a failover to one of them; 0 acknowledges once the primary has it.
+    /// </summary>
+    /// <value>
+    /// The default is 0 (Redis replication is asynchronous: a write acknowledged just before the primary fails can be
+    /// lost). A URL sets it with <c>?wait_replicas=N</c>. A write that not enough replicas confirm within
+    /// <see cref="ReplicaWaitTimeout"/> fails with <see cref="BackendUnavailableException"/>, although the primary holds it.
+    /// </value>
+    public int WaitForReplicas { get; set; }
+
+    /// <summary>Gets or sets how long an enqueue or a finish waits for <see cref="WaitForReplicas"/> replicas.</summary>
+    /// <value>The default is 1 second; a URL sets it with <c>?wait_timeout_ms=N</c>.</value>
+    public TimeSpan ReplicaWaitTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrEmpty(QueueName, nameof(QueueName));
@@ -44,5 +59,7 @@ public sealed class RedisBackendOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchDelay, TimeSpan.Zero, nameof(BatchDelay));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(BatchDelay, TimeSpan.FromSeconds(1), nameof(BatchDelay));
         ArgumentOutOfRangeException.ThrowIfLessThan(AbortMarkerTtl, TimeSpan.FromSeconds(2), nameof(AbortMarkerTtl));
+        ArgumentOutOfRangeException.ThrowIfNegative(WaitForReplicas, nameof(WaitForReplicas));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ReplicaWaitTimeout, TimeSpan.Zero, nameof(ReplicaWaitTimeout));
     }
 }

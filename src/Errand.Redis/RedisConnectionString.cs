@@ -70,6 +70,11 @@ public static class RedisConnectionString
         const string Form = "redis+sentinel://[user:password@]host:port[,host:port...]/SERVICE[/db]";
         var scheme = url.IndexOf("://", StringComparison.Ordinal);
         var rest = url[(scheme + 3)..];
+        if (rest.IndexOf('?', StringComparison.Ordinal) is >= 0 and var query)
+        {
+            rest = rest[..query];
+        }
+
         var slash = rest.IndexOf('/', StringComparison.Ordinal);
         var authority = slash < 0 ? rest : rest[..slash];
         var path = slash < 0 ? [] : rest[(slash + 1)..].Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -123,10 +128,50 @@ public static class RedisConnectionString
         options.Password = password;
     }
 
+    private static int Number(string text, string name, string url) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : throw new ArgumentException($"The Redis URL parameter '{name}' must be a whole number.", nameof(url));
+
     private static int Database(string text, string example, string url) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var db)
             ? db
             : throw new ArgumentException($"The database in a Redis URL must be a number ({example}).", nameof(url));
+
+    /// <summary>Reads the replica wait of a URL: <c>?wait_replicas=N</c> and <c>?wait_timeout_ms=N</c> (see <see cref="RedisBackendOptions.WaitForReplicas"/>).</summary>
+    /// <param name="url">The URL; a StackExchange.Redis configuration string has none.</param>
+    /// <returns>The replicas to wait for (0 when the URL says nothing) and the timeout, or <see langword="null"/> when the URL does not set it.</returns>
+    /// <exception cref="ArgumentException">A value is not a number.</exception>
+    public static (int Replicas, TimeSpan? Timeout) ReplicaWait(string url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var query = url.IndexOf('?', StringComparison.Ordinal);
+        if (query < 0 || !url.Contains("://", StringComparison.Ordinal))
+        {
+            return (0, null);
+        }
+
+        var (replicas, timeout) = (0, (TimeSpan?)null);
+        foreach (var pair in url[(query + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            var name = equals < 0 ? pair : pair[..equals];
+            var value = equals < 0 ? string.Empty : pair[(equals + 1)..];
+            switch (name)
+            {
+                case "wait_replicas":
+                    replicas = Number(value, name, url);
+                    break;
+                case "wait_timeout_ms":
+                    timeout = TimeSpan.FromMilliseconds(Number(value, name, url));
+                    break;
+                default:
+                    throw new ArgumentException($"The Redis URL parameter '{name}' is not known (wait_replicas, wait_timeout_ms).", nameof(url));
+            }
+        }
+
+        return (replicas, timeout);
+    }
 
     /// <summary>Describes the server of <paramref name="options"/> without credentials, for messages and logs.</summary>
     /// <param name="options">The connection options.</param>

@@ -320,6 +320,25 @@ public sealed partial class RedisQueueBackend
             return null;
         }
 
+        if (finishes.Count > 0)
+        {
+            try
+            {
+                await ConfirmReplicatedAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is BackendUnavailableException || IsUnavailable(ex))
+            {
+                // The outcomes are on the primary, unconfirmed: their callers store them again (a stored outcome is kept).
+                var error = ex as BackendUnavailableException ?? Unavailable(ex);
+                foreach (var finish in finishes)
+                {
+                    finish.Done.TrySetException(error);
+                }
+
+                return reply;
+            }
+        }
+
         foreach (var finish in finishes)
         {
             finish.Done.TrySetResult();

@@ -101,6 +101,7 @@ public sealed partial class RedisQueueBackend
             try
             {
                 var results = (RedisResult[])(await _db.ScriptEvaluateAsync(RedisScripts.Enqueue, keys, values).ConfigureAwait(false))!;
+                await ConfirmReplicatedAsync().ConfigureAwait(false);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     batch[i].Done.TrySetResult(results[i]);

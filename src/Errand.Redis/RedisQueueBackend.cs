@@ -73,8 +73,15 @@ public sealed partial class RedisQueueBackend : IQueueBackend
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
         var configuration = RedisConnectionString.Parse(url);
+        var (replicas, replicaTimeout) = RedisConnectionString.ReplicaWait(url);
+        if (options.WaitForReplicas == 0)
+        {
+            options.WaitForReplicas = replicas;
+            options.ReplicaWaitTimeout = replicaTimeout ?? options.ReplicaWaitTimeout;
+        }
+
+        options.Validate();
         configuration.AbortOnConnectFail = false;
         configuration.ClientName ??= options.ClientName;
         configuration.ConnectTimeout = Milliseconds(options.ConnectTimeout);
@@ -158,6 +165,29 @@ public sealed partial class RedisQueueBackend : IQueueBackend
     }
 
     private BackendUnavailableException Unavailable(Exception exception) => new(_endpoint, exception);
+
+    /// <summary>
+    /// Waits until <see cref="RedisBackendOptions.WaitForReplicas"/> replicas have every write this backend's connection
+    /// made so far (Redis <c>WAIT</c>); at once when none is asked for.
+    /// </summary>
+    /// <exception cref="BackendUnavailableException">Fewer replicas confirmed the writes within the timeout.</exception>
+    private async Task ConfirmReplicatedAsync()
+    {
+        if (_options.WaitForReplicas == 0)
+        {
+            return;
+        }
+
+        var timeout = Milliseconds(_options.ReplicaWaitTimeout);
+        var confirmed = (long)await _db.ExecuteAsync("WAIT", _options.WaitForReplicas, timeout).ConfigureAwait(false);
+        if (confirmed < _options.WaitForReplicas)
+        {
+            throw new BackendUnavailableException(
+                _endpoint,
+                $"the write is on the primary but {confirmed} of the {_options.WaitForReplicas} replicas asked for confirmed it within {timeout} ms",
+                new RedisException($"WAIT {_options.WaitForReplicas} {timeout} returned {confirmed}"));
+        }
+    }
 
     private static bool IsUnavailable(Exception exception) => exception is RedisConnectionException or RedisTimeoutException;
 

@@ -9,12 +9,23 @@ internal sealed class RedisQueueStore(ConnectionMultiplexer multiplexer, string 
 {
     public string Endpoint { get; } = endpoint;
 
+    /// <summary>Gets the replicas every queue's enqueues and finishes wait for (the URL's <c>wait_replicas</c>).</summary>
+    public int WaitForReplicas { get; init; }
+
+    /// <summary>Gets how long they wait (the URL's <c>wait_timeout_ms</c>), or <see langword="null"/> for the default.</summary>
+    public TimeSpan? ReplicaWaitTimeout { get; init; }
+
     public Task<IQueueBackend> OpenBackendAsync(string queueName, CancellationToken cancellationToken)
     {
-        var backendOptions = new RedisBackendOptions { QueueName = queueName };
+        var backendOptions = new RedisBackendOptions { QueueName = queueName, WaitForReplicas = WaitForReplicas };
         if (options.OperationTimeout is { } timeout)
         {
             backendOptions.OperationTimeout = timeout;
+        }
+
+        if (ReplicaWaitTimeout is { } replicaTimeout)
+        {
+            backendOptions.ReplicaWaitTimeout = replicaTimeout;
         }
 
         return Task.FromResult<IQueueBackend>(RedisQueueBackend.Create(multiplexer, backendOptions, options.Time, options.LoggerFactory));

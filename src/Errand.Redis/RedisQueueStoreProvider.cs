@@ -27,6 +27,7 @@ public sealed class RedisQueueStoreProvider : IQueueStoreProvider
     {
         ArgumentNullException.ThrowIfNull(options);
         var configuration = RedisConnectionString.Parse(url);
+        var (replicas, replicaTimeout) = RedisConnectionString.ReplicaWait(url);
         if (configuration.EndPoints.Count == 0)
         {
             throw new ArgumentException("The Redis URL names no server.", nameof(url));
@@ -47,7 +48,7 @@ public sealed class RedisQueueStoreProvider : IQueueStoreProvider
         try
         {
             var multiplexer = await RedisQueueBackend.ConnectOwnedAsync(configuration, cancellationToken).ConfigureAwait(false);
-            return new RedisQueueStore(multiplexer, endpoint, configuration.DefaultDatabase ?? 0, options);
+            return new RedisQueueStore(multiplexer, endpoint, configuration.DefaultDatabase ?? 0, options) { WaitForReplicas = replicas, ReplicaWaitTimeout = replicaTimeout };
         }
         catch (RedisConnectionException ex)
         {

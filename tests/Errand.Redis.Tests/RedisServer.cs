@@ -26,6 +26,9 @@ public sealed class RedisServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>Gets the path of the redis-server this server runs.</summary>
+    public string Executable => _executable;
+
     public string Directory { get; }
 
     public string Endpoint => $"127.0.0.1:{Port}";
