@@ -30,6 +30,18 @@ public sealed class ErrandOptions
     /// <value>The default is none.</value>
     public IDictionary<string, ErrandQueueSettings> Queues { get; } = new Dictionary<string, ErrandQueueSettings>(StringComparer.Ordinal);
 
+    /// <summary>Gets the cron jobs added in code (<c>AddCronJob</c>), with their queue (<see langword="null"/>: the default one).</summary>
+    internal List<(string? Queue, Errand.Cron.CronJob CronJob)> CronJobs { get; } = [];
+
+    /// <summary>Returns the cron jobs the worker of <paramref name="queue"/> schedules: those added for it, and for the default queue also <c>Worker.CronJobs</c>.</summary>
+    internal IEnumerable<Errand.Cron.CronJob> CronJobsOf(string queue)
+    {
+        var isDefault = string.Equals(queue, Queue, StringComparison.Ordinal);
+        return CronJobs.Where(c => c.Queue is null ? isDefault : string.Equals(c.Queue, queue, StringComparison.Ordinal))
+            .Select(c => c.CronJob)
+            .Concat(isDefault ? Worker.CronJobs : []);
+    }
+
     /// <summary>Gets the names of every queue: the default one first.</summary>
     internal IReadOnlyList<string> QueueNames => [Queue, .. Queues.Keys.Where(name => !string.Equals(name, Queue, StringComparison.Ordinal))];
 
@@ -43,6 +55,14 @@ public sealed class ErrandOptions
         }
 
         Worker.Validate();
+        foreach (var (queue, cronJob) in CronJobs)
+        {
+            if (queue is not null && !QueueNames.Contains(queue, StringComparer.Ordinal))
+            {
+                throw new ArgumentException($"Cron job '{cronJob.Name}' is for queue '{queue}', which is not configured (Errand:Queue, Errand:Queues).", nameof(CronJobs));
+            }
+        }
+
         foreach (var (name, queue) in Queues)
         {
             if (queue.Concurrency is < 1)

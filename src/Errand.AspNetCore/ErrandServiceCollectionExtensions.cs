@@ -91,6 +91,20 @@ public static class ErrandServiceCollectionExtensions
         return builder;
     }
 
+    /// <summary>Adds a cron job: the in-process worker of its queue enqueues its function on its schedule (one run per occurrence across every worker of the queue).</summary>
+    /// <param name="builder">The Errand builder.</param>
+    /// <param name="cronJob">The cron job; its function must be registered (<c>AddFunctions</c>, or a service method's name such as <c>Authors.AuthorService.CleanupAsync</c>).</param>
+    /// <param name="queue">The queue it is enqueued to, or <see langword="null"/> for the default queue.</param>
+    /// <returns>The builder.</returns>
+    /// <remarks>Processes with <c>Errand:RunWorker=false</c> do not schedule it.</remarks>
+    public static IErrandBuilder AddCronJob(this IErrandBuilder builder, Errand.Cron.CronJob cronJob, string? queue = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(cronJob);
+        builder.Services.Configure<ErrandOptions>(options => options.CronJobs.Add((queue, cronJob)));
+        return builder;
+    }
+
     private static bool ValidOptions(ErrandOptions options)
     {
         options.Validate();

@@ -51,6 +51,11 @@ internal sealed class ErrandWorkerService(
             var functions = jobFunctions.Build();
             var concurrency = settings.Queues.TryGetValue(name, out var queueSettings) ? queueSettings.Concurrency ?? settings.Worker.Concurrency : settings.Worker.Concurrency;
             var workerOptions = WorkerOptionsFor(settings.Worker, concurrency, grace);
+            foreach (var cronJob in settings.CronJobsOf(name))
+            {
+                workerOptions.CronJobs.Add(cronJob);
+            }
+
             _workers.Add(new Worker(queue, functions, workerOptions, time, loggerFactory, services));
         }
 

@@ -3,6 +3,7 @@ using Errand.Backends;
 using Errand.Testing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -47,6 +48,13 @@ public static class ErrandTestingServiceCollectionExtensions
         {
             var functions = sp.GetRequiredService<ErrandJobFunctions>();
             var options = new ErrandTesterOptions { Clock = clock, Services = sp, LoggerFactory = sp.GetService<ILoggerFactory>() };
+            var settings = sp.GetRequiredService<IOptions<ErrandOptions>>().Value;
+            foreach (var cronJob in settings.CronJobsOf(settings.Queue))
+            {
+                // The app's cron jobs of the default queue: AdvanceAsync runs their occurrences.
+                options.CronJobs.Add(cronJob);
+            }
+
             return new ErrandTester(sp.GetRequiredService<IErrandQueues>().Default, functions.Build(), options, functions.Registry);
         });
         return services;
