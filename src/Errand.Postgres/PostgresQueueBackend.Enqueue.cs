@@ -13,9 +13,8 @@ public sealed partial class PostgresQueueBackend
     // A notification's lines are cut into payloads of about this many bytes (NOTIFY takes at most 8000).
     private const int EnqueuePayloadBytes = 4000;
 
-    private readonly Lock _enqueueLock = new();
-    private List<PendingEnqueue> _pendingEnqueues = [];
-    private bool _flushingEnqueues;
+    // In call order, so that jobs enqueued together are taken in that order.
+    private readonly KeyedBatches<PendingEnqueue> _enqueues = new(p => p.Job.Key, MaxEnqueueBatch, inOrder: true);
 
     /// <inheritdoc />
     /// <remarks>
@@ -32,15 +31,7 @@ public sealed partial class PostgresQueueBackend
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         var pending = CreatePending(job, NowMs);
-        bool flush;
-        lock (_enqueueLock)
-        {
-            _pendingEnqueues.Add(pending);
-            flush = !_flushingEnqueues;
-            _flushingEnqueues = true;
-        }
-
-        if (flush)
+        if (_enqueues.Add(pending))
         {
             await FlushEnqueuesAsync().ConfigureAwait(false);
         }
@@ -52,25 +43,7 @@ public sealed partial class PostgresQueueBackend
     private async Task FlushEnqueuesAsync()
     {
         // Each key once per statement: a second enqueue of a key waits for the next, and meets the first's job.
-        var batch = new List<PendingEnqueue>();
-        lock (_enqueueLock)
-        {
-            var keys = new HashSet<string>(StringComparer.Ordinal);
-            var left = new List<PendingEnqueue>();
-            foreach (var pending in _pendingEnqueues)
-            {
-                if (batch.Count < MaxEnqueueBatch && left.Count == 0 && keys.Add(pending.Job.Key))
-                {
-                    batch.Add(pending);
-                }
-                else
-                {
-                    left.Add(pending);
-                }
-            }
-
-            _pendingEnqueues = left;
-        }
+        var batch = _enqueues.Take();
 
         try
         {
@@ -85,16 +58,10 @@ public sealed partial class PostgresQueueBackend
             }
         }
 
-        lock (_enqueueLock)
+        if (_enqueues.Sent())
         {
-            if (_pendingEnqueues.Count == 0)
-            {
-                _flushingEnqueues = false;
-                return;
-            }
+            _ = Task.Run(FlushEnqueuesAsync);
         }
-
-        _ = Task.Run(FlushEnqueuesAsync);
     }
 
     // Marks the job queued and computes its columns.

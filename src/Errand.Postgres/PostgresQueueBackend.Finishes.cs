@@ -19,9 +19,7 @@ public sealed partial class PostgresQueueBackend
     // abort, the sweeper, another worker) has changed it, so the attempt is still the current one.
     private readonly ConcurrentDictionary<string, WrittenRow> _written = new(StringComparer.Ordinal);
 
-    private readonly Lock _finishLock = new();
-    private List<PendingFinish> _pendingFinishes = [];
-    private bool _flushingFinishes;
+    private readonly KeyedBatches<PendingFinish> _finishes = new(p => p.Job.Key, MaxFinishBatch, inOrder: false);
 
     /// <summary>Remembers what this backend wrote to the row of <paramref name="job"/> for its attempt.</summary>
     private void RememberWritten(Job job, byte[] document, JobStatus column) =>
@@ -57,15 +55,7 @@ public sealed partial class PostgresQueueBackend
         }
 
         var pending = new PendingFinish(job, written, JobDocument.Serialize(job), job.Ttl > 0 ? Seconds(nowMs) + job.Ttl : null, nowMs);
-        bool flush;
-        lock (_finishLock)
-        {
-            _pendingFinishes.Add(pending);
-            flush = !_flushingFinishes;
-            _flushingFinishes = true;
-        }
-
-        if (flush)
+        if (_finishes.Add(pending))
         {
             await FlushFinishesAsync().ConfigureAwait(false);
         }
@@ -84,25 +74,7 @@ public sealed partial class PostgresQueueBackend
     // Sends what is pending, one statement; hands what came meanwhile to the next flush, off this caller's path.
     private async Task FlushFinishesAsync()
     {
-        var batch = new List<PendingFinish>();
-        lock (_finishLock)
-        {
-            var keys = new HashSet<string>(StringComparer.Ordinal);
-            var left = new List<PendingFinish>();
-            foreach (var pending in _pendingFinishes)
-            {
-                if (batch.Count < MaxFinishBatch && keys.Add(pending.Job.Key))
-                {
-                    batch.Add(pending);
-                }
-                else
-                {
-                    left.Add(pending);
-                }
-            }
-
-            _pendingFinishes = left;
-        }
+        var batch = _finishes.Take();
 
         try
         {
@@ -129,16 +101,10 @@ public sealed partial class PostgresQueueBackend
             }
         }
 
-        lock (_finishLock)
+        if (_finishes.Sent())
         {
-            if (_pendingFinishes.Count == 0)
-            {
-                _flushingFinishes = false;
-                return;
-            }
+            _ = Task.Run(FlushFinishesAsync);
         }
-
-        _ = Task.Run(FlushFinishesAsync);
     }
 
     // The row, the index of finished jobs, the suspects and due entries, the history and the notifications, as

@@ -16,9 +16,7 @@ public sealed partial class PostgresQueueBackend
     // Times a batch of row changes is sent again after PostgreSQL chose it to break a deadlock.
     private const int MaxDeadlockRetries = 3;
 
-    private readonly Lock _rowLock = new();
-    private List<PendingRowChange> _pendingRows = [];
-    private bool _flushingRows;
+    private readonly KeyedBatches<PendingRowChange> _rowChanges = new(c => c.Key, MaxRowBatch, inOrder: false);
 
     /// <summary>
     /// Locks the row of <paramref name="key"/> (<c>SELECT ... FOR UPDATE</c>), lets <paramref name="decide"/> judge it in
@@ -30,15 +28,7 @@ public sealed partial class PostgresQueueBackend
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         var pending = new PendingRowChange(key, (row, writes) => decide(row, writes));
-        bool flush;
-        lock (_rowLock)
-        {
-            _pendingRows.Add(pending);
-            flush = !_flushingRows;
-            _flushingRows = true;
-        }
-
-        if (flush)
+        if (_rowChanges.Add(pending))
         {
             await FlushRowsAsync().ConfigureAwait(false);
         }
@@ -50,37 +40,12 @@ public sealed partial class PostgresQueueBackend
     // it is decided on what the first stored); hands what is left to the next flush, off this caller's path.
     private async Task FlushRowsAsync()
     {
-        var batch = new List<PendingRowChange>();
-        lock (_rowLock)
-        {
-            var keys = new HashSet<string>(StringComparer.Ordinal);
-            var left = new List<PendingRowChange>();
-            foreach (var change in _pendingRows)
-            {
-                if (batch.Count < MaxRowBatch && keys.Add(change.Key))
-                {
-                    batch.Add(change);
-                }
-                else
-                {
-                    left.Add(change);
-                }
-            }
-
-            _pendingRows = left;
-        }
-
+        var batch = _rowChanges.Take();
         await SendRowsAsync(batch).ConfigureAwait(false);
-        lock (_rowLock)
+        if (_rowChanges.Sent())
         {
-            if (_pendingRows.Count == 0)
-            {
-                _flushingRows = false;
-                return;
-            }
+            _ = Task.Run(FlushRowsAsync);
         }
-
-        _ = Task.Run(FlushRowsAsync);
     }
 
     private async Task SendRowsAsync(List<PendingRowChange> batch)
