@@ -108,24 +108,20 @@ public sealed partial class PostgresQueueBackend
     }
 
     // The row, the index of finished jobs, the suspects and due entries, the history and the notifications, as
-    // StoreFinish writes them, for the rows still stored as written; returns their keys. The rows are locked in key
-    // order first, as the batches of row changes lock theirs, so that the two never wait for each other in a circle.
+    // StoreFinish writes them, for the rows still stored as written; returns their keys. The rows are updated in key
+    // order (the order the batches of row changes lock theirs in) without being locked first: a row another writer
+    // changes meanwhile is judged again on its new version and left out. Should the plan not keep the order and the two
+    // wait for each other, PostgreSQL breaks the deadlock and these finishes are judged on their locked rows instead.
     private async Task<HashSet<string>> SendFinishesAsync(List<PendingFinish> batch)
     {
         var sql = $"""
             WITH input AS (
                 SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $7::bigint[])
                     WITH ORDINALITY AS i(key, written, written_status, job, status, expire_at, completed_ms, n)),
-            locked AS MATERIALIZED (
-                SELECT j.key FROM {_tables.Jobs} AS j JOIN input AS i ON j.key = i.key
-                WHERE j.queue = $8 AND j.status = i.written_status AND j.job = i.written
-                ORDER BY j.key
-                FOR UPDATE OF j),
             done AS (
                 UPDATE {_tables.Jobs} AS j SET job = i.job, status = i.status, expire_at = i.expire_at
-                FROM input AS i
-                WHERE j.key = i.key AND j.key IN (SELECT l.key FROM locked AS l)
-                    AND j.queue = $8 AND j.status = i.written_status AND j.job = i.written
+                FROM (SELECT * FROM input ORDER BY key) AS i
+                WHERE j.key = i.key AND j.queue = $8 AND j.status = i.written_status AND j.job = i.written
                 RETURNING j.key, i.status, i.completed_ms, i.n),
             indexed AS (
                 INSERT INTO {_tables.Finished} (key, queue, status, completed_ms)
