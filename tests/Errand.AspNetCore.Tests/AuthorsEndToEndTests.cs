@@ -108,6 +108,7 @@ public sealed class AuthorsEndToEndTests(RedisServerFixture redis, PostgresServe
         var health = await host.Client.GetAsync(new Uri("/health", UriKind.Relative), Ct);
 
         Assert.Equal(JobStatus.Complete, job.Status);
+        Assert.True(job.Meta.ContainsKey("errand_outbox"));     // the authors are in SQLite: the job came through the outbox
         Assert.IsType(engine == "redis" ? typeof(Redis.RedisQueueBackend) : typeof(Postgres.PostgresQueueBackend), host.Queue.Queue.Backend);
         AssertEmailNames(host.Outbox, "Grace Hopper");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
@@ -121,6 +122,26 @@ public sealed class AuthorsEndToEndTests(RedisServerFixture redis, PostgresServe
             using var document = JsonDocument.Parse((byte[])row[2]!);
             Assert.Equal(job.Function, document.RootElement.GetProperty("function").GetString());
         }
+    }
+
+    [Fact]
+    public async Task PostAuthor_PostgresForTheAuthorsAndTheQueue_AuthorAndJobRowCommitTogetherAndTheEmailIsSent()
+    {
+        postgres.SkipIfMissing();
+        var url = await postgres.CreateDatabaseAsync();
+        var queueName = $"authors-{Guid.NewGuid():N}";
+        var authors = Postgres.PostgresConnectionString.Parse(url).ConnectionString;
+        await using var host = await AuthorsHost.StartAsync([$"--Errand:Url={url}", $"--Errand:Queue={queueName}", $"--ConnectionStrings:Authors={authors}"]);
+
+        var (_, job) = await host.CreateAuthorAndWaitAsync("Katherine Johnson");
+
+        // One database: the author's row and the job's row were written in one transaction, and nothing went through the outbox.
+        Assert.Equal(JobStatus.Complete, job.Status);
+        AssertEmailNames(host.Outbox, "Katherine Johnson");
+        Assert.Equal("Katherine Johnson", Assert.Single(Assert.Single(await postgres.SqlAsync("SELECT \"Name\" FROM \"Authors\"", url))));
+        Assert.Equal("complete", Assert.Single(Assert.Single(await postgres.SqlAsync("SELECT status FROM saq_jobs WHERE key = $1", url, job.Key))));
+        Assert.False(job.Meta.ContainsKey("errand_outbox"));    // a relayed job carries its outbox row's id
+        Assert.Equal(0L, Assert.Single(Assert.Single(await postgres.SqlAsync("SELECT count(*) FROM errand_outbox", url))));
     }
 
     [Theory]
