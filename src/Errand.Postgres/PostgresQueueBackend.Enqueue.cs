@@ -10,9 +10,6 @@ public sealed partial class PostgresQueueBackend
     // Jobs per statement at most; more wait for the next one.
     private const int MaxEnqueueBatch = 1000;
 
-    // A notification's lines are cut into payloads of about this many bytes (NOTIFY takes at most 8000).
-    private const int EnqueuePayloadBytes = 4000;
-
     // In call order, so that jobs enqueued together are taken in that order.
     private readonly KeyedBatches<PendingEnqueue> _enqueues = new(p => p.Job.Key, MaxEnqueueBatch, inOrder: true);
 
@@ -123,7 +120,7 @@ public sealed partial class PostgresQueueBackend
                 ON CONFLICT (key) DO UPDATE SET queue = EXCLUDED.queue, scheduled = EXCLUDED.scheduled),
             notified AS (
                 SELECT pg_notify($9, string_agg(l.line, E'\n' ORDER BY l.n))
-                FROM (SELECT e.n, 'queued ' || e.key AS line, sum(octet_length(e.key) + 8) OVER (ORDER BY e.n) / {EnqueuePayloadBytes} AS part
+                FROM (SELECT e.n, 'queued ' || e.key AS line, sum(octet_length(e.key) + 8) OVER (ORDER BY e.n) / {SqlPayloadBytes} AS part
                       FROM enqueued AS e) AS l
                 GROUP BY l.part),
             woken AS (

@@ -140,7 +140,7 @@ public sealed partial class PostgresQueueBackend
                     aborted = h.aborted + EXCLUDED.aborted),
             notified AS (
                 SELECT pg_notify($9, string_agg(l.line, E'\n' ORDER BY l.n))
-                FROM (SELECT d.n, d.status || ' ' || d.key AS line, sum(octet_length(d.key) + 10) OVER (ORDER BY d.n) / {EnqueuePayloadBytes} AS part
+                FROM (SELECT d.n, d.status || ' ' || d.key AS line, sum(octet_length(d.key) + 10) OVER (ORDER BY d.n) / {SqlPayloadBytes} AS part
                       FROM done AS d) AS l
                 GROUP BY l.part)
             SELECT d.key, (SELECT count(*) FROM notified) FROM done AS d

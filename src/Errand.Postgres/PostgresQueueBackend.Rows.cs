@@ -10,6 +10,10 @@ public sealed partial class PostgresQueueBackend
     // A NOTIFY payload is at most 8000 bytes; changes are cut into payloads well below.
     private const int MaxPayloadBytes = 7000;
 
+    // The same cut made in SQL (a running sum of the lines' lengths, divided by this): a payload can pass it by one
+    // line, so it is lower.
+    private const int SqlPayloadBytes = 4000;
+
     // Row changes per round trip at most; more wait for the next one.
     private const int MaxRowBatch = 200;
 

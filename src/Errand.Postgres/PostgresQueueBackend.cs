@@ -71,7 +71,12 @@ public sealed partial class PostgresQueueBackend : IQueueBackend
         options.Validate();
         var builder = PostgresConnectionString.WithErrandDefaults(PostgresConnectionString.Parse(url));
         var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).UseLoggerFactory(NpgsqlLoggerFactory.Wrap(loggerFactory)).Build();
-        var backend = new PostgresQueueBackend(dataSource, ownsDataSource: true, options, time, loggerFactory);
+        return await StartedAsync(new PostgresQueueBackend(dataSource, ownsDataSource: true, options, time, loggerFactory), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts <paramref name="backend"/>, or disposes it when it cannot start.</summary>
+    internal static async Task<PostgresQueueBackend> StartedAsync(PostgresQueueBackend backend, CancellationToken cancellationToken)
+    {
         try
         {
             await backend.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -11,20 +11,10 @@ internal sealed class PostgresQueueStore(NpgsqlDataSource dataSource, string end
 
     public string Endpoint { get; } = endpoint;
 
-    public async Task<IQueueBackend> OpenBackendAsync(string queueName, CancellationToken cancellationToken)
-    {
-        var backend = PostgresQueueBackend.Create(dataSource, new PostgresBackendOptions { QueueName = queueName }, options.Time, options.LoggerFactory);
-        try
-        {
-            await backend.StartAsync(cancellationToken).ConfigureAwait(false);
-            return backend;
-        }
-        catch
-        {
-            await backend.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    public async Task<IQueueBackend> OpenBackendAsync(string queueName, CancellationToken cancellationToken) =>
+        await PostgresQueueBackend.StartedAsync(
+            PostgresQueueBackend.Create(dataSource, new PostgresBackendOptions { QueueName = queueName }, options.Time, options.LoggerFactory),
+            cancellationToken).ConfigureAwait(false);
 
     public Task<IReadOnlyList<string>> FindQueuesAsync(CancellationToken cancellationToken) =>
         ReadAsync(
