@@ -32,6 +32,13 @@ internal static class ErrandDriver
             return 0;
         }
 
+        if (role == "outbox")
+        {
+            await TransactionWorkloads.OutboxRelayAsync(url, n);
+            await Protocol.WaitForCloseAsync();
+            return 0;
+        }
+
         // Opened as the worker host and the errand command open a URL: the scheme picks the backend.
         await using var store = await new QueueStoreSchemes(Providers).ConnectAsync(url, new QueueStoreOptions { FailFast = true }, CancellationToken.None);
         await using var queue = new Queue(await store.OpenBackendAsync(QueueName, CancellationToken.None));
@@ -48,6 +55,9 @@ internal static class ErrandDriver
                 break;
             case "latency":
                 await LatencyAsync(queue, n, args.Int("concurrency", 10));
+                break;
+            case "transaction":
+                await TransactionWorkloads.TransactionsAsync(url, queue, n, args.Int("inflight", 20));
                 break;
             default:
                 throw new ArgumentException($"unknown driver role '{role}'");

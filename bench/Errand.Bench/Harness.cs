@@ -184,6 +184,23 @@ internal static class Harness
         results.Add(Metric.CP99, Percentile(ms, 0.99));
         results.Add(Metric.CMax, ms[^1]);
 
+        // E: enqueue in the application's transaction. PostgreSQL: a row and a job per transaction, on one connection;
+        // Redis: the EF Core outbox relay moving a backlog committed to SQLite.
+        if (system.HasTransactionWorkload(server))
+        {
+            await server.ResetAsync();
+            if (server is BenchPostgres)
+            {
+                var transactions = await OnceAsync(system, "transaction", server, sizes.A, ["--inflight", "20"]);
+                results.Add(Metric.ETransaction, sizes.A / transactions.Seconds);
+            }
+            else
+            {
+                var relay = await OnceAsync(system, "outbox", server, sizes.B, []);
+                results.Add(Metric.EOutboxRelay, sizes.B / relay.Seconds);
+            }
+        }
+
         if (system is ErrandSystem)
         {
             await RunFloorAsync(system, server, sizes, results);
