@@ -53,6 +53,21 @@ public sealed class RedisClusterTests(RedisClusterFixture cluster)
     }
 
     [Fact]
+    public async Task ConnectAsync_UrlNamingSeveralNodes_FindsTheWholeCluster()
+    {
+        cluster.SkipIfMissing();
+        var name = $"{{n{Guid.NewGuid():N}}}";
+        var url = $"redis://{cluster.Servers[4].Endpoint},{cluster.Servers[5].Endpoint}";
+        await using var queue = await RedisQueue.ConnectAsync(url, name, cancellationToken: Ct);
+
+        var job = await queue.EnqueueAsync("work", cancellationToken: Ct);
+
+        // Two replicas named (as created), and the job is on the master of its slot.
+        Assert.True(await cluster.Db.KeyExistsAsync(RedisJobIds.For(name, job.Key)));
+        Assert.Equal(JobStatus.Queued, (await queue.GetJobAsync(job.Key, Ct))!.Status);
+    }
+
+    [Fact]
     public async Task OpenBackendAsync_StoreOnACluster_RefusesANameWithoutHashTagAndOpensATaggedOne()
     {
         cluster.SkipIfMissing();
