@@ -74,6 +74,61 @@ public sealed class RedisClusterFailoverTests(RedisClusterFixture cluster) : ICl
     }
 
     [Fact]
+    public async Task EnqueueAsync_SlotHalfMigrated_IsSentAgainAfterTryAgainAndLandsOnTheNewMaster()
+    {
+        cluster.SkipIfMissing();
+        var name = $"{{m{Guid.NewGuid():N}}}";
+        await using var queue = await ConnectAsync(name, string.Empty);
+        await queue.EnqueueAsync("work", cancellationToken: Ct);
+        var slot = cluster.Connection.HashSlot($"saq:{name}:queued");
+        var source = await cluster.MasterOfAsync($"saq:{name}:queued");
+        var sourceId = await cluster.NodeIdAsync(source);
+        RedisServer? target = null;
+        foreach (var server in cluster.Servers.Where(s => s.IsRunning && s != source))
+        {
+            if (await IsMasterAsync(server))
+            {
+                target = server;
+            }
+        }
+
+        var targetId = await cluster.NodeIdAsync(target!);
+        var slotText = slot.ToString(CultureInfo.InvariantCulture);
+        await Cli(target!, "CLUSTER", "SETSLOT", slotText, "IMPORTING", sourceId);
+        await Cli(source, "CLUSTER", "SETSLOT", slotText, "MIGRATING", targetId);
+
+        // One of the enqueue script's keys moved, the others not: the source answers TRYAGAIN.
+        await Cli(source, "MIGRATE", "127.0.0.1", target!.Port.ToString(CultureInfo.InvariantCulture), $"saq:{name}:incomplete", "0", "5000");
+        var tryAgainBefore = await TryAgainCountAsync(source);
+        var enqueue = queue.EnqueueAsync("work", cancellationToken: Ct);
+        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(4);
+        while (await TryAgainCountAsync(source) == tryAgainBefore)
+        {
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, "the source never answered TRYAGAIN");
+            await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, Ct);
+        }
+
+        Assert.False(enqueue.IsCompleted);
+
+        // The rest of the slot moves; the retried script is redirected (MOVED) to the new master.
+        var keys = (await Cli(source, "CLUSTER", "GETKEYSINSLOT", slotText, "1000")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (keys.Length > 0)
+        {
+            await Cli(source, ["MIGRATE", "127.0.0.1", target.Port.ToString(CultureInfo.InvariantCulture), string.Empty, "0", "5000", "KEYS", .. keys]);
+        }
+
+        foreach (var node in new[] { target, source })
+        {
+            await Cli(node, "CLUSTER", "SETSLOT", slotText, "NODE", targetId);
+        }
+
+        var job = await enqueue.WaitAsync(Patience, Ct);
+
+        Assert.Equal("1", (await Cli(target, "EXISTS", RedisJobIds.For(name, job.Key))).Trim());
+        Assert.Equal(2, (await queue.CountAsync(Ct)).Queued);
+    }
+
+    [Fact]
     public async Task RunAsync_MasterKilledWhileJobsRun_ReplicaTakesOverAndEveryJobCompletes()
     {
         cluster.SkipIfMissing();
@@ -163,6 +218,16 @@ public sealed class RedisClusterFailoverTests(RedisClusterFixture cluster) : ICl
                 await Task.Delay(TimeSpan.FromMilliseconds(200), TimeProvider.System, Ct);
             }
         }
+    }
+
+    private Task<string> Cli(RedisServer server, params string[] command) =>
+        cluster.RunCliAsync(["-p", server.Port.ToString(CultureInfo.InvariantCulture), .. command], Ct);
+
+    private async Task<long> TryAgainCountAsync(RedisServer server)
+    {
+        var stats = await Cli(server, "INFO", "errorstats");
+        var line = stats.Split('\n').FirstOrDefault(l => l.StartsWith("errorstat_TRYAGAIN:count=", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line["errorstat_TRYAGAIN:count=".Length..].Trim(), CultureInfo.InvariantCulture);
     }
 
     private async Task<bool> IsMasterAsync(RedisServer server) =>
