@@ -32,6 +32,13 @@ internal static class ErrandDriver
             return 0;
         }
 
+        if (role == "outbox")
+        {
+            await TransactionWorkloads.OutboxRelayAsync(url, n);
+            await Protocol.WaitForCloseAsync();
+            return 0;
+        }
+
         // Opened as the worker host and the errand command open a URL: the scheme picks the backend.
         await using var store = await new QueueStoreSchemes(Providers).ConnectAsync(url, new QueueStoreOptions { FailFast = true }, CancellationToken.None);
         // --queue NAME: another queue than "bench" (on a Redis Cluster, a hash-tagged one such as {a}).
@@ -49,6 +56,9 @@ internal static class ErrandDriver
                 break;
             case "latency":
                 await LatencyAsync(queue, n, args.Int("concurrency", 10));
+                break;
+            case "transaction":
+                await TransactionWorkloads.TransactionsAsync(url, queue, n, args.Int("inflight", 20));
                 break;
             default:
                 throw new ArgumentException($"unknown driver role '{role}'");
