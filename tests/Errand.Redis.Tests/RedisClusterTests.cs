@@ -183,12 +183,31 @@ public sealed class RedisClusterTests(RedisClusterFixture cluster)
         cluster.SkipIfMissing();
         var name = $"{{w{Guid.NewGuid():N}}}";
         await using var queue = await RedisQueue.ConnectAsync($"{cluster.Url}?wait_replicas=1&wait_timeout_ms=5000", name, cancellationToken: Ct);
+        var master = await cluster.MasterOfAsync($"saq:{name}:queued");
+        var before = new Dictionary<int, long>();
+        foreach (var server in cluster.Servers)
+        {
+            before[server.Port] = await WaitCallsAsync(server);
+        }
 
         var jobs = await queue.EnqueueManyAsync("work", Enumerable.Repeat<object?>(null, 50), cancellationToken: Ct);
 
-        // WAIT went to the queue's master (a keyless command sent elsewhere would not confirm these writes).
+        // WAIT went to the queue's master, and to no other node (a keyless command sent elsewhere would confirm nothing).
+        foreach (var server in cluster.Servers)
+        {
+            var calls = await WaitCallsAsync(server) - before[server.Port];
+            Assert.True(server == master ? calls > 0 : calls == 0, $"node {server.Port} ({(server == master ? "the queue's master" : "another")}) ran WAIT {calls} times");
+        }
+
         var there = await Task.WhenAll(jobs.Select(j => cluster.Db.KeyExistsAsync(RedisJobIds.For(name, j.Key), CommandFlags.DemandReplica)));
         Assert.All(there, Assert.True);
+    }
+
+    private async Task<long> WaitCallsAsync(RedisServer server)
+    {
+        var stats = await cluster.RunCliAsync(["-p", server.Port.ToString(CultureInfo.InvariantCulture), "INFO", "commandstats"], Ct);
+        var line = stats.Split('\n').FirstOrDefault(l => l.StartsWith("cmdstat_wait:calls=", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line["cmdstat_wait:calls=".Length..].Split(',')[0], CultureInfo.InvariantCulture);
     }
 
     // Hash-tagged names, one on each master.
