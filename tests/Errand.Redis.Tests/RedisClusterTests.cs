@@ -178,6 +178,30 @@ public sealed class RedisClusterTests(RedisClusterFixture cluster)
     }
 
     [Fact]
+    public async Task DequeueAsync_CancelledWhileBlockedOnACluster_ThrowsSoonAndTakesNothing()
+    {
+        cluster.SkipIfMissing();
+        var name = $"{{b{Guid.NewGuid():N}}}";
+        await using var backend = await RedisQueueBackend.ConnectAsync(cluster.Url, new RedisBackendOptions { QueueName = name }, cancellationToken: Ct);
+        var master = await cluster.MasterOfAsync($"saq:{name}:queued");
+        using var cancel = new CancellationTokenSource();
+        var waiting = backend.DequeueAsync(new DequeueRequest("w1", 1, TimeSpan.FromSeconds(30)), cancel.Token);
+        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(5);
+        while ((await cluster.RunCliAsync(["-p", master.Port.ToString(CultureInfo.InvariantCulture), "INFO", "clients"], Ct)).Contains("blocked_clients:0", StringComparison.Ordinal))
+        {
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, "no client blocked on the queue's master within 5 s");
+            await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, Ct);
+        }
+
+        await cancel.CancelAsync();
+
+        // CLIENT ID and CLIENT UNBLOCK reach the master the BLMOVE blocks on; sent anywhere else, the wait would last 30 s.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(5), TimeProvider.System, Ct));
+        await backend.EnqueueAsync(new Job("work", name, "after"), Ct);
+        Assert.Equal("after", Assert.Single(await backend.DequeueAsync(new DequeueRequest("w1", 1, TimeSpan.Zero), Ct)).Key);
+    }
+
+    [Fact]
     public async Task EnqueueAsync_WaitForOneReplicaOnACluster_TheJobIsOnTheReplicaOfItsMaster()
     {
         cluster.SkipIfMissing();
