@@ -41,7 +41,8 @@ internal static class ErrandDriver
 
         // Opened as the worker host and the errand command open a URL: the scheme picks the backend.
         await using var store = await new QueueStoreSchemes(Providers).ConnectAsync(url, new QueueStoreOptions { FailFast = true }, CancellationToken.None);
-        await using var queue = new Queue(await store.OpenBackendAsync(QueueName, CancellationToken.None));
+        // --queue NAME: another queue than "bench" (on a Redis Cluster, a hash-tagged one such as {a}).
+        await using var queue = new Queue(await store.OpenBackendAsync(args.Value("queue") ?? QueueName, CancellationToken.None));
         switch (role)
         {
             case "enqueue" when args.Int("bulk", 0) > 0:

@@ -258,7 +258,7 @@ public sealed partial class RedisQueueBackend
         keys[k] = _keys.FinishedExpiry;
         try
         {
-            return _db.ScriptEvaluateAsync(RedisScripts.Cycle, keys, values);
+            return EvaluateAsync(RedisScripts.Cycle, keys, values);
         }
         catch (Exception ex)
         {
