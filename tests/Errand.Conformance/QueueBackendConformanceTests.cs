@@ -60,6 +60,13 @@ public abstract partial class QueueBackendConformanceTests : IAsyncLifetime
     /// <summary>Returns an empty backend for <paramref name="queueName"/>, isolated from every other test, reading now from <paramref name="clock"/>.</summary>
     protected abstract Task<IQueueBackend> CreateBackendAsync(string queueName, TimeProvider clock);
 
+    /// <summary>
+    /// Gets whether the engine may deliver a notification twice (seen once on a Redis Cluster under load, every message
+    /// of a subscription twice; the cause is not found); the order of first deliveries must still hold, and waiters
+    /// re-read the stored job, so a repeat changes nothing they return.
+    /// </summary>
+    protected virtual bool NotificationsMayRepeat => false;
+
     /// <summary>Deletes a job's stored document behind the backend's back; returns <see langword="false"/> when the backend cannot.</summary>
     protected virtual Task<bool> DeleteJobDocumentAsync(string key) => Task.FromResult(false);
 

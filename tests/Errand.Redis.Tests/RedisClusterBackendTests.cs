@@ -9,6 +9,10 @@ public sealed class RedisClusterBackendTests(RedisClusterFixture cluster) : Queu
 {
     protected override string NewQueueName() => $"{{t{Guid.NewGuid():N}}}";
 
+    // Seen once in a full run on the loaded machine: every notification of a subscription came twice (README, "When one
+    // Redis is not enough"). Left open in issue 19.
+    protected override bool NotificationsMayRepeat => true;
+
     protected override async Task<IQueueBackend> CreateBackendAsync(string queueName, TimeProvider clock)
     {
         cluster.SkipIfMissing();
