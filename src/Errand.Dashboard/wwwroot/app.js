@@ -107,14 +107,14 @@
     flash('Copied ' + text);
   }
 
-  const copyButton = (key) => h('button', { type: 'button', className: 'copy', title: 'Copy the key', 'aria-label': 'Copy key ' + key, 'data-focus': 'copy:' + key, onclick: () => copy(key) }, '⧉');
+  const copyButton = (key) => h('button', { type: 'button', className: 'copy', title: 'Copy the key', 'aria-label': 'Copy key ' + key, 'data-focus': 'copy:' + key, onclick: () => copy(key) }, charts.copyIcon());
 
   // ---- overview ----------------------------------------------------------------------------------------------
 
   async function overview(main) {
     const [queues, workers] = await Promise.all([api('queues'), api('workers')]);
     const histories = await Promise.all(queues.map((q) => api('queues/' + enc(q.name) + '/history?minutes=60')));
-    sampleLive(workers);
+    sampleLive(queues, histories);
     const total = (k) => queues.reduce((sum, q) => sum + q[k], 0);
     const lastHour = (k) => histories.reduce((sum, hist) => sum + hist.reduce((s, p) => s + p[k], 0), 0);
     const slots = workers.reduce((sum, w) => sum + (Number(w.metadata && w.metadata.concurrency) || 0), 0);
@@ -129,7 +129,7 @@
       tile('scheduled', 'scheduled', fmtNum(total('scheduled')), 'Jobs waiting for their time'),
       tile('running', 'running / slots', fmtNum(total('active')) + ' / ' + fmtNum(slots), 'Running jobs, and the slots of every live worker (their concurrency)'),
       tile('workers', 'workers', fmtNum(workers.length), 'Live workers', '#/workers'),
-      tile('rate', 'jobs/s now', rate === null ? '…' : rate.toFixed(rate < 10 ? 1 : 0), 'Jobs finished per second, from the workers\' counters between two refreshes'));
+      tile('rate', 'jobs/s now', rate === null ? '…' : rate.toFixed(rate < 10 ? 1 : 0), 'Jobs finished per second between the last two refreshes (from the per-minute history)'));
 
     const sum = (p) => SERIES.reduce((acc, k) => acc + p[k], 0);
     const minutes = histories.length ? histories[0].map((p, i) => {
@@ -138,14 +138,17 @@
       return point;
     }) : [];
     const liveCard = h('div', { className: 'card', id: 'live' },
-      h('h2', null, 'Live: jobs per second, last 5 minutes'),
+      h('h2', null, 'Live: jobs per second, up to the last 5 minutes'),
       live.points.length >= 2
-        ? charts.lineChart(live.points, { series: ['processed', 'failed'], label: 'Jobs per second, one point per refresh', xLabel: (t, long) => (long ? exact(t) : new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })), unit: '/s', id: 'live-chart' })
+        ? charts.lineChart(live.points, {
+          series: ['processed', 'failed'], label: 'Jobs per second, one point per refresh', unit: '/s', id: 'live-chart',
+          xLabel: (t) => exact(t), span: liveSpan(),
+        })
         : h('p', { className: 'muted chart-wait' }, 'Collecting: a point every ' + (config.poll_milliseconds / 1000) + ' s while this page is open.'),
       legend({ processed: 'processed', failed: 'failed' }));
     const historyCard = h('div', { className: 'card', id: 'history' },
       h('h2', null, 'History: per minute, last hour'),
-      charts.lineChart(minutes, { series: SERIES, label: 'Jobs per minute over the last hour', xLabel: (t, long) => (long ? exact(t) : clock(t)), xEvery: 10, id: 'history-chart' }),
+      charts.lineChart(minutes, { series: SERIES, label: 'Jobs per minute over the last hour', xLabel: (t, long) => (long ? exact(t) : clock(t)), xEvery: 10, id: 'history-chart', bars: true }),
       legend(Object.fromEntries(SERIES.map((k) => [k, k + ' ' + fmtNum(minutes.reduce((acc, p) => acc + p[k], 0))]))),
       h('p', { className: 'muted note' }, 'The backends keep per-minute history for an hour; longer history (per hour, 7 days) is not stored.'));
 
@@ -161,22 +164,37 @@
     main.replaceChildren(h('h1', null, 'Overview'), tiles, h('div', { className: 'charts' }, liveCard, historyCard), h('h2', null, 'Queues'), table);
   }
 
+  // Since the first point, in whole minutes (one at least, five at most), labelled back from now.
+  function liveSpan() {
+    const to = live.points[live.points.length - 1].t;
+    const minutes = Math.min(5, Math.max(1, Math.ceil((to - live.points[0].t) / 60000)));
+    const step = minutes === 1 ? 15000 : 60000;
+    const ticks = [];
+    for (let back = minutes * 60000; back >= 0; back -= step) {
+      ticks.push([to - back, back === 0 ? 'now' : '−' + (step === 60000 ? back / 60000 + ' min' : back / 1000 + ' s')]);
+    }
+    return { from: to - minutes * 60000, to, ticks };
+  }
+
   function legend(labels) {
     return h('div', { className: 'legend' }, Object.entries(labels).map(([k, text]) => h('span', { className: k }, text)));
   }
 
-  function sampleLive(workers) {
+  // The per-minute history only grows within a minute: the difference between two refreshes is what ended between
+  // them, on every worker of every queue, as soon as the backend recorded it.
+  function sampleLive(queues, histories) {
     const now = Date.now();
-    const counters = new Map(workers.map((w) => [w.id, w.stats]));
+    const counters = new Map();
+    histories.forEach((hist, i) => { for (const p of hist) counters.set(queues[i].name + '\u0000' + p.minute, p); });
     const previous = live.previous;
     live.previous = { t: now, counters };
     if (!previous || now - previous.t < 200) return;
     let processed = 0, failed = 0;
-    for (const [id, stats] of counters) {
-      const before = previous.counters.get(id);
-      if (!before) continue;
-      processed += Math.max(0, stats.complete + stats.failed + stats.aborted - before.complete - before.failed - before.aborted);
-      failed += Math.max(0, stats.failed - before.failed);
+    for (const [key, p] of counters) {
+      const before = previous.counters.get(key);
+      if (!before && Date.parse(p.minute) < previous.t - 60000) continue;
+      processed += Math.max(0, p.complete + p.failed + p.aborted - (before ? before.complete + before.failed + before.aborted : 0));
+      failed += Math.max(0, p.failed - (before ? before.failed : 0));
     }
     const seconds = (now - previous.t) / 1000;
     live.points.push({ t: now, processed: processed / seconds, failed: failed / seconds });
