@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Errand.Backends;
 using Errand.Dashboard.Models;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -7,9 +8,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Errand.Dashboard;
 
-/// <summary>Retries or aborts several jobs at once: by keys, or every job of a status that matches a filter.</summary>
+/// <summary>Retries, aborts or deletes several jobs at once: by keys, or every job of a status that matches a filter.</summary>
 /// <remarks>
-/// Acts by keys in batches of <see cref="DashboardJobs.Batch"/> (one read of the batch, then one call per job); a filter
+/// Acts by keys in batches of <see cref="DashboardJobs.Batch"/> (one read of the batch, then one call per job; a delete is
+/// one backend call per batch, <see cref="IQueueBackend.DeleteFinishedAsync"/>); a filter
 /// reads the status's pages once to collect its keys, at most <see cref="ErrandDashboardOptions.MaxBulkRetry"/>.
 /// </remarks>
 internal sealed class DashboardBulkActions(ErrandDashboardOptions options, DashboardQueues queues)
@@ -31,7 +33,7 @@ internal sealed class DashboardBulkActions(ErrandDashboardOptions options, Dashb
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            return Error(StatusCodes.Status400BadRequest, $"The body must be JSON: {{\"action\": \"retry\" or \"abort\", \"keys\": [...]}} or a status and a filter ({ex.Message}).");
+            return Error(StatusCodes.Status400BadRequest, $"The body must be JSON: {{\"action\": \"retry\", \"abort\" or \"delete\", \"keys\": [...]}} or a status and a filter ({ex.Message}).");
         }
 
         if (Validate(request) is { } problem)
@@ -40,10 +42,22 @@ internal sealed class DashboardBulkActions(ErrandDashboardOptions options, Dashb
         }
 
         var ct = context.RequestAborted;
-        var keys = request!.Keys ?? await CollectAsync(found, request, ct).ConfigureAwait(false);
+        if (request!.Action == "delete" && found.Monitor is not IQueueBackend)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"Queue '{found.Name}' is read through a monitor only: it cannot delete jobs.");
+        }
+
+        var keys = request.Keys ?? await CollectAsync(found, request, ct).ConfigureAwait(false);
         var (count, skipped) = (0, 0);
         foreach (var batch in keys.Distinct(StringComparer.Ordinal).Chunk(DashboardJobs.Batch))
         {
+            if (found.Monitor is IQueueBackend backend && request.Action == "delete")
+            {
+                var deleted = (await backend.DeleteFinishedAsync(batch, ct).ConfigureAwait(false)).Count;
+                (count, skipped) = (count + deleted, skipped + batch.Length - deleted);
+                continue;
+            }
+
             var jobs = await found.Monitor.GetJobsAsync(batch, ct).ConfigureAwait(false);
             foreach (var job in jobs)
             {
@@ -61,16 +75,16 @@ internal sealed class DashboardBulkActions(ErrandDashboardOptions options, Dashb
         var user = context.User.Identity?.Name ?? "anonymous";
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Errand.Dashboard");
         DashboardLog.BulkAction(logger, request.Action!, count, found.Name, skipped, user);
-        var verb = request.Action == "retry" ? "queued again" : "aborted";
+        var verb = request.Action switch { "retry" => "queued again", "abort" => "aborted", _ => "deleted" };
         var message = $"{count} {(count == 1 ? "job" : "jobs")} {verb}" + (skipped > 0 ? $"; {skipped} skipped (gone, or not in a state that allows it)." : ".");
         return TypedResults.Json(new BulkOutcome(true, message, count, skipped), DashboardJsonContext.Default.BulkOutcome);
     }
 
     private static string? Validate(BulkRequest? request)
     {
-        if (request is null || request.Action is not ("retry" or "abort"))
+        if (request is null || request.Action is not ("retry" or "abort" or "delete"))
         {
-            return "action must be \"retry\" (finished jobs) or \"abort\" (waiting and running jobs).";
+            return "action must be \"retry\" or \"delete\" (finished jobs), or \"abort\" (waiting and running jobs).";
         }
 
         if (request.Keys is { } keys)

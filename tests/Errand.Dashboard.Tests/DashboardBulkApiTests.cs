@@ -90,7 +90,29 @@ public sealed class DashboardBulkApiTests(RedisServerFixture redis, PostgresServ
     }
 
     [Theory]
-    [InlineData("""{"action": "delete", "keys": ["c1"]}""", "action must be")]
+    [InlineData("redis")]
+    [InlineData("postgresql")]
+    public async Task Bulk_DeleteByKeysThenByFilter_DeletesOnlyFinishedJobsAndTheirPages(string engine)
+    {
+        await using var host = await StartAsync(engine);
+        using var client = host.CreateClient();
+
+        var byKeys = await PostJsonAsync(client, $"api/queues/{host.Queue.Name}/jobs/bulk", """{"action": "delete", "keys": ["c1", "q1", "a1"]}""");
+        var byFilter = await PostJsonAsync(client, $"api/queues/{host.Queue.Name}/jobs/bulk", """{"action": "delete", "status": "failed", "function": "send_email"}""");
+
+        Assert.Equal((1, 2), (byKeys.Body.GetProperty("count").GetInt32(), byKeys.Body.GetProperty("skipped").GetInt32()));
+        Assert.Equal(1, byFilter.Body.GetProperty("count").GetInt32());
+        Assert.Null(await host.Queue.GetJobAsync("c1", Ct));
+        Assert.Null(await host.Queue.GetJobAsync("f1", Ct));
+        Assert.Equal(JobStatus.Queued, (await host.Queue.GetJobAsync("q1", Ct))!.Status);
+        Assert.Equal(JobStatus.Active, (await host.Queue.GetJobAsync("a1", Ct))!.Status);
+        Assert.Equal(0, (await GetJsonAsync(client, $"api/queues/{host.Queue.Name}/jobs?status=complete")).GetProperty("total").GetInt64());
+        Assert.Equal(0, (await GetJsonAsync(client, $"api/queues/{host.Queue.Name}/jobs?status=failed")).GetProperty("total").GetInt64());
+        Assert.Equal(1, (await GetJsonAsync(client, $"api/queues/{host.Queue.Name}/jobs?status=aborted")).GetProperty("total").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("""{"action": "purge", "keys": ["c1"]}""", "action must be")]
     [InlineData("""{"action": "retry", "keys": []}""", "keys must hold 1 to 1000")]
     [InlineData("""{"action": "retry", "keys": [""]}""", "keys must hold 1 to 1000")]
     [InlineData("""{"action": "retry"}""", "status must be one of")]

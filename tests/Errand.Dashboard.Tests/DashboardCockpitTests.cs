@@ -146,6 +146,25 @@ public sealed class DashboardCockpitTests(RedisServerFixture redis, ChromiumFixt
     }
 
     [Fact]
+    public async Task QueuePage_SelectAllOf1000FailedJobsAndDelete_DeletesEveryOneAfterConfirmation()
+    {
+        await using var host = await StartAsync(withJobs: false);
+        await FailManyAsync(host.Queue, 1000);
+        var page = await BrowserPages.OpenAsync(chromium, host, $"#/queues/{host.Queue.Name}/failed");
+        string? question = null;
+        page.Dialog += (_, dialog) => { question = dialog.Message; _ = dialog.AcceptAsync(); };
+
+        await page.Locator("#select-all").ClickAsync();
+        await page.Locator("#bulk-delete").ClickAsync();
+
+        await Expect(page.Locator("#flash")).ToHaveTextAsync("1,000 jobs deleted.", new() { Timeout = 60_000 });
+        Assert.Equal("Delete for ever 1,000 failed jobs of \"" + host.Queue.Name + "\"?", question);
+        Assert.Equal(0, (await host.Queue.ListJobsAsync(new JobQuery(JobStatus.Failed), Ct)).Total);
+        Assert.Null(await host.Queue.GetJobAsync("bulk-0500", Ct));
+        await Expect(page.Locator("#range")).ToHaveTextAsync("0");
+    }
+
+    [Fact]
     public async Task QueuePage_TwoQueuedJobsPickedByKeyboardAndAborted_OnlyThoseAreAborted()
     {
         await using var host = await StartAsync();

@@ -285,7 +285,9 @@
           'Select all ' + fmtNum(list.total) + (list.partial ? '+' : '') + ' ' + status + (fn || prefix ? ' matching' : '')) : null,
         count > 0 ? h('button', { type: 'button', id: 'select-none', onclick: () => { selection = { scope, keys: new Set(), all: false }; refresh(); } }, 'Clear selection') : null,
         count > 0 ? h('button', { type: 'button', className: action === 'retry' ? 'primary' : 'danger', id: 'bulk-' + action, onclick: (e) => bulk(e.target, name, status, fn, prefix, action, count) },
-          verb + ' ' + fmtNum(count)) : null);
+          verb + ' ' + fmtNum(count)) : null,
+        count > 0 && action === 'retry' ? h('button', { type: 'button', className: 'danger', id: 'bulk-delete', onclick: (e) => bulk(e.target, name, status, fn, prefix, 'delete', count) },
+          'Delete ' + fmtNum(count)) : null);
     }
     drawSelection();
 
@@ -304,7 +306,8 @@
   }
 
   async function bulk(button, queue, status, fn, prefix, action, count) {
-    const what = (action === 'retry' ? 'Queue ' : 'Abort ') + fmtNum(count) + ' ' + status + ' job' + (count === 1 ? '' : 's') + ' of "' + queue + '"' + (action === 'retry' ? ' again?' : '?');
+    const verbs = { retry: 'Queue ', abort: 'Abort ', delete: 'Delete for ever ' };
+    const what = verbs[action] + fmtNum(count) + ' ' + status + ' job' + (count === 1 ? '' : 's') + ' of "' + queue + '"' + (action === 'retry' ? ' again?' : '?');
     if (!confirm(what)) return;
     button.disabled = true;
     const body = selection.all
@@ -322,7 +325,7 @@
         const outcome = await post('queues/' + enc(queue) + '/jobs/bulk', body);
         done = outcome.count; skipped = outcome.skipped;
       }
-      flash(fmtNum(done) + ' job' + (done === 1 ? '' : 's') + (action === 'retry' ? ' queued again' : ' aborted') + (skipped ? '; ' + fmtNum(skipped) + ' skipped (gone, or not in a state that allows it).' : '.'));
+      flash(fmtNum(done) + ' job' + (done === 1 ? '' : 's') + { retry: ' queued again', abort: ' aborted', delete: ' deleted' }[action] + (skipped ? '; ' + fmtNum(skipped) + ' skipped (gone, or not in a state that allows it).' : '.'));
     } catch (e) {
       flash(action + ' failed: ' + e.message, true);
     }
