@@ -90,6 +90,7 @@ public sealed class DashboardCockpitTests(RedisServerFixture redis, ChromiumFixt
 
         var page = await BrowserPages.OpenAsync(chromium, host, $"#/queues/{host.Queue.Name}/queued");
         await Expect(page.Locator("#jobs tbody tr")).ToHaveCountAsync(5);
+        await Expect(page.Locator("#selection")).ToHaveTextAsync("0 selectedSelect all 5 queued");
 
         await page.Locator("#filter-function").SelectOptionAsync("resize_image");
         await Expect(page.Locator("#jobs tbody tr")).ToHaveCountAsync(3);
@@ -103,6 +104,27 @@ public sealed class DashboardCockpitTests(RedisServerFixture redis, ChromiumFixt
 
         await page.Locator("#clear-filter").ClickAsync();
         await Expect(page.Locator("#jobs tbody tr")).ToHaveCountAsync(5);
+
+        // An exact key of a job in another status: the empty page offers its job page.
+        await page.Locator("#filter-prefix").FillAsync("f1");
+        await page.Locator("#filter-prefix").PressAsync("Enter");
+        await page.Locator("#open-key").ClickAsync();
+        await Expect(page.Locator("#job-status")).ToHaveTextAsync("failed");
+    }
+
+    [Fact]
+    public async Task QueuePage_FilterApplied_KeepsRefreshingWhileTheFieldHasFocus()
+    {
+        await using var host = await StartAsync(o => o.PollInterval = TimeSpan.FromMilliseconds(300));
+        var page = await BrowserPages.OpenAsync(chromium, host, $"#/queues/{host.Queue.Name}/queued");
+        await page.Locator("#filter-prefix").FillAsync("late");
+        await page.Locator("#filter-prefix").PressAsync("Enter");
+        await Expect(page.Locator("#filter-prefix")).ToBeFocusedAsync();
+
+        await host.Queue.EnqueueAsync("send_email", new { to = "x" }, new JobOptions { Key = "late-1" }, Ct);
+
+        await Expect(page.Locator("#jobs tr[data-key='late-1']")).ToBeVisibleAsync();
+        await Expect(page.Locator("#filter-prefix")).ToBeFocusedAsync();
     }
 
     [Fact]
@@ -176,6 +198,7 @@ public sealed class DashboardCockpitTests(RedisServerFixture redis, ChromiumFixt
         await page.Locator("#jobs tr[data-key='q1'] input[type=checkbox]").FocusAsync();
         await page.Keyboard.PressAsync("Space");
         await Expect(page.Locator("#selected-count")).ToHaveTextAsync("1 selected");
+        await Expect(page.Locator("#selection")).Not.ToContainTextAsync("null");
         await page.Locator("#jobs tr[data-key='q2'] input[type=checkbox]").CheckAsync();
         await page.Locator("#bulk-abort").ClickAsync();
 
@@ -253,6 +276,7 @@ public sealed class DashboardCockpitTests(RedisServerFixture redis, ChromiumFixt
         {
             var page = await BrowserPages.OpenAsync(chromium, host, fragment, width: width);
             await BrowserPages.AssertNoHorizontalScrollAsync(page, $"'{fragment}' at {width} px");
+            await BrowserPages.ScreenshotAsync(page, $"width-{width}-{fragment.Split('/').Last()}");
             await page.Context.CloseAsync();
         }
     }

@@ -154,7 +154,7 @@
 
     const cols = ['queued', 'active', 'scheduled', 'complete', 'failed', 'aborted'];
     const table = h('div', { className: 'scroll' }, h('table', { id: 'queues' },
-      h('thead', null, h('tr', null, h('th', null, 'Queue'), h('th', null, 'last hour'),
+      h('thead', null, h('tr', null, h('th', null, 'Queue'), h('th', { className: 'spark' }, 'last hour'),
         cols.map((c) => h('th', { className: 'num' }, c)), h('th', { className: 'num' }, 'workers'))),
       h('tbody', null, queues.map((q, i) => h('tr', { 'data-queue': q.name },
         h('td', null, h('a', { href: '#/queues/' + enc(q.name) }, q.name)),
@@ -235,9 +235,9 @@
       const f = e.target.elements;
       location.hash = link(status, { function: f.function.value, prefix: f.prefix.value.trim(), offset: '' });
     } },
-      h('label', null, 'Function ', h('select', { name: 'function', id: 'filter-function', onchange: (e) => e.target.form.requestSubmit() },
+      h('label', null, 'Function ', h('select', { name: 'function', id: 'filter-function', 'data-focus': 'filter-function', onchange: (e) => e.target.form.requestSubmit() },
         h('option', { value: '' }, 'any'), [...functions].sort().map((f) => h('option', { value: f, selected: f === fn }, f)))),
-      h('label', null, 'Key ', h('input', { type: 'search', name: 'prefix', id: 'filter-prefix', value: prefix, placeholder: 'key or key prefix  ( / )', 'aria-label': 'Key or key prefix' })),
+      h('label', null, 'Key ', h('input', { type: 'search', name: 'prefix', id: 'filter-prefix', 'data-focus': 'filter-prefix', value: prefix, placeholder: 'key or key prefix  ( / )', 'aria-label': 'Key or key prefix' })),
       h('button', { type: 'submit' }, 'Filter'),
       fn || prefix ? h('a', { href: link(status, { function: '', prefix: '', offset: '' }), id: 'clear-filter' }, 'clear') : null);
     const toolbar = h('div', { className: 'toolbar' }, filters);
@@ -272,14 +272,17 @@
     const headers = ['key', 'function', 'status', 'attempts', timeHeader, 'error'];
     const table = h('div', { className: 'scroll' }, h('table', { id: 'jobs' },
       h('thead', null, h('tr', null, selectable ? h('th', { className: 'pick' }, allBox) : null, headers.map((c) => h('th', null, c)))),
-      h('tbody', null, rows.length ? rows : h('tr', null, h('td', { colspan: headers.length + 1, className: 'muted' }, 'No ' + status + ' jobs' + (fn || prefix ? ' match the filter.' : '.'))))));
+      h('tbody', null, rows.length ? rows : h('tr', null, h('td', { colspan: headers.length + 1, className: 'muted' }, 'No ' + status + ' jobs' + (fn || prefix ? ' match the filter.' : '.'),
+        // A key of a job in another status: one read of that key, on the job's page.
+        prefix ? [' ', h('a', { href: base + 'job/' + enc(prefix), id: 'open-key' }, 'Open the job with key "' + prefix + '"')] : null)))));
 
     const bar = h('div', { className: 'selection', id: 'selection', role: 'region', 'aria-label': 'Selection' });
     function drawSelection() {
       const count = selection.all ? list.total : selection.keys.size;
       const verb = action === 'retry' ? 'Retry' : 'Abort';
       bar.hidden = !selectable || (count === 0 && list.total === 0);
-      bar.replaceChildren(
+      // replaceChildren would write a null as the text "null": only the parts that apply.
+      bar.replaceChildren(...[
         h('span', { id: 'selected-count' }, selection.all ? 'All ' + fmtNum(list.total) + (list.partial ? '+' : '') + ' matching jobs selected' : fmtNum(count) + ' selected'),
         !selection.all && list.total > 0 ? h('button', { type: 'button', id: 'select-all', onclick: () => { selection.all = true; refresh(); } },
           'Select all ' + fmtNum(list.total) + (list.partial ? '+' : '') + ' ' + status + (fn || prefix ? ' matching' : '')) : null,
@@ -287,7 +290,7 @@
         count > 0 ? h('button', { type: 'button', className: action === 'retry' ? 'primary' : 'danger', id: 'bulk-' + action, onclick: (e) => bulk(e.target, name, status, fn, prefix, action, count) },
           verb + ' ' + fmtNum(count)) : null,
         count > 0 && action === 'retry' ? h('button', { type: 'button', className: 'danger', id: 'bulk-delete', onclick: (e) => bulk(e.target, name, status, fn, prefix, 'delete', count) },
-          'Delete ' + fmtNum(count)) : null);
+          'Delete ' + fmtNum(count)) : null].filter(Boolean));
     }
     drawSelection();
 
@@ -491,8 +494,8 @@
   async function refresh(periodic) {
     const main = document.getElementById('main');
     const focused = document.activeElement;
-    // Someone typing in a field or choosing in a list keeps it: the periodic refresh waits.
-    if (periodic && focused && main.contains(focused) && (focused.tagName === 'INPUT' && focused.type !== 'checkbox' || focused.tagName === 'SELECT')) return;
+    // Someone typing in a field keeps what they typed: the periodic refresh waits until it is applied or undone.
+    if (periodic && focused && main.contains(focused) && focused.tagName === 'INPUT' && focused.type !== 'checkbox' && focused.value !== focused.defaultValue) return;
     const focusKey = focused && main.contains(focused) ? focused.getAttribute('data-focus') : null;
     const current = view;
     try {
