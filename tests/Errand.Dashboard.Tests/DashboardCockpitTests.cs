@@ -90,6 +90,11 @@ public sealed class DashboardCockpitTests(RedisServerFixture redis, ChromiumFixt
 
         var page = await BrowserPages.OpenAsync(chromium, host, $"#/queues/{host.Queue.Name}/queued");
         await Expect(page.Locator("#jobs tbody tr")).ToHaveCountAsync(5);
+        await Expect(page.Locator("#qtile-processed .tile-value")).ToHaveTextAsync("2");
+        await Expect(page.Locator("#qtile-failed .tile-value")).ToHaveTextAsync("1");
+        await Expect(page.Locator("#qtile-queued .tile-value")).ToHaveTextAsync("5");
+        await Expect(page.Locator("#qtile-running .tile-value")).ToHaveTextAsync("1 / 0");
+        await Expect(page.Locator("#queue-tiles svg.sparkline")).ToHaveCountAsync(1);
         await Expect(page.Locator("#selection")).ToHaveTextAsync("0 selectedSelect all 5 queued");
 
         await page.Locator("#filter-function").SelectOptionAsync("resize_image");

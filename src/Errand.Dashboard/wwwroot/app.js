@@ -208,10 +208,11 @@
     const fn = params.get('function') || '';
     const prefix = params.get('prefix') || '';
     const filter = (fn ? '&function=' + enc(fn) : '') + (prefix ? '&prefix=' + enc(prefix) : '');
-    const [summary, list, workers] = await Promise.all([
+    const [summary, list, workers, history] = await Promise.all([
       api('queues').then((all) => all.find((q) => q.name === name)),
       api('queues/' + enc(name) + '/jobs?status=' + enc(status) + '&offset=' + offset + '&limit=' + PAGE + filter),
       api('workers'),
+      api('queues/' + enc(name) + '/history?minutes=60'),
     ]);
     const scope = [name, status, fn, prefix].join('\u0000');
     if (selection.scope !== scope) selection = { scope, keys: new Set(), all: false };
@@ -300,7 +301,24 @@
       h('span', { id: 'range' }, list.total === 0 ? '0' : (offset + 1) + '–' + last + ' of ' + fmtNum(list.total)),
       h('button', { disabled: offset + PAGE >= list.total, onclick: () => { location.hash = link(status, { offset: String(offset + PAGE) }); } }, 'Older →'),
       list.partial ? h('span', { className: 'muted', id: 'partial' }, 'The filter read the newest ' + fmtNum(list.window) + ' ' + status + ' jobs only.') : null);
-    main.replaceChildren(h('h1', null, 'Queue ', name), tabs, toolbar, bar, table, pager);
+    main.replaceChildren(h('h1', null, 'Queue ', name), queueTiles(name, summary, workers, history), tabs, toolbar, bar, table, pager);
+  }
+
+  // The queue's own tiles: what is waiting and running, and what ended in the last hour, with its sparkline.
+  function queueTiles(name, summary, workers, history) {
+    const own = workers.filter((w) => w.queue === name);
+    const slots = own.reduce((sum, w) => sum + (Number(w.metadata && w.metadata.concurrency) || 0), 0);
+    const hour = (k) => history.reduce((sum, p) => sum + p[k], 0);
+    const tile = (id, label, value) => h('div', { className: 'tile small', id: 'qtile-' + id }, h('span', { className: 'tile-value' }, value), h('span', { className: 'tile-label' }, label));
+    return h('div', { className: 'tiles', id: 'queue-tiles' },
+      tile('processed', 'processed, last hour', fmtNum(hour('complete') + hour('failed'))),
+      tile('failed', 'failed, last hour', fmtNum(hour('failed'))),
+      tile('queued', 'enqueued', summary ? fmtNum(summary.queued) : '–'),
+      tile('scheduled', 'scheduled', summary ? fmtNum(summary.scheduled) : '–'),
+      tile('running', 'running / slots', (summary ? fmtNum(summary.active) : '–') + ' / ' + fmtNum(slots)),
+      tile('workers', 'workers', fmtNum(own.length)),
+      h('div', { className: 'tile small spark-tile' }, charts.sparkline(history.map((p) => SERIES.reduce((a, k) => a + p[k], 0)), name + ': jobs ended per minute, last hour'),
+        h('span', { className: 'tile-label' }, 'per minute, last hour')));
   }
 
   function attemptsText(job) {
