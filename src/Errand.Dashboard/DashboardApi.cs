@@ -30,6 +30,7 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
         actions.MapPost("/queues/{queue}/jobs/{key}/retry", RetryAsync);
         actions.MapPost("/queues/{queue}/jobs/{key}/abort", AbortAsync);
         actions.MapPost("/queues/{queue}/retry-failed", RetryFailedAsync);
+        actions.MapPost("/queues/{queue}/jobs/bulk", new DashboardBulkActions(options, queues).RunAsync);
 
         // Changes no job, only Errand's index: allowed on a read-only dashboard, still guarded against other sites.
         api.MapGroup(string.Empty).AddEndpointFilter(new ActionGuardFilter(readOnly: false)).MapPost("/queues/{queue}/scan", ScanAsync);
@@ -59,7 +60,7 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
     }
 
     private async Task<Results<JsonHttpResult<JobList>, JsonHttpResult<ErrorMessage>>> JobsAsync(
-        HttpContext context, string queue, string? status, int? offset, int? limit, bool? scan)
+        HttpContext context, string queue, string? status, int? offset, int? limit, bool? scan, string? function, string? prefix)
     {
         if (queues.Find(context.RequestServices, queue) is not { } found)
         {
@@ -73,29 +74,28 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
         }
 
         var word = status ?? "queued";
-        var skip = Math.Max(0, offset ?? 0);
-        var take = Math.Clamp(limit ?? 50, 1, MaxLimit);
-        var ct = context.RequestAborted;
-        JobPage page;
-        if (word is "queued" or "scheduled")
+        if (!DashboardJobs.IsKnown(word))
         {
-            // A queued page is the ready list then the scheduled jobs: split it where the counts say.
-            var counts = await found.Monitor.CountAsync(ct).ConfigureAwait(false);
-            var ready = counts.Queued;
-            page = word == "queued"
-                ? await PageWithinAsync(found.Monitor, skip, (int)Math.Max(0, Math.Min(take, ready - skip)), ready, ct).ConfigureAwait(false)
-                : await PageWithinAsync(found.Monitor, (int)Math.Min(int.MaxValue, ready + skip), take, counts.Scheduled, ct).ConfigureAwait(false);
-        }
-        else if (JobStatusExtensions.TryParseWire(word, out var parsed) && parsed != JobStatus.New)
-        {
-            page = await found.Monitor.ListJobsAsync(new JobQuery(parsed, skip, take), ct).ConfigureAwait(false);
-        }
-        else
-        {
-            return Error(StatusCodes.Status400BadRequest, $"Unknown status '{word}': use queued, scheduled, active, aborting, complete, failed or aborted.");
+            return Error(StatusCodes.Status400BadRequest, $"Unknown status '{word}': use {DashboardJobs.Statuses}.");
         }
 
-        return TypedResults.Json(new JobList(found.Name, word, skip, take, page.Total, [.. page.Jobs.Select(JobSummary.From)]), DashboardJsonContext.Default.JobList);
+        if (offset < 0 || limit is < 1 or > MaxLimit)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"offset must be 0 or more and limit between 1 and {MaxLimit}.");
+        }
+
+        var (skip, take, ct) = (offset ?? 0, limit ?? 50, context.RequestAborted);
+        if (string.IsNullOrEmpty(function) && string.IsNullOrEmpty(prefix))
+        {
+            var page = await DashboardJobs.PageAsync(found.Monitor, word, skip, take, ct).ConfigureAwait(false);
+            return TypedResults.Json(new JobList(found.Name, word, skip, take, page.Total, [.. page.Jobs.Select(JobSummary.From)]), DashboardJsonContext.Default.JobList);
+        }
+
+        var (matches, partial) = await DashboardJobs.MatchAsync(found.Monitor, word, function, prefix, options.FilterWindow, ct).ConfigureAwait(false);
+        var shown = matches.Skip(skip).Take(take).Select(JobSummary.From).ToList();
+        return TypedResults.Json(
+            new JobList(found.Name, word, skip, take, matches.Count, shown, NullIfEmpty(function), NullIfEmpty(prefix), options.FilterWindow, partial),
+            DashboardJsonContext.Default.JobList);
     }
 
     private async Task<Results<JsonHttpResult<JobDetail>, JsonHttpResult<ErrorMessage>>> JobAsync(HttpContext context, string queue, string key)
@@ -233,17 +233,6 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
         return Done($"Read {all.Total} jobs of queue '{found.Name}'; finished jobs that were not indexed are now listed.", (int)Math.Min(int.MaxValue, all.Total), null);
     }
 
-    private static async Task<JobPage> PageWithinAsync(IQueueMonitor monitor, int offset, int limit, long total, CancellationToken ct)
-    {
-        if (limit <= 0 || offset < 0)
-        {
-            return new JobPage([], total);
-        }
-
-        var page = await monitor.ListJobsAsync(new JobQuery(JobStatus.Queued, offset, limit), ct).ConfigureAwait(false);
-        return new JobPage(page.Jobs, total);
-    }
-
     private static async Task<QueueSummary> SummarizeAsync(DashboardQueue queue, CancellationToken ct)
     {
         var counts = queue.Monitor.CountAsync(ct);
@@ -270,6 +259,8 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
 
     private static JsonHttpResult<ErrorMessage> Error(int status, string message) =>
         TypedResults.Json(new ErrorMessage(message), DashboardJsonContext.Default.ErrorMessage, statusCode: status);
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private static ILogger Logger(HttpContext context) => context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Errand.Dashboard");
 

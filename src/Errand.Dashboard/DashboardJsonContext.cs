@@ -14,4 +14,6 @@ namespace Errand.Dashboard;
 [JsonSerializable(typeof(IReadOnlyList<WorkerSummary>))]
 [JsonSerializable(typeof(ActionOutcome))]
 [JsonSerializable(typeof(ErrorMessage))]
+[JsonSerializable(typeof(BulkRequest))]
+[JsonSerializable(typeof(BulkOutcome))]
 internal sealed partial class DashboardJsonContext : JsonSerializerContext;

@@ -19,4 +19,7 @@ internal static partial class DashboardLog
 
     [LoggerMessage(EventId = 5505, EventName = "DashboardQueueScanned", Level = LogLevel.Information, Message = "Dashboard: every job of queue {Queue} read ({Count}) to index the unindexed finished ones, by {User}")]
     public static partial void QueueScanned(ILogger logger, string queue, long count, string user);
+
+    [LoggerMessage(EventId = 5506, EventName = "DashboardBulkAction", Level = LogLevel.Information, Message = "Dashboard: {Action} of {Count} jobs on queue {Queue} ({Skipped} skipped) by {User}")]
+    public static partial void BulkAction(ILogger logger, string action, int count, string queue, int skipped, string user);
 }

@@ -83,6 +83,11 @@ public static class ErrandDashboardEndpointRouteBuilderExtensions
             throw new InvalidOperationException("ErrandDashboardOptions.BasicAuthUserName needs a non-empty user name and BasicAuthPassword.");
         }
 
+        if (options.FilterWindow < 1 || options.MaxBulkRetry < 1)
+        {
+            throw new InvalidOperationException("ErrandDashboardOptions.FilterWindow and MaxBulkRetry must be at least 1.");
+        }
+
         if (options.PollInterval < TimeSpan.FromMilliseconds(250))
         {
             throw new InvalidOperationException("ErrandDashboardOptions.PollInterval must be at least 250 ms.");

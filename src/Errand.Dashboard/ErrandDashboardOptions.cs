@@ -48,9 +48,13 @@ public sealed class ErrandDashboardOptions
     /// <value>The default is 3 seconds.</value>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>Gets or sets the most failed jobs one bulk retry queues again.</summary>
+    /// <summary>Gets or sets the most jobs one bulk action changes: "retry all failed", or an action on every job that matches a filter.</summary>
     /// <value>The default is 10,000.</value>
     public int MaxBulkRetry { get; set; } = 10_000;
+
+    /// <summary>Gets or sets how many of a status's newest jobs a filter by function or key prefix reads, at most, to find its matches.</summary>
+    /// <value>The default is 1,000: a filtered page costs at most five reads of 200 jobs; older matches are not shown.</value>
+    public int FilterWindow { get; set; } = 1_000;
 
     /// <summary>Gets or sets the title shown in the page header.</summary>
     /// <value>The default is <c>Errand</c>.</value>

@@ -12,6 +12,7 @@ internal static class RedisScripts
     public static readonly string ListFinished = Load("list_finished");
     public static readonly string PeekActive = Load("peek_active");
     public static readonly string PruneFinished = Load("prune_finished");
+    public static readonly string DeleteFinished = Load("delete_finished");
 
     private static string Load(string name)
     {

@@ -78,6 +78,8 @@ public sealed class SignallingBackend(IQueueBackend inner) : IQueueBackend
 
     public Task<Job?> RequeueAsync(string key, bool force, CancellationToken cancellationToken) => inner.RequeueAsync(key, force, cancellationToken);
 
+    public Task<IReadOnlyList<string>> DeleteFinishedAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) => inner.DeleteFinishedAsync(keys, cancellationToken);
+
     public Task ClearAbortAsync(string key, CancellationToken cancellationToken) => inner.ClearAbortAsync(key, cancellationToken);
 
     public Task<IReadOnlyList<string>> ScheduleAsync(TimeSpan lockFor, CancellationToken cancellationToken) => inner.ScheduleAsync(lockFor, cancellationToken);

@@ -6,8 +6,6 @@ namespace Errand.Dashboard.Tests;
 /// <summary>The page in headless chromium over the real API and Redis; each test saves a screenshot under the test output.</summary>
 public sealed class DashboardBrowserTests(RedisServerFixture redis, ChromiumFixture chromium) : IClassFixture<ChromiumFixture>
 {
-    private static readonly string ScreenshotDirectory = Path.Combine(AppContext.BaseDirectory, "screenshots");
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -23,7 +21,7 @@ public sealed class DashboardBrowserTests(RedisServerFixture redis, ChromiumFixt
         await Expect(row.Locator(".count-complete")).ToHaveTextAsync("1");
         await Expect(row.Locator(".count-failed")).ToHaveTextAsync("1");
         await Expect(row.Locator(".count-aborted")).ToHaveTextAsync("1");
-        await Expect(page.Locator("svg.chart polyline[data-series='complete']")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#history-chart rect[data-series='complete']")).ToHaveCountAsync(1);
         await ScreenshotAsync(page, "overview");
     }
 
@@ -41,7 +39,7 @@ public sealed class DashboardBrowserTests(RedisServerFixture redis, ChromiumFixt
         await Expect(page.Locator("#job-kwargs")).ToContainTextAsync("<img src=x onerror=alert(1)>");
         Assert.Equal(0, await page.Locator("#job-kwargs script, #job-kwargs img, #job-error b").CountAsync());
         await Expect(page.Locator("#timeline [data-step='failed']")).ToBeVisibleAsync();
-        await ScreenshotAsync(page, "failed-job");
+        await BrowserPages.ReadmeScreenshotAsync(page, "failed-job");
     }
 
     [Fact]
@@ -97,21 +95,7 @@ public sealed class DashboardBrowserTests(RedisServerFixture redis, ChromiumFixt
         return host;
     }
 
-    private async Task<IPage> OpenAsync(DashboardHost host, string fragment)
-    {
-        var context = await chromium.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
-        var page = await context.NewPageAsync();
-        var errors = new List<string>();
-        page.PageError += (_, error) => errors.Add(error);
-        await page.GotoAsync(new Uri(host.BaseAddress, fragment).ToString());
-        await Expect(page.Locator("#updated")).Not.ToBeEmptyAsync();
-        Assert.Empty(errors);
-        return page;
-    }
+    private Task<IPage> OpenAsync(DashboardHost host, string fragment) => BrowserPages.OpenAsync(chromium, host, fragment);
 
-    private static async Task ScreenshotAsync(IPage page, string name)
-    {
-        Directory.CreateDirectory(ScreenshotDirectory);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
-    }
+    private static Task ScreenshotAsync(IPage page, string name) => BrowserPages.ScreenshotAsync(page, name);
 }

@@ -3,13 +3,19 @@
 (function () {
   'use strict';
 
-  const SVG = 'http://www.w3.org/2000/svg';
   const STATUSES = ['queued', 'scheduled', 'active', 'aborting', 'complete', 'failed', 'aborted'];
   const FINISHED = ['complete', 'failed', 'aborted'];
+  const SERIES = ['complete', 'failed', 'retried', 'aborted'];
   const PAGE = 50;
+  const LIVE_MS = 5 * 60 * 1000;
+  const charts = window.ErrandCharts;
   let config = null;
   let timer = null;
   let view = null;
+  // Live rates, sampled from the workers' counters at each refresh of the overview; kept across pages.
+  const live = { previous: null, points: [] };
+  // The queue page's selection: keys picked one by one, or every job matching the page's filter.
+  let selection = { scope: '', keys: new Set(), all: false };
 
   // h('a', {href: '#/'}, 'text', child): builds an element; strings become text nodes.
   function h(tag, attrs, ...children) {
@@ -31,12 +37,6 @@
     }
   }
 
-  function s(tag, attrs) {
-    const node = document.createElementNS(SVG, tag);
-    for (const [name, value] of Object.entries(attrs || {})) node.setAttribute(name, String(value));
-    return node;
-  }
-
   async function api(path) {
     const response = await fetch('api/' + path, { headers: { Accept: 'application/json' }, cache: 'no-store' });
     const body = await response.json().catch(() => ({ error: response.statusText }));
@@ -44,11 +44,13 @@
     return body;
   }
 
-  async function post(path) {
-    const response = await fetch('api/' + path, { method: 'POST', headers: { 'X-Errand-Dashboard': '1', Accept: 'application/json' } });
-    const body = await response.json().catch(() => ({ error: response.statusText }));
-    if (!response.ok) throw new Error(body.error || response.statusText);
-    return body;
+  async function post(path, body) {
+    const headers = { 'X-Errand-Dashboard': '1', Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch('api/' + path, { method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const answer = await response.json().catch(() => ({ error: response.statusText }));
+    if (!response.ok) throw new Error(answer.error || response.statusText);
+    return answer;
   }
 
   function flash(message, isError) {
@@ -59,91 +61,187 @@
   }
 
   const enc = encodeURIComponent;
-  const fmtTime = (ms) => (ms ? new Date(ms).toLocaleString() : '–');
   const fmtNum = (n) => Number(n).toLocaleString();
+  const exact = (ms) => new Date(ms).toLocaleString();
+  const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
   function fmtDuration(ms) {
-    if (ms < 1000) return ms + ' ms';
+    if (ms < 1000) return Math.round(ms) + ' ms';
     const sec = ms / 1000;
     if (sec < 60) return sec.toFixed(sec < 10 ? 2 : 1) + ' s';
     const min = Math.floor(sec / 60);
     if (min < 60) return min + ' min ' + Math.round(sec % 60) + ' s';
-    return Math.floor(min / 60) + ' h ' + (min % 60) + ' min';
+    const hours = Math.floor(min / 60);
+    if (hours < 48) return hours + ' h ' + (min % 60) + ' min';
+    return Math.floor(hours / 24) + ' d ' + (hours % 24) + ' h';
   }
 
+  // "2 min ago" / "in 5 min", the exact local time on hover.
+  function relative(ms) {
+    const diff = ms - Date.now();
+    const sec = Math.round(Math.abs(diff) / 1000);
+    let text;
+    if (sec < 5) text = diff <= 0 ? 'just now' : 'in a moment';
+    else {
+      const amount = sec < 60 ? sec + ' s' : sec < 3600 ? Math.round(sec / 60) + ' min' : sec < 172800 ? Math.round(sec / 3600) + ' h' : Math.round(sec / 86400) + ' d';
+      text = diff <= 0 ? amount + ' ago' : 'in ' + amount;
+    }
+    return text;
+  }
+
+  const when = (ms) => (ms ? h('time', { datetime: new Date(ms).toISOString(), title: exact(ms) }, relative(ms)) : '–');
   const badge = (status) => h('span', { className: 'badge ' + status, 'data-status': status }, status);
   const json = (value) => JSON.stringify(value === undefined ? null : value, null, 2);
+  const shortKey = (key) => (key.length > 18 ? key.slice(0, 8) + '…' + key.slice(-6) : key);
+
+  async function copy(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      const area = h('textarea', { className: 'offscreen' }, text);
+      document.body.appendChild(area);
+      area.select();
+      document.execCommand('copy');
+      area.remove();
+    }
+    flash('Copied ' + text);
+  }
+
+  const copyButton = (key) => h('button', { type: 'button', className: 'copy', title: 'Copy the key', 'aria-label': 'Copy key ' + key, 'data-focus': 'copy:' + key, onclick: () => copy(key) }, charts.copyIcon());
 
   // ---- overview ----------------------------------------------------------------------------------------------
 
   async function overview(main) {
-    const queues = await api('queues');
+    const [queues, workers] = await Promise.all([api('queues'), api('workers')]);
     const histories = await Promise.all(queues.map((q) => api('queues/' + enc(q.name) + '/history?minutes=60')));
-    const table = h('table', { id: 'queues' },
-      h('thead', null, h('tr', null, h('th', null, 'Queue'),
-        ['queued', 'active', 'scheduled', 'complete', 'failed', 'aborted'].map((c) => h('th', { className: 'num' }, c)),
-        h('th', { className: 'num' }, 'workers'))),
-      h('tbody', null, queues.map((q) => h('tr', { 'data-queue': q.name },
+    sampleLive(queues, histories);
+    const total = (k) => queues.reduce((sum, q) => sum + q[k], 0);
+    const lastHour = (k) => histories.reduce((sum, hist) => sum + hist.reduce((s, p) => s + p[k], 0), 0);
+    const slots = workers.reduce((sum, w) => sum + (Number(w.metadata && w.metadata.concurrency) || 0), 0);
+    const rate = live.points.length ? live.points[live.points.length - 1].processed : null;
+    const tile = (id, label, value, hint, href) => h(href ? 'a' : 'div', { className: 'tile', id: 'tile-' + id, href, title: hint },
+      h('span', { className: 'tile-value' }, value), h('span', { className: 'tile-label' }, label));
+    const tiles = h('div', { className: 'tiles', id: 'tiles' },
+      tile('processed', 'processed, last hour', fmtNum(lastHour('complete') + lastHour('failed')), 'Jobs that completed or failed in the last 60 minutes (the history the backends keep)'),
+      tile('failed', 'failed, last hour', fmtNum(lastHour('failed')), 'Jobs that failed in the last 60 minutes'),
+      tile('retried', 'retried, last hour', fmtNum(lastHour('retried')), 'Attempts put back in the queue in the last 60 minutes'),
+      tile('queued', 'enqueued', fmtNum(total('queued')), 'Jobs ready to run now'),
+      tile('scheduled', 'scheduled', fmtNum(total('scheduled')), 'Jobs waiting for their time'),
+      tile('running', 'running / slots', fmtNum(total('active')) + ' / ' + fmtNum(slots), 'Running jobs, and the slots of every live worker (their concurrency)'),
+      tile('workers', 'workers', fmtNum(workers.length), 'Live workers', '#/workers'),
+      tile('rate', 'jobs/s now', rate === null ? '…' : rate.toFixed(rate < 10 ? 1 : 0), 'Jobs finished per second between the last two refreshes (from the per-minute history)'));
+
+    const sum = (p) => SERIES.reduce((acc, k) => acc + p[k], 0);
+    const minutes = histories.length ? histories[0].map((p, i) => {
+      const point = { t: Date.parse(p.minute) };
+      for (const k of SERIES) point[k] = histories.reduce((acc, hist) => acc + (hist[i] ? hist[i][k] : 0), 0);
+      return point;
+    }) : [];
+    const liveCard = h('div', { className: 'card', id: 'live' },
+      h('h2', null, 'Live: jobs per second, up to the last 5 minutes'),
+      live.points.length >= 2
+        ? charts.lineChart(live.points, {
+          series: ['processed', 'failed'], label: 'Jobs per second, one point per refresh', unit: '/s', id: 'live-chart',
+          xLabel: (t) => exact(t), span: liveSpan(),
+        })
+        : h('p', { className: 'muted chart-wait' }, 'Collecting: a point every ' + (config.poll_milliseconds / 1000) + ' s while this page is open.'),
+      legend({ processed: 'processed', failed: 'failed' }));
+    const historyCard = h('div', { className: 'card', id: 'history' },
+      h('h2', null, 'History: per minute, last hour'),
+      charts.lineChart(minutes, { series: SERIES, label: 'Jobs per minute over the last hour', xLabel: (t, long) => (long ? exact(t) : clock(t)), xEvery: 10, id: 'history-chart', bars: true }),
+      legend(Object.fromEntries(SERIES.map((k) => [k, k + ' ' + fmtNum(minutes.reduce((acc, p) => acc + p[k], 0))]))),
+      h('p', { className: 'muted note' }, 'The backends keep per-minute history for an hour; longer history (per hour, 7 days) is not stored.'));
+
+    const cols = ['queued', 'active', 'scheduled', 'complete', 'failed', 'aborted'];
+    const table = h('div', { className: 'scroll' }, h('table', { id: 'queues' },
+      h('thead', null, h('tr', null, h('th', null, 'Queue'), h('th', { className: 'spark' }, 'last hour'),
+        cols.map((c) => h('th', { className: 'num' }, c)), h('th', { className: 'num' }, 'workers'))),
+      h('tbody', null, queues.map((q, i) => h('tr', { 'data-queue': q.name },
         h('td', null, h('a', { href: '#/queues/' + enc(q.name) }, q.name)),
-        ['queued', 'active', 'scheduled', 'complete', 'failed', 'aborted'].map((c) =>
-          h('td', { className: 'num count-' + c }, h('a', { href: '#/queues/' + enc(q.name) + '/' + c }, fmtNum(q[c])))),
-        h('td', { className: 'num count-workers' }, h('a', { href: '#/workers' }, fmtNum(q.workers)))))));
-    const charts = h('div', { className: 'grid' }, queues.map((q, i) => h('div', { className: 'card', 'data-chart': q.name },
-      h('h2', null, q.name + ': per minute, last hour'), chart(histories[i]),
-      h('div', { className: 'legend' }, ['complete', 'failed', 'retried', 'aborted'].map((k) =>
-        h('span', { className: k }, k + ' ' + fmtNum(histories[i].reduce((sum, p) => sum + p[k], 0))))))));
-    main.replaceChildren(h('h1', null, 'Queues'), table, charts);
+        h('td', { className: 'spark' }, charts.sparkline(histories[i].map(sum), q.name + ': ' + fmtNum(histories[i].reduce((a, p) => a + sum(p), 0)) + ' jobs ended in the last hour')),
+        cols.map((c) => h('td', { className: 'num count-' + c }, h('a', { href: '#/queues/' + enc(q.name) + '/' + c }, fmtNum(q[c])))),
+        h('td', { className: 'num count-workers' }, h('a', { href: '#/workers' }, fmtNum(q.workers))))))));
+    main.replaceChildren(h('h1', null, 'Overview'), tiles, h('div', { className: 'charts' }, liveCard, historyCard), h('h2', null, 'Queues'), table);
   }
 
-  function chart(points) {
-    const width = 560, height = 160, left = 30, bottom = 18, top = 8;
-    const series = ['complete', 'failed', 'retried', 'aborted'];
-    const max = Math.max(1, ...points.flatMap((p) => series.map((k) => p[k])));
-    const x = (i) => left + (i * (width - left - 4)) / Math.max(1, points.length - 1);
-    const y = (v) => top + (height - top - bottom) * (1 - v / max);
-    const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img' });
-    const label = s('title');
-    label.textContent = 'Jobs per minute over the last hour';
-    svg.appendChild(label);
-    svg.appendChild(s('line', { x1: left, y1: y(0), x2: width, y2: y(0), class: 'axis' }));
-    svg.appendChild(s('line', { x1: left, y1: y(max), x2: width, y2: y(max), class: 'axis' }));
-    for (const [value, at] of [[0, y(0)], [max, y(max)]]) {
-      const t = s('text', { x: left - 4, y: at + 3, 'text-anchor': 'end' });
-      t.textContent = String(value);
-      svg.appendChild(t);
+  // Since the first point, in whole minutes (one at least, five at most), labelled back from now.
+  function liveSpan() {
+    const to = live.points[live.points.length - 1].t;
+    const minutes = Math.min(5, Math.max(1, Math.ceil((to - live.points[0].t) / 60000)));
+    const step = minutes === 1 ? 15000 : 60000;
+    const ticks = [];
+    for (let back = minutes * 60000; back >= 0; back -= step) {
+      ticks.push([to - back, back === 0 ? 'now' : '−' + (step === 60000 ? back / 60000 + ' min' : back / 1000 + ' s')]);
     }
-    const colors = { complete: '#1f9d55', failed: '#d64545', retried: '#d69e2e', aborted: '#7c5cbf' };
-    for (const k of series) {
-      const line = s('polyline', { fill: 'none', stroke: colors[k], 'stroke-width': 1.8, points: points.map((p, i) => x(i) + ',' + y(p[k])).join(' ') });
-      line.setAttribute('data-series', k);
-      svg.appendChild(line);
+    return { from: to - minutes * 60000, to, ticks };
+  }
+
+  function legend(labels) {
+    return h('div', { className: 'legend' }, Object.entries(labels).map(([k, text]) => h('span', { className: k }, text)));
+  }
+
+  // The per-minute history only grows within a minute: the difference between two refreshes is what ended between
+  // them, on every worker of every queue, as soon as the backend recorded it.
+  function sampleLive(queues, histories) {
+    const now = Date.now();
+    const counters = new Map();
+    histories.forEach((hist, i) => { for (const p of hist) counters.set(queues[i].name + '\u0000' + p.minute, p); });
+    const previous = live.previous;
+    live.previous = { t: now, counters };
+    if (!previous || now - previous.t < 200) return;
+    let processed = 0, failed = 0;
+    for (const [key, p] of counters) {
+      const before = previous.counters.get(key);
+      if (!before && Date.parse(p.minute) < previous.t - 60000) continue;
+      processed += Math.max(0, p.complete + p.failed + p.aborted - (before ? before.complete + before.failed + before.aborted : 0));
+      failed += Math.max(0, p.failed - (before ? before.failed : 0));
     }
-    if (points.length) {
-      for (const [i, anchor] of [[0, 'start'], [points.length - 1, 'end']]) {
-        const t = s('text', { x: x(i), y: height - 4, 'text-anchor': anchor });
-        t.textContent = new Date(points[i].minute).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-        svg.appendChild(t);
-      }
-    }
-    return svg;
+    const seconds = (now - previous.t) / 1000;
+    live.points.push({ t: now, processed: processed / seconds, failed: failed / seconds });
+    while (live.points.length && live.points[0].t < now - LIVE_MS) live.points.shift();
   }
 
   // ---- queue page --------------------------------------------------------------------------------------------
 
   async function queuePage(main, name, status, params) {
     const offset = Math.max(0, parseInt(params.get('offset') || '0', 10) || 0);
-    const [summary, list] = await Promise.all([
+    const fn = params.get('function') || '';
+    const prefix = params.get('prefix') || '';
+    const filter = (fn ? '&function=' + enc(fn) : '') + (prefix ? '&prefix=' + enc(prefix) : '');
+    const [summary, list, workers, history] = await Promise.all([
       api('queues').then((all) => all.find((q) => q.name === name)),
-      api('queues/' + enc(name) + '/jobs?status=' + enc(status) + '&offset=' + offset + '&limit=' + PAGE),
+      api('queues/' + enc(name) + '/jobs?status=' + enc(status) + '&offset=' + offset + '&limit=' + PAGE + filter),
+      api('workers'),
+      api('queues/' + enc(name) + '/history?minutes=60'),
     ]);
+    const scope = [name, status, fn, prefix].join('\u0000');
+    if (selection.scope !== scope) selection = { scope, keys: new Set(), all: false };
+
     const base = '#/queues/' + enc(name) + '/';
-    const tabs = h('div', { className: 'tabs' }, STATUSES.map((st) => h('a', {
-      href: base + st, className: st === status ? 'current' : null, 'data-tab': st,
+    const link = (st, changes) => {
+      const next = new URLSearchParams({ function: fn, prefix, ...changes });
+      for (const [k, v] of [...next]) if (!v || (k === 'offset' && v === '0')) next.delete(k);
+      const q = next.toString();
+      return base + st + (q ? '?' + q : '');
+    };
+    const tabs = h('nav', { className: 'tabs', 'aria-label': 'Status' }, STATUSES.map((st) => h('a', {
+      href: link(st, { offset: '' }), className: st === status ? 'current' : null, 'data-tab': st, 'aria-current': st === status ? 'page' : null,
     }, st + (summary && summary[st] !== undefined ? ' (' + fmtNum(summary[st]) + ')' : ''))));
 
-    const search = h('form', { onsubmit: (e) => { e.preventDefault(); const key = e.target.elements.key.value.trim(); if (key) location.hash = base + 'job/' + enc(key); } },
-      h('input', { type: 'search', name: 'key', placeholder: 'Find a job by key', 'aria-label': 'Job key' }), ' ', h('button', { type: 'submit' }, 'Find'));
-    const toolbar = h('div', { className: 'toolbar' }, search);
+    const functions = new Set(workers.filter((w) => w.queue === name).flatMap((w) => (w.metadata && Array.isArray(w.metadata.functions) ? w.metadata.functions : [])));
+    for (const j of list.jobs) functions.add(j.function);
+    if (fn) functions.add(fn);
+    const filters = h('form', { className: 'filters', id: 'filters', onsubmit: (e) => {
+      e.preventDefault();
+      const f = e.target.elements;
+      location.hash = link(status, { function: f.function.value, prefix: f.prefix.value.trim(), offset: '' });
+    } },
+      h('label', null, 'Function ', h('select', { name: 'function', id: 'filter-function', 'data-focus': 'filter-function', onchange: (e) => e.target.form.requestSubmit() },
+        h('option', { value: '' }, 'any'), [...functions].sort().map((f) => h('option', { value: f, selected: f === fn }, f)))),
+      h('label', null, 'Key ', h('input', { type: 'search', name: 'prefix', id: 'filter-prefix', 'data-focus': 'filter-prefix', value: prefix, placeholder: 'key or key prefix  ( / )', 'aria-label': 'Key or key prefix' })),
+      h('button', { type: 'submit' }, 'Filter'),
+      fn || prefix ? h('a', { href: link(status, { function: '', prefix: '', offset: '' }), id: 'clear-filter' }, 'clear') : null);
+    const toolbar = h('div', { className: 'toolbar' }, filters);
     if (FINISHED.includes(status)) {
       toolbar.appendChild(h('button', {
         id: 'scan', onclick: (e) => scanQueue(e.target, name),
@@ -154,23 +252,106 @@
       toolbar.appendChild(h('button', { className: 'danger', id: 'retry-failed', onclick: (e) => bulkRetry(e.target, name) }, 'Retry all failed'));
     }
 
-    const rows = list.jobs.map((j) => h('tr', { 'data-key': j.key },
-      h('td', null, h('a', { href: base + 'job/' + enc(j.key) }, j.key)),
-      h('td', null, j.function), h('td', null, badge(j.status)),
-      h('td', { className: 'num' }, j.attempts + '/' + j.retries),
-      h('td', null, status === 'scheduled' ? fmtTime(j.scheduled * 1000) : FINISHED.includes(status) ? fmtTime(j.completed) : fmtTime(j.queued)),
-      h('td', { className: 'muted' }, j.error || '')));
-    const timeHeader = status === 'scheduled' ? 'scheduled for' : FINISHED.includes(status) ? 'completed' : 'queued';
-    const table = h('table', { id: 'jobs' },
-      h('thead', null, h('tr', null, ['key', 'function', 'status', 'attempts', timeHeader, 'error'].map((c) => h('th', null, c)))),
-      h('tbody', null, rows.length ? rows : h('tr', null, h('td', { colspan: 6, className: 'muted' }, 'No ' + status + ' jobs.'))));
+    const selectable = !config.read_only;
+    const action = FINISHED.includes(status) ? 'retry' : 'abort';
+    const rows = list.jobs.map((j) => h('tr', { 'data-key': j.key, className: selection.all || selection.keys.has(j.key) ? 'selected' : null },
+      selectable ? h('td', { className: 'pick' }, h('input', {
+        type: 'checkbox', 'aria-label': 'Select ' + j.key, 'data-focus': 'pick:' + j.key, checked: selection.all || selection.keys.has(j.key), disabled: selection.all,
+        onchange: (e) => { if (e.target.checked) selection.keys.add(j.key); else selection.keys.delete(j.key); drawSelection(); e.target.closest('tr').classList.toggle('selected', e.target.checked); },
+      })) : null,
+      h('td', { className: 'key' }, h('a', { href: base + 'job/' + enc(j.key), title: j.key, 'data-focus': 'key:' + j.key }, shortKey(j.key)), ' ', copyButton(j.key)),
+      h('td', { className: 'fn' }, j.function), h('td', null, badge(j.status)),
+      h('td', { className: 'num' }, attemptsText(j)),
+      h('td', { className: 'when' }, when(status === 'scheduled' ? j.scheduled * 1000 : FINISHED.includes(status) ? j.completed : status === 'active' ? j.started : j.queued)),
+      h('td', { className: 'muted error-line', title: j.error || null }, j.error || '')));
+    const timeHeader = status === 'scheduled' ? 'scheduled for' : FINISHED.includes(status) ? 'finished' : status === 'active' ? 'started' : 'queued';
+    const allBox = selectable ? h('input', {
+      type: 'checkbox', id: 'pick-page', 'aria-label': 'Select this page', 'data-focus': 'pick-page', disabled: selection.all || !list.jobs.length,
+      checked: list.jobs.length > 0 && (selection.all || list.jobs.every((j) => selection.keys.has(j.key))),
+      onchange: (e) => { for (const j of list.jobs) { if (e.target.checked) selection.keys.add(j.key); else selection.keys.delete(j.key); } refresh(); },
+    }) : null;
+    const headers = ['key', 'function', 'status', 'attempts', timeHeader, 'error'];
+    const table = h('div', { className: 'scroll' }, h('table', { id: 'jobs' },
+      h('thead', null, h('tr', null, selectable ? h('th', { className: 'pick' }, allBox) : null, headers.map((c) => h('th', null, c)))),
+      h('tbody', null, rows.length ? rows : h('tr', null, h('td', { colspan: headers.length + 1, className: 'muted' }, 'No ' + status + ' jobs' + (fn || prefix ? ' match the filter.' : '.'),
+        // A key of a job in another status: one read of that key, on the job's page.
+        prefix ? [' ', h('a', { href: base + 'job/' + enc(prefix), id: 'open-key' }, 'Open the job with key "' + prefix + '"')] : null)))));
+
+    const bar = h('div', { className: 'selection', id: 'selection', role: 'region', 'aria-label': 'Selection' });
+    function drawSelection() {
+      const count = selection.all ? list.total : selection.keys.size;
+      const verb = action === 'retry' ? 'Retry' : 'Abort';
+      bar.hidden = !selectable || (count === 0 && list.total === 0);
+      // replaceChildren would write a null as the text "null": only the parts that apply.
+      bar.replaceChildren(...[
+        h('span', { id: 'selected-count' }, selection.all ? 'All ' + fmtNum(list.total) + (list.partial ? '+' : '') + ' matching jobs selected' : fmtNum(count) + ' selected'),
+        !selection.all && list.total > 0 ? h('button', { type: 'button', id: 'select-all', onclick: () => { selection.all = true; refresh(); } },
+          'Select all ' + fmtNum(list.total) + (list.partial ? '+' : '') + ' ' + status + (fn || prefix ? ' matching' : '')) : null,
+        count > 0 ? h('button', { type: 'button', id: 'select-none', onclick: () => { selection = { scope, keys: new Set(), all: false }; refresh(); } }, 'Clear selection') : null,
+        count > 0 ? h('button', { type: 'button', className: action === 'retry' ? 'primary' : 'danger', id: 'bulk-' + action, onclick: (e) => bulk(e.target, name, status, fn, prefix, action, count) },
+          verb + ' ' + fmtNum(count)) : null,
+        count > 0 && action === 'retry' ? h('button', { type: 'button', className: 'danger', id: 'bulk-delete', onclick: (e) => bulk(e.target, name, status, fn, prefix, 'delete', count) },
+          'Delete ' + fmtNum(count)) : null].filter(Boolean));
+    }
+    drawSelection();
+
     const last = Math.min(list.total, offset + list.jobs.length);
-    const pageLink = (to) => base + status + '?offset=' + to;
     const pager = h('div', { className: 'pager' },
-      h('button', { disabled: offset === 0, onclick: () => { location.hash = pageLink(Math.max(0, offset - PAGE)); } }, '← Newer'),
+      h('button', { disabled: offset === 0, onclick: () => { location.hash = link(status, { offset: String(Math.max(0, offset - PAGE)) }); } }, '← Newer'),
       h('span', { id: 'range' }, list.total === 0 ? '0' : (offset + 1) + '–' + last + ' of ' + fmtNum(list.total)),
-      h('button', { disabled: offset + PAGE >= list.total, onclick: () => { location.hash = pageLink(offset + PAGE); } }, 'Older →'));
-    main.replaceChildren(h('h1', null, 'Queue ', name), tabs, toolbar, table, pager);
+      h('button', { disabled: offset + PAGE >= list.total, onclick: () => { location.hash = link(status, { offset: String(offset + PAGE) }); } }, 'Older →'),
+      list.partial ? h('span', { className: 'muted', id: 'partial' }, 'The filter read the newest ' + fmtNum(list.window) + ' ' + status + ' jobs only.') : null);
+    main.replaceChildren(h('h1', null, 'Queue ', name), queueTiles(name, summary, workers, history), tabs, toolbar, bar, table, pager);
+  }
+
+  // The queue's own tiles: what is waiting and running, and what ended in the last hour, with its sparkline.
+  function queueTiles(name, summary, workers, history) {
+    const own = workers.filter((w) => w.queue === name);
+    const slots = own.reduce((sum, w) => sum + (Number(w.metadata && w.metadata.concurrency) || 0), 0);
+    const hour = (k) => history.reduce((sum, p) => sum + p[k], 0);
+    const tile = (id, label, value) => h('div', { className: 'tile small', id: 'qtile-' + id }, h('span', { className: 'tile-value' }, value), h('span', { className: 'tile-label' }, label));
+    return h('div', { className: 'tiles', id: 'queue-tiles' },
+      tile('processed', 'processed, last hour', fmtNum(hour('complete') + hour('failed'))),
+      tile('failed', 'failed, last hour', fmtNum(hour('failed'))),
+      tile('queued', 'enqueued', summary ? fmtNum(summary.queued) : '–'),
+      tile('scheduled', 'scheduled', summary ? fmtNum(summary.scheduled) : '–'),
+      tile('running', 'running / slots', (summary ? fmtNum(summary.active) : '–') + ' / ' + fmtNum(slots)),
+      tile('workers', 'workers', fmtNum(own.length)),
+      h('div', { className: 'tile small spark-tile' }, charts.sparkline(history.map((p) => SERIES.reduce((a, k) => a + p[k], 0)), name + ': jobs ended per minute, last hour'),
+        h('span', { className: 'tile-label' }, 'per minute, last hour')));
+  }
+
+  function attemptsText(job) {
+    // SAQ keeps the attempts across an operator's retry: 3 attempts of 1 allowed reads as "3 (1 allowed)".
+    return job.attempts > job.retries ? job.attempts + ' (' + job.retries + ' allowed)' : job.attempts + ' of ' + job.retries;
+  }
+
+  async function bulk(button, queue, status, fn, prefix, action, count) {
+    const verbs = { retry: 'Queue ', abort: 'Abort ', delete: 'Delete for ever ' };
+    const what = verbs[action] + fmtNum(count) + ' ' + status + ' job' + (count === 1 ? '' : 's') + ' of "' + queue + '"' + (action === 'retry' ? ' again?' : '?');
+    if (!confirm(what)) return;
+    button.disabled = true;
+    const body = selection.all
+      ? { action, status, function: fn || null, prefix: prefix || null }
+      : { action, keys: [...selection.keys] };
+    try {
+      let done = 0, skipped = 0;
+      if (body.keys) {
+        // At most 1,000 keys per request.
+        for (let i = 0; i < body.keys.length; i += 1000) {
+          const outcome = await post('queues/' + enc(queue) + '/jobs/bulk', { action, keys: body.keys.slice(i, i + 1000) });
+          done += outcome.count; skipped += outcome.skipped;
+        }
+      } else {
+        const outcome = await post('queues/' + enc(queue) + '/jobs/bulk', body);
+        done = outcome.count; skipped = outcome.skipped;
+      }
+      flash(fmtNum(done) + ' job' + (done === 1 ? '' : 's') + { retry: ' queued again', abort: ' aborted', delete: ' deleted' }[action] + (skipped ? '; ' + fmtNum(skipped) + ' skipped (gone, or not in a state that allows it).' : '.'));
+    } catch (e) {
+      flash(action + ' failed: ' + e.message, true);
+    }
+    selection = { scope: '', keys: new Set(), all: false };
+    refresh();
   }
 
   async function bulkRetry(button, queue) {
@@ -207,9 +388,10 @@
         h('a', { href: '#/queues/' + enc(queue) }, '← back to ' + queue));
       return;
     }
+    const finished = FINISHED.includes(job.status);
     const actions = h('div', { className: 'toolbar', id: 'actions' });
     if (!config.read_only) {
-      if (FINISHED.includes(job.status)) {
+      if (finished) {
         actions.appendChild(h('button', { className: 'primary', id: 'retry', onclick: (e) => act(e.target, queue, key, 'retry') }, 'Retry'));
       } else {
         actions.appendChild(h('button', { className: 'danger', id: 'abort', onclick: (e) => {
@@ -219,29 +401,41 @@
     }
     const percent = Math.round((job.progress || 0) * 100);
     const fields = [
-      ['function', job.function], ['queue', job.queue], ['attempts', job.attempts + ' of ' + job.retries],
+      ['function', job.function], ['queue', job.queue], ['attempts', attemptsText(job)],
       ['worker', job.worker_id || '–'], ['timeout', job.timeout ? job.timeout + ' s' : 'none'],
       ['heartbeat', job.heartbeat ? job.heartbeat + ' s' : 'off'], ['kept for', job.ttl > 0 ? job.ttl + ' s after finishing' : job.ttl === 0 ? 'ever' : 'not kept'],
-      ['scheduled', job.scheduled ? fmtTime(job.scheduled * 1000) : 'now'], ['last touched', fmtTime(job.touched)],
     ];
+    // "scheduled" means something only while the job waits, or when it was scheduled for later.
+    if (job.scheduled) fields.push(['scheduled for', when(job.scheduled * 1000)]);
+    else if (job.status === 'queued') fields.push(['scheduled', 'now']);
+    fields.push(['last touched', when(job.touched)]);
+    const progress = finished ? null : [
+      h('div', null, 'Progress ', h('span', { id: 'progress-text' }, percent + '%')),
+      h('div', { className: 'progress', role: 'progressbar', 'aria-valuenow': percent, 'aria-valuemin': 0, 'aria-valuemax': 100 }, h('div', null))];
     const sections = [
-      h('h1', null, 'Job ', h('span', { id: 'job-key' }, job.key), ' ', h('span', { id: 'job-status' }, badge(job.status))),
+      h('h1', null, 'Job ', h('span', { id: 'job-key' }, job.key), ' ', copyButton(job.key), ' ', h('span', { id: 'job-status' }, badge(job.status))),
       h('a', { href: '#/queues/' + enc(queue) + '/' + (job.status === 'aborting' ? 'active' : job.status) }, '← ' + queue), actions,
-      h('div', { className: 'card' },
-        h('div', null, 'Progress ', h('span', { id: 'progress-text' }, percent + '%')),
-        h('div', { className: 'progress', role: 'progressbar', 'aria-valuenow': percent, 'aria-valuemin': 0, 'aria-valuemax': 100 },
-          h('div', { style: null, 'data-width': percent })),
-        timeline(job),
+      h('div', { className: 'card' }, progress, timeline(job),
         h('h2', null, 'Details'), h('dl', { className: 'fields' }, fields.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]))),
       h('h2', null, 'Arguments (kwargs)'), h('pre', { id: 'job-kwargs' }, json(job.kwargs)),
     ];
-    if (job.error) sections.push(h('h2', null, 'Error'), h('pre', { className: 'error', id: 'job-error' }, job.error));
+    if (job.error) sections.push(h('h2', null, 'Error'), h('pre', { className: 'error', id: 'job-error' }, withoutRepeats(job.error)));
     if (job.result !== null && job.result !== undefined) sections.push(h('h2', null, 'Result'), h('pre', { id: 'job-result' }, json(job.result)));
     if (job.meta && Object.keys(job.meta).length) sections.push(h('h2', null, 'Meta'), h('pre', { id: 'job-meta' }, json(job.meta)));
     main.replaceChildren(...sections);
-    // The CSP forbids inline style attributes set from markup, but not the CSSOM.
     const bar = main.querySelector('.progress > div');
-    bar.style.width = percent + '%';
+    // The CSP forbids inline style attributes set from markup, but not the CSSOM.
+    if (bar) bar.style.width = percent + '%';
+  }
+
+  // A stack frame repeated on consecutive lines (an exception rethrown through the same frame) is shown once.
+  function withoutRepeats(text) {
+    const out = [];
+    for (const line of text.split(/\r?\n/)) {
+      if (out.length && line.trim().startsWith('at ') && out[out.length - 1] === line) continue;
+      out.push(line);
+    }
+    return out.join('\n');
   }
 
   function timeline(job) {
@@ -254,7 +448,7 @@
         const to = at || (from && !job.completed && i === 1 + (job.started ? 1 : 0) ? now : 0);
         nodes.push(h('div', { className: 'arrow' }, '→', h('br'), from && to ? fmtDuration(Math.max(0, to - from)) + (at ? '' : ' so far') : ''));
       }
-      nodes.push(h('div', { className: 'step' + (at ? '' : ' pending'), 'data-step': label }, h('strong', null, label), h('br'), h('span', { className: 'muted' }, fmtTime(at))));
+      nodes.push(h('div', { className: 'step' + (at ? '' : ' pending'), 'data-step': label }, h('strong', null, label), h('br'), h('span', { className: 'muted' }, when(at))));
     });
     return h('div', { className: 'timeline', id: 'timeline' }, nodes);
   }
@@ -274,19 +468,34 @@
 
   async function workersPage(main) {
     const workers = await api('workers');
+    // Slots in use: the running jobs of each queue (one page of at most 200), counted by worker.
+    const queues = [...new Set(workers.map((w) => w.queue))];
+    const active = await Promise.all(queues.map((q) => api('queues/' + enc(q) + '/jobs?status=active&limit=200').catch(() => ({ jobs: [] }))));
+    const running = new Map();
+    for (const page of active) for (const j of page.jobs) if (j.worker_id) running.set(j.worker_id, (running.get(j.worker_id) || 0) + 1);
     const now = Date.now();
-    const rows = workers.map((w) => h('tr', { 'data-worker': w.id },
-      h('td', null, w.id), h('td', null, h('a', { href: '#/queues/' + enc(w.queue) }, w.queue)),
-      ['complete', 'failed', 'retried', 'aborted'].map((k) => h('td', { className: 'num' }, fmtNum(w.stats[k]))),
-      h('td', null, fmtDuration(w.stats.uptime_ms)),
-      h('td', null, w.last_seen ? fmtDuration(Math.max(0, now - Date.parse(w.last_seen))) + ' ago' : '–'),
-      h('td', null, w.metadata ? h('pre', null, json(w.metadata)) : '–')));
-    main.replaceChildren(h('h1', null, 'Workers'), h('table', { id: 'workers' },
-      h('thead', null, h('tr', null, ['id', 'queue', 'complete', 'failed', 'retried', 'aborted', 'uptime', 'last seen', 'metadata'].map((c) => h('th', null, c)))),
-      h('tbody', null, rows.length ? rows : h('tr', null, h('td', { colspan: 9, className: 'muted' }, 'No live worker.')))));
+    const meta = (w, k) => (w.metadata && w.metadata[k] !== undefined && w.metadata[k] !== null ? w.metadata[k] : null);
+    const rows = workers.map((w) => {
+      const fns = meta(w, 'functions');
+      const slots = meta(w, 'concurrency');
+      return h('tr', { 'data-worker': w.id },
+        h('td', { className: 'key', title: w.id }, shortKey(w.id)),
+        h('td', { className: 'host' }, meta(w, 'host') ?? '–'), h('td', { className: 'num pid' }, meta(w, 'pid') ?? '–'),
+        h('td', null, h('a', { href: '#/queues/' + enc(w.queue) }, w.queue)),
+        h('td', { className: 'num slots' }, (running.get(w.id) || 0) + (slots !== null ? ' / ' + slots : '')),
+        h('td', { className: 'num done' }, fmtNum(w.stats.complete + w.stats.failed + w.stats.aborted)),
+        h('td', { className: 'num' }, fmtNum(w.stats.failed)), h('td', { className: 'num' }, fmtNum(w.stats.retried)),
+        h('td', { className: 'uptime' }, fmtDuration(w.stats.uptime_ms)),
+        h('td', null, w.last_seen ? relative(Math.min(now, Date.parse(w.last_seen))) : '–'),
+        h('td', { className: 'functions' }, Array.isArray(fns) ? fns.map((f) => h('code', null, f)) : '–'));
+    });
+    const headers = ['id', 'host', 'pid', 'queue', 'slots used', 'jobs done', 'failed', 'retried', 'uptime', 'last seen', 'functions'];
+    main.replaceChildren(h('h1', null, 'Workers'), h('div', { className: 'scroll' }, h('table', { id: 'workers' },
+      h('thead', null, h('tr', null, headers.map((c) => h('th', { className: ['pid', 'slots used', 'jobs done', 'failed', 'retried'].includes(c) ? 'num' : null }, c)))),
+      h('tbody', null, rows.length ? rows : h('tr', null, h('td', { colspan: headers.length, className: 'muted' }, 'No live worker.'))))));
   }
 
-  // ---- routing and polling -----------------------------------------------------------------------------------
+  // ---- routing, polling, keyboard ----------------------------------------------------------------------------
 
   function route() {
     const [path, query] = location.hash.replace(/^#/, '').split('?');
@@ -300,12 +509,20 @@
     return (main) => overview(main);
   }
 
-  async function refresh() {
+  async function refresh(periodic) {
     const main = document.getElementById('main');
+    const focused = document.activeElement;
+    // Someone typing in a field keeps what they typed: the periodic refresh waits until it is applied or undone.
+    if (periodic && focused && main.contains(focused) && focused.tagName === 'INPUT' && focused.type !== 'checkbox' && focused.value !== focused.defaultValue) return;
+    const focusKey = focused && main.contains(focused) ? focused.getAttribute('data-focus') : null;
     const current = view;
     try {
       await current(main);
       document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
+      if (focusKey) {
+        const again = [...main.querySelectorAll('[data-focus]')].find((n) => n.getAttribute('data-focus') === focusKey);
+        if (again) again.focus();
+      }
     } catch (e) {
       if (current === view) main.replaceChildren(h('p', { className: 'muted', id: 'load-error' }, 'Could not load: ' + e.message));
     }
@@ -317,15 +534,30 @@
     refresh();
   }
 
+  function keys(e) {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    const target = e.target;
+    if (target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA')) return;
+    if (e.key === '/') {
+      const field = document.getElementById('filter-prefix');
+      if (field) { e.preventDefault(); field.focus(); }
+    } else if (e.key === 'g') {
+      location.hash = '#/';
+    } else if (e.key === 'w') {
+      location.hash = '#/workers';
+    }
+  }
+
   async function start() {
     config = await api('config');
     document.getElementById('title').textContent = config.title;
     document.title = config.title;
     document.getElementById('mode').textContent = config.read_only ? 'read-only' : '';
     window.addEventListener('hashchange', navigate);
+    document.addEventListener('keydown', keys);
     navigate();
     // Periodic refresh keeps counts, charts and running jobs live; skipped while the tab is hidden.
-    timer = setInterval(() => { if (!document.hidden) refresh(); }, config.poll_milliseconds);
+    timer = setInterval(() => { if (!document.hidden) refresh(true); }, config.poll_milliseconds);
   }
 
   start().catch((e) => {

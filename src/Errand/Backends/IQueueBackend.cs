@@ -72,6 +72,16 @@ public interface IQueueBackend : IQueueMonitor, IAsyncDisposable
     /// <remarks>Decided on the stored state in one step, as <see cref="AbortAsync"/>; the attempts are kept, as SAQ's retry keeps them.</remarks>
     Task<Job?> RequeueAsync(string key, bool force, CancellationToken cancellationToken);
 
+    /// <summary>Deletes the finished (complete, failed or aborted) jobs among <paramref name="keys"/>, with their entries in the backend's own indexes; a waiting or running job, or a missing key, is left.</summary>
+    /// <param name="keys">The job keys; an operator's selection, a few hundred at a time.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>The keys of the jobs deleted.</returns>
+    /// <remarks>
+    /// Decided on the stored state of each job in one step, as <see cref="RequeueAsync"/>: a job queued again meanwhile is
+    /// not deleted. An operator's action, apart from taking and finishing jobs; it reads only the jobs named.
+    /// </remarks>
+    Task<IReadOnlyList<string>> DeleteFinishedAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken);
+
     /// <summary>Removes the abort marker of a job that its worker has stopped.</summary>
     /// <param name="key">The job key.</param>
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>
