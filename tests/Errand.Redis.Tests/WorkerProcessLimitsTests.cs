@@ -23,6 +23,10 @@ public sealed class WorkerProcessLimitsTests(RedisServerFixture redis)
         var limits = new QueueLimits { Keys = new Limit { Concurrency = 1 } };
         limits.Functions["sleep"] = new Limit { Concurrency = 3 };
         await queue.Backend.SetLimitsAsync(limits, ct);
+        using var a = WorkerProcess.Start(redis.Url, name, FastTimers);
+        using var b = WorkerProcess.Start(redis.Url, name, FastTimers);
+        using var c = WorkerProcess.Start(redis.Url, name, FastTimers);
+        await WaitForWorkersAsync(queue, 3, ct);
         var jobs = new List<Job>();
         for (var i = 0; i < 60; i++)
         {
@@ -35,9 +39,6 @@ public sealed class WorkerProcessLimitsTests(RedisServerFixture redis)
             jobs.Add(await queue.EnqueueAsync("add", new { a = i, b = 1 }, new JobOptions { GroupKey = $"adder-{i % 2}" }, ct));
         }
 
-        using var a = WorkerProcess.Start(redis.Url, name, FastTimers);
-        using var b = WorkerProcess.Start(redis.Url, name, FastTimers);
-        using var c = WorkerProcess.Start(redis.Url, name, FastTimers);
         var done = new List<Job>();
         foreach (var job in jobs)
         {
@@ -63,15 +64,16 @@ public sealed class WorkerProcessLimitsTests(RedisServerFixture redis)
         var limits = new QueueLimits();
         limits.Functions["add"] = new Limit { Rate = 5, Period = TimeSpan.FromSeconds(1) };
         await queue.Backend.SetLimitsAsync(limits, ct);
+        using var a = WorkerProcess.Start(redis.Url, name, FastTimers);
+        using var b = WorkerProcess.Start(redis.Url, name, FastTimers);
+        using var c = WorkerProcess.Start(redis.Url, name, FastTimers);
+        await WaitForWorkersAsync(queue, 3, ct);
         var jobs = new List<Job>();
         for (var i = 0; i < 20; i++)
         {
             jobs.Add(await queue.EnqueueAsync("add", new { a = i, b = 1 }, cancellationToken: ct));
         }
 
-        using var a = WorkerProcess.Start(redis.Url, name, FastTimers);
-        using var b = WorkerProcess.Start(redis.Url, name, FastTimers);
-        using var c = WorkerProcess.Start(redis.Url, name, FastTimers);
         var starts = new List<long>();
         foreach (var job in jobs)
         {
@@ -142,6 +144,18 @@ public sealed class WorkerProcessLimitsTests(RedisServerFixture redis)
         var state = Assert.Single(await queue.Backend.GetLimitStatesAsync(ct));
         Assert.Equal((0, 0), (state.Running, state.Held));
         Assert.True(MaxOverlap([.. await Task.WhenAll(jobs.Select(j => queue.GetJobAsync(j.Key, ct)))!]) <= 2);
+    }
+
+    // Every process is up before the jobs come, so that all three take them (starting a process takes seconds on a
+    // loaded machine). Worker infos have no notification: read every 50 ms.
+    private static async Task WaitForWorkersAsync(Queue queue, int count, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(Patience);
+        while ((await queue.Backend.GetWorkersAsync(deadline.Token)).Count < count)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, deadline.Token);
+        }
     }
 
     // The most jobs running at one moment: a job runs from its start to its completion; at equal times ends come first.

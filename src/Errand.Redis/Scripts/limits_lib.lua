@@ -12,6 +12,8 @@
 --   PREFIX .. 'starts:' .. target  list of the start times (epoch ms) of a rate-limited target, newest first
 local LQ, LL, LH, LR, LS, LB, LD, LP, LNOW
 local lspecs = {}
+-- Whether the holds hash exists, read once a call: a job's hold is looked up only when some target is held.
+local lholds = nil
 
 local function limInit(queued, limits, holds, running, slots, heldby, delayed, prefix, now)
     LQ, LL, LH, LR, LS, LB, LD, LP, LNOW = queued, limits, holds, running, slots, heldby, delayed, prefix, tonumber(now)
@@ -22,16 +24,18 @@ local function limActive()
     return redis.call('EXISTS', LL, LH, LS, LB) > 0
 end
 
+-- A target's limit, read once a call per field ('f:NAME', or 'k' for every group key).
 local function limSpec(target)
-    local s = lspecs[target]
+    local field = string.byte(target, 1) == 102 and target or 'k'
+    local s = lspecs[field]
     if s == nil then
         s = false
-        local raw = redis.call('HGET', LL, string.byte(target, 1) == 102 and target or 'k')
+        local raw = redis.call('HGET', LL, field)
         if raw then
             local c, r, p = string.match(raw, '^(%S+) (%S+) (%S+)$')
             s = { c = tonumber(c), r = tonumber(r), p = tonumber(p) or 1000 }
         end
-        lspecs[target] = s
+        lspecs[field] = s
     end
     return s
 end
@@ -65,7 +69,10 @@ end
 
 -- Whether the job may start now as far as target goes; else holds it (for a slot or a time) and returns false.
 local function limMayStart(id, target)
-    local hold = tonumber(redis.call('HGET', LH, target))
+    if lholds == nil then
+        lholds = redis.call('EXISTS', LH) == 1
+    end
+    local hold = lholds and tonumber(redis.call('HGET', LH, target))
     if hold then
         if hold > LNOW then
             limHoldUntil(id, target, hold)
