@@ -34,7 +34,7 @@ if op == 'set' then
         end
         redis.call('LPUSH', LQ, held[i])
     end
-    redis.call('DEL', LB, LD)
+    redis.call('DEL', LB, LD, LP .. 'ratedue')
     return #held / 2
 end
 

@@ -10,6 +10,7 @@
 --   delayed zset  job id -> epoch ms when it may be judged again (a rate's next start, a hold's end)
 --   PREFIX .. 'held:' .. target    list of the ids waiting for a slot of target, oldest first
 --   PREFIX .. 'starts:' .. target  list of the start times (epoch ms) of a rate-limited target, newest first
+--   PREFIX .. 'ratedue'            hash target -> when its last job held for its rate is due (epoch ms, fractional)
 local LQ, LL, LH, LR, LS, LB, LD, LP, LNOW
 local lspecs = {}
 -- Whether the holds hash exists, read once a call: a job's hold is looked up only when some target is held.
@@ -92,7 +93,16 @@ local function limMayStart(id, target)
     if s.r then
         local nth = tonumber(redis.call('LINDEX', LP .. 'starts:' .. target, s.r - 1))
         if nth and nth > LNOW - s.p then
-            limHoldUntil(id, target, nth + s.p)
+            -- The jobs held for a rate are due one period / rate apart, after the last one held: released all at once
+            -- they would be judged again (and most held again) at every due time.
+            local due = nth + s.p
+            local last = tonumber(redis.call('HGET', LP .. 'ratedue', target))
+            if last and last + s.p / s.r > due then
+                due = last + s.p / s.r
+            end
+            redis.call('HSET', LP .. 'ratedue', target, due)
+            redis.call('PEXPIRE', LP .. 'ratedue', math.max(math.ceil(due - LNOW) + s.p, 60000))
+            limHoldUntil(id, target, math.floor(due))
             return false
         end
     end
