@@ -16,6 +16,9 @@ internal abstract class BenchSystem
     /// <summary>Gets whether the system has a bulk enqueue API (the driver's <c>enqueue --bulk K</c>).</summary>
     public virtual bool HasBulkEnqueue => false;
 
+    /// <summary>Returns whether the system runs workload E on <paramref name="server"/>: the driver's <c>transaction</c> role on PostgreSQL, <c>outbox</c> on Redis.</summary>
+    public virtual bool HasTransactionWorkload(BenchServer server) => false;
+
     public virtual Task PrepareAsync(string root) => Task.CompletedTask;
 
     public abstract ProcessStartInfo Driver(string role, IEnumerable<string> args);
@@ -84,6 +87,8 @@ internal sealed class ErrandSystem(bool readyToRun) : BenchSystem
     public override string Display => "Errand";
 
     public override bool HasBulkEnqueue => true;
+
+    public override bool HasTransactionWorkload(BenchServer server) => true;
 
     public override string Version =>
         (typeof(Queue).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? string.Empty)
@@ -168,6 +173,9 @@ internal sealed class HangfireSystem(bool readyToRun, bool postgres) : BenchSyst
     private string _dll = string.Empty;
 
     public override string Name => "hangfire";
+
+    // Hangfire.PostgreSql joins an ambient TransactionScope; Hangfire on Redis has no transaction of the application to join.
+    public override bool HasTransactionWorkload(BenchServer server) => postgres;
 
     public override string Display => "Hangfire";
 

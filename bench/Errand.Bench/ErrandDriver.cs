@@ -32,9 +32,17 @@ internal static class ErrandDriver
             return 0;
         }
 
+        if (role == "outbox")
+        {
+            await TransactionWorkloads.OutboxRelayAsync(url, n);
+            await Protocol.WaitForCloseAsync();
+            return 0;
+        }
+
         // Opened as the worker host and the errand command open a URL: the scheme picks the backend.
         await using var store = await new QueueStoreSchemes(Providers).ConnectAsync(url, new QueueStoreOptions { FailFast = true }, CancellationToken.None);
-        await using var queue = new Queue(await store.OpenBackendAsync(QueueName, CancellationToken.None));
+        // --queue NAME: another queue than "bench" (on a Redis Cluster, a hash-tagged one such as {a}).
+        await using var queue = new Queue(await store.OpenBackendAsync(args.Value("queue") ?? QueueName, CancellationToken.None));
         switch (role)
         {
             case "enqueue" when args.Int("bulk", 0) > 0:
@@ -49,6 +57,9 @@ internal static class ErrandDriver
                 break;
             case "latency":
                 await LatencyAsync(queue, n, args.Int("concurrency", 10));
+                break;
+            case "transaction":
+                await TransactionWorkloads.TransactionsAsync(url, queue, n, args.Int("inflight", 20));
                 break;
             default:
                 throw new ArgumentException($"unknown driver role '{role}'");

@@ -22,6 +22,7 @@ internal static class Harness
         var runs = args.Int("runs", quick ? 1 : 3);
         var systems = Systems(args, readyToRun: !args.Flag("jit"), engine);
         var sizes = new Sizes(A: Math.Min(1000, n), B: n, C: Math.Min(300, n));
+        var workloads = (args.Value("workloads") ?? "A,B,C,E").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var root = FindRoot();
         var started = Stopwatch.StartNew();
         var loadBefore = LoadAverage();
@@ -60,7 +61,7 @@ internal static class Harness
                 {
                     if (results.For(system.Name).Skipped is null)
                     {
-                        await RunWorkloadsAsync(system, server, sizes, results.For(system.Name));
+                        await RunWorkloadsAsync(system, server, sizes, workloads, results.For(system.Name));
                     }
                     else if (system is ErrandSystem)
                     {
@@ -124,7 +125,35 @@ internal static class Harness
         return 0;
     }
 
-    private static async Task RunWorkloadsAsync(BenchSystem system, BenchServer server, Sizes sizes, SystemResults results)
+    private static async Task RunWorkloadsAsync(BenchSystem system, BenchServer server, Sizes sizes, HashSet<string> workloads, SystemResults results)
+    {
+        if (workloads.Contains("A"))
+        {
+            await RunAAsync(system, server, sizes, results);
+        }
+
+        if (workloads.Contains("B"))
+        {
+            await RunBAsync(system, server, sizes, results);
+        }
+
+        if (workloads.Contains("C"))
+        {
+            await RunCAsync(system, server, sizes, results);
+        }
+
+        if (workloads.Contains("E"))
+        {
+            await RunEAsync(system, server, sizes, results);
+        }
+
+        if (system is ErrandSystem && workloads.Contains("C"))
+        {
+            await RunFloorAsync(system, server, sizes, results);
+        }
+    }
+
+    private static async Task RunAAsync(BenchSystem system, BenchServer server, Sizes sizes, SystemResults results)
     {
         // A: enqueue N with 20 in flight; process those N no-op jobs with concurrency 10.
         await server.ResetAsync();
@@ -135,7 +164,10 @@ internal static class Harness
         await server.ResetAsync();
         await OnceAsync(system, "enqueue", server, sizes.A, ["--inflight", "20", "--fn", "sleep"]);
         results.Add(Metric.ASleep, (await OnceAsync(system, "work", server, sizes.A, ["--concurrency", "10"])).Seconds);
+    }
 
+    private static async Task RunBAsync(BenchSystem system, BenchServer server, Sizes sizes, SystemResults results)
+    {
         // B and D: N no-op jobs, 50 enqueues in flight, then concurrency 50; the worker's CPU and peak memory; the server's CPU.
         await server.ResetAsync();
         var cpu0 = await server.CpuSecondsAsync();
@@ -174,7 +206,10 @@ internal static class Harness
             var bulk = await OnceAsync(system, "enqueue", server, sizes.B, ["--bulk", "1000", "--fn", "noop"]);
             results.Add(Metric.BEnqueueBulk, sizes.B / bulk.Seconds);
         }
+    }
 
+    private static async Task RunCAsync(BenchSystem system, BenchServer server, Sizes sizes, SystemResults results)
+    {
         // C: an idle worker, N jobs enqueued one at a time; enqueue to handler start.
         await server.ResetAsync();
         var latency = await OnceAsync(system, "latency", server, sizes.C, ["--concurrency", "10"]);
@@ -183,10 +218,25 @@ internal static class Harness
         results.Add(Metric.CP90, Percentile(ms, 0.90));
         results.Add(Metric.CP99, Percentile(ms, 0.99));
         results.Add(Metric.CMax, ms[^1]);
+    }
 
-        if (system is ErrandSystem)
+    private static async Task RunEAsync(BenchSystem system, BenchServer server, Sizes sizes, SystemResults results)
+    {
+        // E: enqueue in the application's transaction. PostgreSQL: a row and a job per transaction, on one connection;
+        // Redis: the EF Core outbox relay moving a backlog committed to SQLite.
+        if (system.HasTransactionWorkload(server))
         {
-            await RunFloorAsync(system, server, sizes, results);
+            await server.ResetAsync();
+            if (server is BenchPostgres)
+            {
+                var transactions = await OnceAsync(system, "transaction", server, sizes.A, ["--inflight", "20"]);
+                results.Add(Metric.ETransaction, sizes.A / transactions.Seconds);
+            }
+            else
+            {
+                var relay = await OnceAsync(system, "outbox", server, sizes.B, []);
+                results.Add(Metric.EOutboxRelay, sizes.B / relay.Seconds);
+            }
         }
     }
 

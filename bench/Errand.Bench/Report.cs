@@ -28,6 +28,8 @@ internal enum Metric
     DTotalCpu,
     DTotalCpuWarm,
     DPeakMemory,
+    ETransaction,
+    EOutboxRelay,
 }
 
 /// <summary>Every figure of every run, per system.</summary>
@@ -96,6 +98,8 @@ internal static class Report
         new(Metric.DTotalCpu, "D: worker + {S} CPU per job", "µs", false, "0.0"),
         new(Metric.DTotalCpuWarm, "D: … with the worker warm", "µs", false, "0.0"),
         new(Metric.DPeakMemory, "D: worker peak memory (RSS)", "MiB", false, "0.0"),
+        new(Metric.ETransaction, "E: transactions of one row and one job (same connection), 20 in flight, {A} of them", "tx/s", true, "#,0"),
+        new(Metric.EOutboxRelay, "E: EF Core outbox relay, {B} jobs committed to SQLite, relayed to {S}", "jobs/s", true, "#,0"),
     ];
 
     public static string Render(IReadOnlyList<BenchSystem> systems, Results results, IReadOnlyDictionary<string, CommandCount> commands, Sizes sizes, int runs, Machine machine, BenchServer server)
@@ -132,6 +136,12 @@ internal static class Report
         text.AppendLine();
         foreach (var row in Rows)
         {
+            // A workload of one engine only (E) leaves its other row empty: no line for it.
+            if (systems.All(s => results.For(s.Name).Summary(row.Metric) is null))
+            {
+                continue;
+            }
+
             var label = row.Label.Replace("{A}", sizes.A.ToString("#,0", c), StringComparison.Ordinal)
                 .Replace("{B}", sizes.B.ToString("#,0", c), StringComparison.Ordinal)
                 .Replace("{C}", sizes.C.ToString("#,0", c), StringComparison.Ordinal)

@@ -33,12 +33,13 @@ public static class Demo
         }
         catch (JobFailedException ex)
         {
-            Console.WriteLine($"fail(message=boom)           -> {ex.Status.ToWire()} after {ex.Job.Attempts} attempts: {ex.Message}");
+            Console.WriteLine($"fail(message=boom)           -> {ex.Status.ToWire()} after {ex.Job.Attempts} attempts: {ex.Job.Error?.Split('\n')[0]}");
         }
 
         var later = await queue.EnqueueAsync("add", new { a = 20, b = 22 }, new JobOptions { Delay = TimeSpan.FromSeconds(1) });
         var done = await queue.WaitAsync(later.Key, TimeSpan.FromSeconds(10));
-        Console.WriteLine($"add in 1 s (scheduled)       -> {done.Result?.GetRawText()}, waited {(done.CompletedAt - done.QueuedAt)?.TotalSeconds:0.0} s");
+        var waited = done.CompletedAt - done.QueuedAt >= TimeSpan.FromSeconds(1) ? "not before 1 s" : "too early!";
+        Console.WriteLine($"add in 1 s (scheduled)       -> {done.Result?.GetRawText()}, {waited}");
 
         var parked = await queue.EnqueueAsync("sleep", new { seconds = 1 }, new JobOptions { Delay = TimeSpan.FromMinutes(5) });
         var aborted = await queue.AbortAsync(parked.Key, "changed my mind");

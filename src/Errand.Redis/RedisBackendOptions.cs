@@ -4,7 +4,10 @@ namespace Errand.Redis;
 public sealed class RedisBackendOptions
 {
     /// <summary>Gets or sets the name of the queue; its keys are <c>saq:NAME:...</c>.</summary>
-    /// <value>Required; there is no default.</value>
+    /// <value>
+    /// Required; there is no default. On a Redis Cluster it must hold a hash tag, such as <c>{emails}</c>, so that all
+    /// the queue's keys are in one slot; a name without one is refused at connect.
+    /// </value>
     public required string QueueName { get; set; }
 
     /// <summary>Gets or sets how long a command may take before it fails with <see cref="BackendUnavailableException"/>, including the time spent waiting for a reconnect.</summary>
@@ -19,7 +22,7 @@ public sealed class RedisBackendOptions
     /// <value>The default is 30 seconds. The blocking connection's timeouts are this plus <see cref="OperationTimeout"/>.</value>
     public TimeSpan MaxBlockingWait { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Gets or sets how long the abort marker (<c>saq:abort:KEY</c>) lives; it keeps a key from being enqueued again while its worker stops it.</summary>
+    /// <summary>Gets or sets how long the abort marker (<c>saq:abort:KEY</c>; <c>errand:QUEUE:abort:KEY</c> on a Redis Cluster) lives; it keeps a key from being enqueued again while its worker stops it.</summary>
     /// <value>The default is 5 seconds, as in SAQ; it must outlive the worker's 1-second abort check.</value>
     public TimeSpan AbortMarkerTtl { get; set; } = TimeSpan.FromSeconds(5);
 

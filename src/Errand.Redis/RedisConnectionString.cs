@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace Errand.Redis;
 
 /// <summary>
-/// Reads <c>redis://[user:password@]host:port[/db]</c>, <c>rediss://</c> (TLS),
+/// Reads <c>redis://[user:password@]host:port[,host:port...][/db]</c> (several nodes: a Redis Cluster's seeds), <c>rediss://</c> (TLS),
 /// <c>redis+sentinel://[user:password@]host:port[,host:port...]/SERVICE[/db]</c> (a primary found and followed through
 /// Sentinel; <c>rediss+sentinel://</c> with TLS), or a StackExchange.Redis configuration string.
 /// </summary>
@@ -40,6 +40,11 @@ public static class RedisConnectionString
             return ConfigurationOptions.Parse(url);
         }
 
+        if (Authority(url).Contains(',', StringComparison.Ordinal))
+        {
+            return ParseNodes(url);
+        }
+
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
         {
             // Never echo the URL: it may hold a password.
@@ -62,6 +67,64 @@ public static class RedisConnectionString
         }
 
         return options;
+    }
+
+    // The part between :// and the path or query: [user:password@]host[:port][,host[:port]...].
+    private static string Authority(string url)
+    {
+        var rest = url[(url.IndexOf("://", StringComparison.Ordinal) + 3)..];
+        var end = rest.IndexOfAny(['/', '?']);
+        return end < 0 ? rest : rest[..end];
+    }
+
+    // redis://[user:password@]host[:port],host[:port]...[/db]: several nodes of one deployment, any of which may answer
+    // first (a Redis Cluster's seed nodes: StackExchange.Redis finds the rest of the cluster from any one of them).
+    private static ConfigurationOptions ParseNodes(string url)
+    {
+        const string Form = "redis://[user:password@]host:port,host:port...[/db]";
+        var authority = Authority(url);
+        var rest = url[(url.IndexOf("://", StringComparison.Ordinal) + 3 + authority.Length)..];
+        if (rest.IndexOf('?', StringComparison.Ordinal) is >= 0 and var query)
+        {
+            rest = rest[..query];
+        }
+
+        var path = rest.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var at = authority.LastIndexOf('@');
+        var hosts = at < 0 ? authority : authority[(at + 1)..];
+        if (path.Length > 1 || hosts.Length == 0)
+        {
+            throw new ArgumentException($"The Redis URL is not of the form {Form}.", nameof(url));
+        }
+
+        var options = new ConfigurationOptions { Ssl = url.StartsWith("rediss", StringComparison.OrdinalIgnoreCase) };
+        AddHosts(options, hosts, DefaultPort, Form, url);
+        if (options.Ssl && options.EndPoints[0] is DnsEndPoint first)
+        {
+            options.SslHost = first.Host;
+        }
+
+        SetCredentials(options, at < 0 ? string.Empty : authority[..at]);
+        if (path.Length == 1)
+        {
+            options.DefaultDatabase = Database(path[0], "redis://host:port,host:port/0", url);
+        }
+
+        return options;
+    }
+
+    private static void AddHosts(ConfigurationOptions options, string hosts, int defaultPort, string form, string url)
+    {
+        foreach (var host in hosts.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Uri.TryCreate("redis://" + host, UriKind.Absolute, out var node) || string.IsNullOrEmpty(node.Host) || node.AbsolutePath != "/")
+            {
+                throw new ArgumentException($"A server in the Redis URL is not host[:port] ({form}).", nameof(url));
+            }
+
+            var name = node.HostNameType == UriHostNameType.IPv6 ? node.Host.Trim('[', ']') : node.Host;
+            options.EndPoints.Add(name, node.IsDefaultPort || node.Port < 0 ? defaultPort : node.Port);
+        }
     }
 
     // redis+sentinel://[user:password@]host[:port][,host[:port]...]/SERVICE[/db]: System.Uri does not take a list of hosts.

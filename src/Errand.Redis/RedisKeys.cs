@@ -8,6 +8,9 @@ internal sealed class RedisKeys
     /// <summary>The infix of a worker's info key: <c>saq:QUEUE:worker_info:WORKER</c>.</summary>
     public const string WorkerInfoInfix = ":worker_info:";
 
+    /// <summary>The prefix of SAQ's abort markers, <c>saq:abort:KEY</c>; they name no queue.</summary>
+    public const string AbortPrefix = "saq:abort:";
+
     private const string IncompleteSuffix = ":incomplete";
     private const string QueuedSuffix = ":queued";
     private const string ActiveSuffix = ":active";
@@ -39,6 +42,7 @@ internal sealed class RedisKeys
         Slots = $"errand:{queue}:slots";
         HeldBy = $"errand:{queue}:heldby";
         Delayed = $"errand:{queue}:delayed";
+        ClusterAbortPrefix = $"errand:{queue}:abort:";
         JobPattern = RedisChannel.Pattern($"saq:job:{EscapeGlob(queue)}*");
         JobScanPattern = $"saq:job:{EscapeGlob(queue)}:*";
     }
@@ -128,7 +132,17 @@ internal sealed class RedisKeys
     /// <summary>Returns Errand's per-minute history hash of epoch minute <paramref name="minute"/>: status word -> count.</summary>
     public RedisKey History(long minute) => $"errand:{Queue}:history:{minute}";
 
-    public static RedisKey Abort(string key) => $"saq:abort:{key}";
+    /// <summary>Returns SAQ's abort marker of job <paramref name="key"/>, <c>saq:abort:KEY</c>, used on a single Redis.</summary>
+    public static RedisKey Abort(string key) => AbortPrefix + key;
+
+    /// <summary>Gets the prefix of the queue's abort markers on a Redis Cluster, <c>errand:QUEUE:abort:</c>.</summary>
+    public string ClusterAbortPrefix { get; }
+
+    /// <summary>
+    /// Returns the abort marker of job <paramref name="key"/> on a Redis Cluster, <c>errand:QUEUE:abort:KEY</c>: it names
+    /// the queue, so it is in the queue's slot (SAQ's <c>saq:abort:KEY</c> would be in another, out of the queue's scripts' reach).
+    /// </summary>
+    public RedisKey ClusterAbort(string key) => ClusterAbortPrefix + key;
 
     public RedisKey WorkerInfo(string workerId) => $"{WorkerInfoPrefix}{workerId}";
 

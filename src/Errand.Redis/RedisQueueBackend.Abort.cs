@@ -46,7 +46,7 @@ public sealed partial class RedisQueueBackend
                 var incomplete = transaction.SortedSetRemoveAsync(_keys.Incomplete, _keys.JobId(job.Key));
                 var active = transaction.ListRemoveAsync(_keys.Active, _keys.JobId(job.Key));
                 _ = transaction.StringSetAsync(_keys.JobId(job.Key), JobDocument.Serialize(current));
-                _ = transaction.StringSetAsync(RedisKeys.Abort(job.Key), reason, _options.AbortMarkerTtl);
+                _ = transaction.StringSetAsync(AbortMarker(job.Key), reason, _options.AbortMarkerTtl);
                 _ = transaction.PublishAsync(RedisChannel.Literal(_keys.JobId(job.Key)), "aborting");
                 if (!await transaction.ExecuteAsync().ConfigureAwait(false))
                 {
@@ -60,7 +60,7 @@ public sealed partial class RedisQueueBackend
                 if (waiting)
                 {
                     await FinishAbortedAsync(_keys.JobId(job.Key), JobDocument.Serialize(current), current).ConfigureAwait(false);
-                    await _db.KeyDeleteAsync(RedisKeys.Abort(job.Key)).ConfigureAwait(false);
+                    await _db.KeyDeleteAsync(AbortMarker(job.Key)).ConfigureAwait(false);
                 }
 
                 else
@@ -123,7 +123,7 @@ public sealed partial class RedisQueueBackend
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            await _db.KeyDeleteAsync(RedisKeys.Abort(key)).ConfigureAwait(false);
+            await _db.KeyDeleteAsync(AbortMarker(key)).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {

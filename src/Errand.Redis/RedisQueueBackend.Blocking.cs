@@ -39,7 +39,7 @@ public sealed partial class RedisQueueBackend
 
             // All three go down the same socket in this order: CLIENT ID names the connection that blocks, and the read
             // runs right after the move.
-            var clientId = db.ExecuteAsync("CLIENT", "ID");
+            var clientId = IsCluster ? QueueServer(connection).ExecuteAsync("CLIENT", "ID") : db.ExecuteAsync("CLIENT", "ID");
             var move = wakeOnly
                 ? db.ExecuteAsync("BLMOVE", _keys.Queued, _keys.Queued, "LEFT", "LEFT", Seconds(wait))
                 : db.ExecuteAsync("BLMOVE", _keys.Queued, _keys.Active, "LEFT", "RIGHT", Seconds(wait));
@@ -130,7 +130,7 @@ public sealed partial class RedisQueueBackend
             // The UNBLOCK can overtake the BLMOVE on its way to the server; then it is sent again.
             for (var attempt = 0; attempt < UnblockAttempts && !move.IsCompleted; attempt++)
             {
-                await db.ExecuteAsync("CLIENT", "UNBLOCK", id).ConfigureAwait(false);
+                await (IsCluster ? QueueServer(control).ExecuteAsync("CLIENT", "UNBLOCK", id) : db.ExecuteAsync("CLIENT", "UNBLOCK", id)).ConfigureAwait(false);
 
                 // Real time on purpose: this paces network round trips, not job time.
                 await Task.WhenAny(move, Task.Delay(UnblockRetryInterval, TimeProvider.System)).ConfigureAwait(false);

@@ -261,7 +261,7 @@ public sealed partial class RedisQueueBackend
         values[v + 3] = _keys.LimitPrefix;
         try
         {
-            return _db.ScriptEvaluateAsync(RedisScripts.Cycle, keys, values);
+            return EvaluateAsync(RedisScripts.Cycle, keys, values);
         }
         catch (Exception ex)
         {

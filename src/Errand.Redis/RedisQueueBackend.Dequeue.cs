@@ -131,7 +131,7 @@ public sealed partial class RedisQueueBackend
             {
                 // Aborted after it was queued and before it was taken: it never starts, and ends aborted here.
                 await FinishAsync(job, JobStatus.Aborted, CancellationToken.None).ConfigureAwait(false);
-                await _db.KeyDeleteAsync(RedisKeys.Abort(job.Key)).ConfigureAwait(false);
+                await _db.KeyDeleteAsync(AbortMarker(job.Key)).ConfigureAwait(false);
             }
             else
             {
@@ -195,7 +195,7 @@ public sealed partial class RedisQueueBackend
     /// <summary>Takes an id whose document is missing (<paramref name="reason"/> null) or unreadable out of the queue; returns whether it did.</summary>
     private async Task<bool> QuarantineAsync(string id, byte[]? document, string? reason)
     {
-        var done = (int)await _db.ScriptEvaluateAsync(
+        var done = (int)await EvaluateAsync(
             RedisScripts.Quarantine,
             [_keys.Active, _keys.Incomplete, _keys.Corrupt, id],
             [document ?? []]).ConfigureAwait(false);

@@ -24,7 +24,7 @@ public sealed partial class RedisQueueBackend
         var (status, queued) = (job.Status, job.Queued);
         job.Status = JobStatus.Queued;
         job.Queued = NowMs;
-        var pending = new PendingEnqueue(_keys.JobId(job.Key), RedisKeys.Abort(job.Key), JobDocument.Serialize(job), job.Scheduled);
+        var pending = new PendingEnqueue(_keys.JobId(job.Key), AbortMarker(job.Key), JobDocument.Serialize(job), job.Scheduled);
         bool send;
         lock (_enqueueLock)
         {
@@ -100,7 +100,7 @@ public sealed partial class RedisQueueBackend
 
             try
             {
-                var results = (RedisResult[])(await _db.ScriptEvaluateAsync(RedisScripts.Enqueue, keys, values).ConfigureAwait(false))!;
+                var results = (RedisResult[])(await EvaluateAsync(RedisScripts.Enqueue, keys, values).ConfigureAwait(false))!;
                 await ConfirmReplicatedAsync().ConfigureAwait(false);
                 for (var i = 0; i < batch.Count; i++)
                 {

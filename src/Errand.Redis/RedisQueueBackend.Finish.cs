@@ -177,7 +177,7 @@ public sealed partial class RedisQueueBackend
     private async Task<RedisResult> WriteUnlessAbortingAsync(Job job)
     {
         var document = JobDocument.Serialize(job);
-        var result = await _db.ScriptEvaluateAsync(
+        var result = await EvaluateAsync(
             RedisScripts.Update,
             [_keys.JobId(job.Key)],
             [document, job.Status.ToWire(), job.Status is JobStatus.Active or JobStatus.Aborting ? job.Attempts : RedisValue.EmptyString]).ConfigureAwait(false);

@@ -18,7 +18,7 @@ public sealed partial class RedisQueueBackend
         long taken;
         do
         {
-            taken = (long)await _db.ScriptEvaluateAsync(RedisScripts.PruneFinished, keys, [nowMs, PruneChunk]).ConfigureAwait(false);
+            taken = (long)await EvaluateAsync(RedisScripts.PruneFinished, keys, [nowMs, PruneChunk]).ConfigureAwait(false);
             total += taken;
         }
         while (taken == PruneChunk);

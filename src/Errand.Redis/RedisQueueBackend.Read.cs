@@ -8,8 +8,6 @@ public sealed partial class RedisQueueBackend
 {
     private const int ScanPageSize = 1000;
     private const int MarkerScanPageSize = 10_000;
-    private const string AbortMarkerPrefix = "saq:abort:";
-    private const string AbortMarkerPattern = AbortMarkerPrefix + "*";
 
     /// <inheritdoc />
     /// <exception cref="BackendUnavailableException">Redis could not be reached in time.</exception>
@@ -160,15 +158,17 @@ public sealed partial class RedisQueueBackend
     {
         var active = _db.ListRangeAsync(_keys.Active);
         var ids = new HashSet<string>(StringComparer.Ordinal);
+        var prefix = AbortMarkerPrefix;
+        var pattern = RedisKeys.EscapeGlob(prefix) + "*";
         long cursor = 0;
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var reply = (RedisResult[])(await _db.ExecuteAsync("SCAN", cursor, "MATCH", AbortMarkerPattern, "COUNT", MarkerScanPageSize).ConfigureAwait(false))!;
+            var reply = (RedisResult[])(await ScanAsync(cursor, pattern, MarkerScanPageSize).ConfigureAwait(false))!;
             cursor = (long)reply[0];
             foreach (var marker in (string[])reply[1]!)
             {
-                ids.Add(RedisJobIds.For(QueueName, marker[AbortMarkerPrefix.Length..]));
+                ids.Add(RedisJobIds.For(QueueName, marker[prefix.Length..]));
             }
         }
         while (cursor != 0);
@@ -220,7 +220,7 @@ public sealed partial class RedisQueueBackend
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var reply = (RedisResult[])(await _db.ExecuteAsync("SCAN", cursor, "MATCH", _keys.JobScanPattern, "COUNT", ScanPageSize).ConfigureAwait(false))!;
+            var reply = (RedisResult[])(await ScanAsync(cursor, _keys.JobScanPattern, ScanPageSize).ConfigureAwait(false))!;
             cursor = (long)reply[0];
             foreach (var id in (string[])reply[1]!)
             {

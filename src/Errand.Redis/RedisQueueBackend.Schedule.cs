@@ -12,7 +12,7 @@ public sealed partial class RedisQueueBackend
         try
         {
             var nowSeconds = NowMs / 1000;
-            var result = await _db.ScriptEvaluateAsync(
+            var result = await EvaluateAsync(
                 RedisScripts.Schedule,
                 [_keys.Schedule, _keys.Incomplete, _keys.Queued],
                 [Milliseconds(lockFor), nowSeconds]).ConfigureAwait(false);

@@ -44,6 +44,9 @@ public sealed partial class RedisQueueBackend : IQueueBackend
         _endpoint = RedisConnectionString.Describe(configuration);
         _blockingConfiguration = BlockingConfiguration(configuration, options);
 
+        // On a cluster, a name without a hash tag is refused here, at connect (when a server has answered by now).
+        _ = IsCluster;
+
         // Real time on purpose: it paces round trips, not job time.
         _cycleTimer = TimeProvider.System.CreateTimer(static backend => ((RedisQueueBackend)backend!).OnCycleTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         RedisLog.Connected(_logger, options.QueueName, _endpoint);
@@ -63,7 +66,7 @@ public sealed partial class RedisQueueBackend : IQueueBackend
     /// <param name="loggerFactory">The logger factory, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the connection attempt.</param>
     /// <returns>The backend; disposing it closes its connections.</returns>
-    /// <exception cref="ArgumentException">The URL or an option is not valid.</exception>
+    /// <exception cref="ArgumentException">The URL or an option is not valid, or the server is a Redis Cluster and the queue name holds no hash tag (such as <c>{emails}</c>).</exception>
     /// <remarks>It returns even when Redis cannot be reached yet; the connection keeps trying in the background.</remarks>
     public static async Task<RedisQueueBackend> ConnectAsync(
         string url,
@@ -88,7 +91,15 @@ public sealed partial class RedisQueueBackend : IQueueBackend
         configuration.SyncTimeout = Milliseconds(options.OperationTimeout);
         configuration.AsyncTimeout = Milliseconds(options.OperationTimeout);
         var multiplexer = await ConnectOwnedAsync(configuration, cancellationToken).ConfigureAwait(false);
-        return new RedisQueueBackend(multiplexer, ownsMultiplexer: true, configuration, options, time, loggerFactory);
+        try
+        {
+            return new RedisQueueBackend(multiplexer, ownsMultiplexer: true, configuration, options, time, loggerFactory);
+        }
+        catch (ArgumentException)
+        {
+            await multiplexer.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Returns a backend over a multiplexer shared with other queues of the process; the backend does not dispose it.</summary>
@@ -97,7 +108,7 @@ public sealed partial class RedisQueueBackend : IQueueBackend
     /// <param name="time">The clock every "now" is read from, or <see langword="null"/> for the system clock.</param>
     /// <param name="loggerFactory">The logger factory, or <see langword="null"/>.</param>
     /// <returns>The backend.</returns>
-    /// <exception cref="ArgumentException">An option is not valid.</exception>
+    /// <exception cref="ArgumentException">An option is not valid, or the server is a Redis Cluster and the queue name holds no hash tag (such as <c>{emails}</c>).</exception>
     public static RedisQueueBackend Create(IConnectionMultiplexer multiplexer, RedisBackendOptions options, TimeProvider? time = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(multiplexer);
@@ -179,7 +190,11 @@ public sealed partial class RedisQueueBackend : IQueueBackend
         }
 
         var timeout = Milliseconds(_options.ReplicaWaitTimeout);
-        var confirmed = (long)await _db.ExecuteAsync("WAIT", _options.WaitForReplicas, timeout).ConfigureAwait(false);
+        // On a cluster, WAIT goes to the master of the queue's slot: the one connection to it that carried the writes.
+        var wait = IsCluster
+            ? QueueServer(_multiplexer).ExecuteAsync("WAIT", _options.WaitForReplicas, timeout)
+            : _db.ExecuteAsync("WAIT", _options.WaitForReplicas, timeout);
+        var confirmed = (long)await wait.ConfigureAwait(false);
         if (confirmed < _options.WaitForReplicas)
         {
             throw new BackendUnavailableException(
@@ -189,7 +204,7 @@ public sealed partial class RedisQueueBackend : IQueueBackend
         }
     }
 
-    private static bool IsUnavailable(Exception exception) => exception is RedisConnectionException or RedisTimeoutException;
+    private static bool IsUnavailable(Exception exception) => exception is RedisConnectionException or RedisTimeoutException || IsClusterBusy(exception);
 
     private RedisValue[] JobIdsOf(IReadOnlyList<string> keys)
     {

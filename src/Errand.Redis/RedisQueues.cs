@@ -45,7 +45,13 @@ public static class RedisQueues
         ArgumentNullException.ThrowIfNull(multiplexer);
         ArgumentException.ThrowIfNullOrEmpty(queue);
         var keys = RedisKeys.QueueSuffixes.Select(suffix => (RedisKey)$"saq:{queue}{suffix}").ToArray();
-        if (await multiplexer.GetDatabase(database).KeyExistsAsync(keys).ConfigureAwait(false) > 0)
+        var db = multiplexer.GetDatabase(database);
+
+        // On a cluster, the keys of a name without a hash tag lie in several slots: one EXISTS each.
+        var found = IsCluster(multiplexer) && !RedisClusterNames.IsSingleSlot(queue)
+            ? (await Task.WhenAll(keys.Select(key => db.KeyExistsAsync(key))).ConfigureAwait(false)).Any(exists => exists)
+            : await db.KeyExistsAsync(keys).ConfigureAwait(false) > 0;
+        if (found)
         {
             return true;
         }
@@ -91,6 +97,10 @@ public static class RedisQueues
         return null;
     }
 
+    private static bool IsCluster(IConnectionMultiplexer multiplexer) =>
+        multiplexer.GetServers().Any(s => s.ServerType == ServerType.Cluster);
+
+    // Every primary: on a cluster, each master holds the queues of its slots.
     private static IEnumerable<IServer> Primaries(IConnectionMultiplexer multiplexer) =>
         multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica);
 }

@@ -76,8 +76,13 @@ public abstract partial class QueueBackendConformanceTests
 
         await Task.WhenAll(taken.Select(j => Backend.FinishAsync(j, JobStatus.Complete, Ct)));
 
-        var complete = 0;
-        var changes = await Within(ReadUntilAsync(subscription, c => c.Status == JobStatus.Complete && ++complete == keys.Count));
+        var complete = new HashSet<string>(StringComparer.Ordinal);
+        var changes = await Within(ReadUntilAsync(subscription, c => c.Status == JobStatus.Complete && complete.Add(c.Key) && complete.Count == keys.Count));
+        if (NotificationsMayRepeat)
+        {
+            changes = [.. changes.Distinct()];
+        }
+
         Assert.Equal(keys.Count * 3, changes.Count);
         Assert.Equal(keys, changes.Where(c => c.Status == JobStatus.Queued).Select(c => c.Key));
         Assert.Equal(keys, changes.Where(c => c.Status == JobStatus.Active).Select(c => c.Key));

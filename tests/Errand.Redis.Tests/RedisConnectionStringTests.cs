@@ -28,6 +28,28 @@ public sealed class RedisConnectionStringTests
     }
 
     [Fact]
+    public void Parse_UrlWithSeveralNodes_ReadsEveryNodeAndTheCredentials()
+    {
+        var options = RedisConnectionString.Parse("redis://app:p%40ss@node-a:7000,node-b,[::1]:7002?wait_replicas=1");
+
+        Assert.Equal("app", options.User);
+        Assert.Equal("p@ss", options.Password);
+        Assert.Null(options.DefaultDatabase);
+        Assert.Equal("redis://node-a:7000,node-b:6379,[::1]:7002", RedisConnectionString.Describe(options));
+    }
+
+    [Theory]
+    [InlineData("redis://:topsecret@node-a:7000,node-b:x")]
+    [InlineData("redis://:topsecret@node-a:7000,node-b:7001/0/1")]
+    [InlineData("redis://:topsecret@node-a:7000,node-b:7001/x")]
+    public void Parse_SeveralNodesWithABadPart_ThrowsWithoutEchoingThePassword(string url)
+    {
+        var error = Assert.Throws<ArgumentException>(() => RedisConnectionString.Parse(url));
+
+        Assert.DoesNotContain("topsecret", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_SentinelUrlWithSeveralSentinelsServiceAndDatabase_ReadsEachPart()
     {
         var options = RedisConnectionString.Parse("redis+sentinel://:p%40ss@s1.local:26380,s2.local,[::1]:26381/orders/2");

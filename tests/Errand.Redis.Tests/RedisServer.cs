@@ -26,6 +26,9 @@ public sealed class RedisServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>Gets whether the process runs (it was started and has not been stopped or died).</summary>
+    public bool IsRunning => _process is { HasExited: false };
+
     /// <summary>Gets the path of the redis-server this server runs.</summary>
     public string Executable => _executable;
 

@@ -1,10 +1,12 @@
 // The README's "Testing your jobs" example: the Authors sample app tested with Errand.Testing, without sleeps or servers.
 using System.Net.Http.Json;
 using Authors;
+using Errand;
+using Errand.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Errand.Testing.Tests;
+namespace MyApp.Tests;
 
 public sealed class AuthorsEmailTests : IAsyncLifetime
 {
@@ -71,6 +73,7 @@ public sealed class AuthorsEmailTests : IAsyncLifetime
         await _errand.AssertNothingEnqueuedAsync(Ct);
     }
 
+    // DisposeAsync stops the app; RecordingEmailSender records messages and fails the first FailuresLeft sends.
     public async ValueTask DisposeAsync()
     {
         _client.Dispose();

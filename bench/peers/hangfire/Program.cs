@@ -15,6 +15,7 @@ using Errand.Bench.Hangfire;
 //   enqueue --redis HOST:PORT --n N --inflight K --fn noop|sleep
 //   work    --redis HOST:PORT --n N --concurrency C
 //   latency --redis HOST:PORT --n N --concurrency C
+//   transaction --url postgresql://... --n N --inflight K     (PostgreSQL only: a row and a job in one TransactionScope)
 var role = args[0];
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 1; i + 1 < args.Length; i += 2)
@@ -100,6 +101,10 @@ switch (role)
         _ = server;
         break;
     }
+
+    case "transaction":
+        await BenchStorage.TransactionsAsync(options, client, n, int.Parse(options.GetValueOrDefault("inflight", "20"), CultureInfo.InvariantCulture));
+        break;
 
     default:
         throw new ArgumentException($"unknown role '{role}'");
