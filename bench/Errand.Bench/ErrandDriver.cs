@@ -49,9 +49,10 @@ internal static class ErrandDriver
                 await EnqueueBulkAsync(queue, n, args.Int("bulk", 0), args.Value("fn") ?? "noop");
                 break;
             case "enqueue":
-                await EnqueueAsync(queue, n, args.Int("inflight", 20), args.Value("fn") ?? "noop");
+                await EnqueueAsync(queue, n, args.Int("inflight", 20), args.Value("fn") ?? "noop", args.Int("keys", 0));
                 break;
             case "work":
+                await SetLimitsAsync(queue, args);
                 await WorkAsync(queue, n, args.Int("concurrency", 10));
                 break;
             case "latency":
@@ -68,16 +69,18 @@ internal static class ErrandDriver
         return 0;
     }
 
-    private static async Task EnqueueAsync(Queue queue, int n, int inflight, string function)
+    // With keys > 0, job i gets the group key k(i mod keys) (the limits row of bench/README.md).
+    private static async Task EnqueueAsync(Queue queue, int n, int inflight, string function, int keys)
     {
         await Protocol.ReadyAsync();
         var next = -1;
         var started = Stopwatch.GetTimestamp();
         var loops = Enumerable.Range(0, inflight).Select(async _ =>
         {
-            while (Interlocked.Increment(ref next) < n)
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < n)
             {
-                await queue.EnqueueAsync(function);
+                await queue.EnqueueAsync(function, options: keys > 0 ? new JobOptions { GroupKey = $"k{i % keys}" } : null);
             }
         });
         await Task.WhenAll(loops);
@@ -97,10 +100,52 @@ internal static class ErrandDriver
         Protocol.Result(("seconds", Stopwatch.GetElapsedTime(started).TotalSeconds));
     }
 
+    // The limits row: --fn-limit N (noop's concurrency), --key-limit N (every group key's), --rate N and --period-ms P
+    // (noop's starts per period); stored before the worker starts, as a worker with QueueOptions.Limits does.
+    private static async Task SetLimitsAsync(Queue queue, Args args)
+    {
+        var limits = new QueueLimits();
+        if (args.Int("fn-limit", 0) is > 0 and var fn)
+        {
+            limits.Functions["noop"] = new Limit { Concurrency = fn };
+        }
+
+        if (args.Int("rate", 0) is > 0 and var rate)
+        {
+            var noop = limits.Functions.TryGetValue("noop", out var existing) ? existing : limits.Functions["noop"] = new Limit();
+            noop.Rate = rate;
+            noop.Period = TimeSpan.FromMilliseconds(args.Int("period-ms", 1000));
+        }
+
+        if (args.Int("key-limit", 0) is > 0 and var key)
+        {
+            limits.Keys = new Limit { Concurrency = key };
+        }
+
+        if (!limits.IsEmpty)
+        {
+            await queue.Backend.SetLimitsAsync(limits, CancellationToken.None);
+        }
+    }
+
     private static async Task WorkAsync(Queue queue, int n, int concurrency)
     {
         var counter = new JobCounter(n);
         using var worker = new Worker(queue, Functions(), new WorkerOptions { Concurrency = concurrency });
+
+        // Start times, for the rate limiter's accuracy: the most starts in any second, and the mean rate.
+        var starts = new long[n];
+        var startCount = -1;
+        worker.Hooks.BeforeProcess.Add(_ =>
+        {
+            var i = Interlocked.Increment(ref startCount);
+            if (i < n)
+            {
+                starts[i] = Stopwatch.GetTimestamp();
+            }
+
+            return Task.CompletedTask;
+        });
 
         // Counted after the outcome is stored: a job is processed when its result is in Redis.
         worker.Hooks.AfterProcess.Add((_, _) =>
@@ -123,9 +168,41 @@ internal static class ErrandDriver
             ("second_half_cpu_seconds", counter.SecondHalfCpuSeconds),
             ("allocated_bytes_per_job", (GC.GetTotalAllocatedBytes(precise: true) - allocated) / n),
             ("gen0_collections", GC.CollectionCount(0) - collections),
-            ("thread_pool_items_per_job", (double)(ThreadPool.CompletedWorkItemCount - workItems) / n));
+            ("thread_pool_items_per_job", (double)(ThreadPool.CompletedWorkItemCount - workItems) / n),
+            ("max_starts_in_a_second", MaxStartsInASecond(starts, Math.Min(n, startCount + 1))),
+            ("starts_per_second", StartsPerSecond(starts, Math.Min(n, startCount + 1))));
         await stop.CancelAsync();
         await run;
+    }
+
+    private static int MaxStartsInASecond(long[] starts, int count)
+    {
+        var sorted = starts[..count];
+        Array.Sort(sorted);
+        var max = 0;
+        for (int first = 0, last = 0; last < sorted.Length; last++)
+        {
+            while (sorted[last] - sorted[first] >= Stopwatch.Frequency)
+            {
+                first++;
+            }
+
+            max = Math.Max(max, last - first + 1);
+        }
+
+        return max;
+    }
+
+    private static double StartsPerSecond(long[] starts, int count)
+    {
+        if (count < 2)
+        {
+            return 0;
+        }
+
+        var sorted = starts[..count];
+        Array.Sort(sorted);
+        return (count - 1) / ((double)(sorted[^1] - sorted[0]) / Stopwatch.Frequency);
     }
 
     private static async Task LatencyAsync(Queue queue, int n, int concurrency)

@@ -10,4 +10,8 @@ public sealed class ErrandQueueSettings
     /// <summary>Gets or sets the job options of this queue, over <see cref="ErrandOptions.JobDefaults"/>.</summary>
     /// <value>The default sets nothing.</value>
     public JobOptions JobDefaults { get; set; } = new();
+
+    /// <summary>Gets or sets this queue's limits (<c>Errand:Queues:NAME:Limits:Functions:FUNCTION:Concurrency</c>, <c>...:Limits:Keys:Rate</c>, <c>...:Period</c>); the queue's worker writes them to the store when it starts.</summary>
+    /// <value>The default is none: the limits another process stored stay in force.</value>
+    public QueueLimits? Limits { get; set; }
 }

@@ -52,13 +52,10 @@ internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposa
 
     IReadOnlyList<Queue> IQueueCatalog.Queues => [.. Names.Select(name => Get(name).Queue)];
 
-    /// <summary>Gets the queue options each queue is created with: its job defaults over the application's.</summary>
-    public QueueOptions QueueOptionsFor(string name) => new()
-    {
-        JobDefaults = _options.Queues.TryGetValue(name, out var settings)
-            ? settings.JobDefaults.WithDefaults(_options.JobDefaults)
-            : _options.JobDefaults,
-    };
+    /// <summary>Gets the queue options each queue is created with: its job defaults over the application's, and its limits.</summary>
+    public QueueOptions QueueOptionsFor(string name) => _options.Queues.TryGetValue(name, out var settings)
+        ? new() { JobDefaults = settings.JobDefaults.WithDefaults(_options.JobDefaults), Limits = settings.Limits }
+        : new() { JobDefaults = _options.JobDefaults };
 
     public IErrandQueue Get(string name)
     {

@@ -31,22 +31,25 @@ internal static class InfoCommand
             }
 
             var infos = new List<QueueInfo>();
+            var limits = new Dictionary<string, IReadOnlyList<LimitState>>(StringComparer.Ordinal);
             foreach (var name in names ?? await session.FindQueuesAsync(ct).ConfigureAwait(false))
             {
                 var queue = await session.OpenAsync(name, ct).ConfigureAwait(false);
                 await using (queue.ConfigureAwait(false))
                 {
                     infos.Add(await queue.InfoAsync(jobs: 0, ct).ConfigureAwait(false));
+                    limits[name] = await queue.Backend.GetLimitStatesAsync(ct).ConfigureAwait(false);
                 }
             }
 
             if (result.GetValue(json))
             {
-                WriteJson(infos);
+                WriteJson(infos, limits);
             }
             else
             {
                 WriteTables(infos, session.Endpoint);
+                WriteLimits(limits);
             }
 
             return ExitCodes.Ok;
@@ -111,7 +114,39 @@ internal static class InfoCommand
         Terminal.Out.Write(table);
     }
 
-    private static void WriteJson(List<QueueInfo> infos) => Terminal.Json(w =>
+    // Running against the limit and held jobs, per limited function and group key (issue 17).
+    private static void WriteLimits(Dictionary<string, IReadOnlyList<LimitState>> limits)
+    {
+        if (limits.Values.All(states => states.Count == 0))
+        {
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Title("Limits");
+        table.AddColumn("Queue").AddColumn("Of").AddColumn("Name");
+        foreach (var column in new[] { "Running", "Limit", "Held" })
+        {
+            table.AddColumn(new TableColumn(column) { Alignment = Justify.Right });
+        }
+
+        foreach (var (queue, states) in limits)
+        {
+            foreach (var state in states)
+            {
+                table.AddRow(
+                    new Text(queue),
+                    new Text(state.Target.Scope == LimitScope.Function ? "function" : "key"),
+                    new Text(state.Target.Name),
+                    new Text(Formats.Number(state.Running)),
+                    new Text(state.Concurrency is { } limit ? Formats.Number(limit) : "-"),
+                    new Text(Formats.Number(state.Held)));
+            }
+        }
+
+        Terminal.Out.Write(table);
+    }
+
+    private static void WriteJson(List<QueueInfo> infos, Dictionary<string, IReadOnlyList<LimitState>> limits) => Terminal.Json(w =>
     {
         w.WriteStartObject();
         w.WriteStartArray("queues");
@@ -123,6 +158,27 @@ internal static class InfoCommand
             w.WriteNumber("active", info.Counts.Active);
             w.WriteNumber("scheduled", info.Counts.Scheduled);
             w.WriteNumber("incomplete", info.Counts.Incomplete);
+            w.WriteStartArray("limits");
+            foreach (var state in limits.GetValueOrDefault(info.Name) ?? [])
+            {
+                w.WriteStartObject();
+                w.WriteString("of", state.Target.Scope == LimitScope.Function ? "function" : "key");
+                w.WriteString("name", state.Target.Name);
+                w.WriteNumber("running", state.Running);
+                if (state.Concurrency is { } concurrency)
+                {
+                    w.WriteNumber("concurrency", concurrency);
+                }
+                else
+                {
+                    w.WriteNull("concurrency");
+                }
+
+                w.WriteNumber("held", state.Held);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
             w.WriteStartArray("workers");
             foreach (var worker in info.Workers)
             {

@@ -35,6 +35,13 @@ internal sealed class RedisKeys
         FinishedFailed = $"errand:{queue}:finished:failed";
         FinishedAborted = $"errand:{queue}:finished:aborted";
         FinishedExpiry = $"errand:{queue}:finished:expiry";
+        LimitPrefix = $"errand:{queue}:";
+        Limits = $"errand:{queue}:limits";
+        Holds = $"errand:{queue}:holds";
+        Running = $"errand:{queue}:running";
+        Slots = $"errand:{queue}:slots";
+        HeldBy = $"errand:{queue}:heldby";
+        Delayed = $"errand:{queue}:delayed";
         ClusterAbortPrefix = $"errand:{queue}:abort:";
         JobPattern = RedisChannel.Pattern($"saq:job:{EscapeGlob(queue)}*");
         JobScanPattern = $"saq:job:{EscapeGlob(queue)}:*";
@@ -80,6 +87,27 @@ internal sealed class RedisKeys
 
     /// <summary>Gets Errand's expiry index of finished jobs: a sorted set of batches of finishes (<c>w:FIRST:LAST</c>, their completed range) or job ids, scored by when their first document expires (epoch ms).</summary>
     public RedisKey FinishedExpiry { get; }
+
+    /// <summary>Gets the prefix of Errand's per-target limit keys, <c>errand:QUEUE:</c> (<c>held:TARGET</c> and <c>starts:TARGET</c> follow it).</summary>
+    public string LimitPrefix { get; }
+
+    /// <summary>Gets Errand's hash of the queue's limits: <c>f:FUNCTION</c> or <c>k</c> (every group key) -> <c>CONCURRENCY RATE PERIOD_MS</c>.</summary>
+    public RedisKey Limits { get; }
+
+    /// <summary>Gets Errand's hash of holds: target -> epoch ms until which none of its jobs starts.</summary>
+    public RedisKey Holds { get; }
+
+    /// <summary>Gets Errand's hash of running counts: target -> how many of its jobs hold a slot.</summary>
+    public RedisKey Running { get; }
+
+    /// <summary>Gets Errand's hash of the slots each running limited job holds: job id -> its targets.</summary>
+    public RedisKey Slots { get; }
+
+    /// <summary>Gets Errand's hash of held jobs: job id -> the target it waits for a slot of, or <c>@TARGET</c> when it waits for a time.</summary>
+    public RedisKey HeldBy { get; }
+
+    /// <summary>Gets Errand's sorted set of jobs held for a time (a rate, a hold): job id, scored by when it is due (epoch ms).</summary>
+    public RedisKey Delayed { get; }
 
     /// <summary>Gets the pattern of every job channel of the queue (it also matches queues whose name starts with this one).</summary>
     public RedisChannel JobPattern { get; }

@@ -188,6 +188,7 @@ public sealed partial class RedisQueueBackend
             WriteFinish(transaction, job, status, now);
         }
 
+        ReleaseLimitsIn(transaction, _keys.JobId(job.Key));
         return await transaction.ExecuteAsync().ConfigureAwait(false);
     }
 }

@@ -27,7 +27,10 @@ public sealed partial class RedisQueueBackend
     /// the move is done: the moved job's document comes back without a round trip of its own (the idle worker's
     /// latency). It is looked up by id, so jobs other clients pushed in between cost only the lookup.
     /// </remarks>
-    private async Task<MovedJob?> BlockingMoveAsync(TimeSpan wait, CancellationToken cancellationToken)
+    /// <param name="wait">How long to block.</param>
+    /// <param name="cancellationToken">Ends the wait early.</param>
+    /// <param name="wakeOnly">Moves the ready list's head onto itself instead (a limited queue: the take judges the job).</param>
+    private async Task<MovedJob?> BlockingMoveAsync(TimeSpan wait, CancellationToken cancellationToken, bool wakeOnly = false)
     {
         var connection = await RentBlockingAsync().ConfigureAwait(false);
         try
@@ -37,8 +40,10 @@ public sealed partial class RedisQueueBackend
             // All three go down the same socket in this order: CLIENT ID names the connection that blocks, and the read
             // runs right after the move.
             var clientId = IsCluster ? QueueServer(connection).ExecuteAsync("CLIENT", "ID") : db.ExecuteAsync("CLIENT", "ID");
-            var move = db.ExecuteAsync("BLMOVE", _keys.Queued, _keys.Active, "LEFT", "RIGHT", Seconds(wait));
-            var tail = PeekedTail > 0
+            var move = wakeOnly
+                ? db.ExecuteAsync("BLMOVE", _keys.Queued, _keys.Queued, "LEFT", "LEFT", Seconds(wait))
+                : db.ExecuteAsync("BLMOVE", _keys.Queued, _keys.Active, "LEFT", "RIGHT", Seconds(wait));
+            var tail = PeekedTail > 0 && !wakeOnly
                 ? db.ScriptEvaluateAsync(RedisScripts.PeekActive, [_keys.Active], [PeekedTail])
                 : null;
             RedisResult[] peeked;

@@ -209,8 +209,8 @@ public sealed partial class RedisQueueBackend
             count += take.Count;
         }
 
-        var keys = new RedisKey[6 + marks.Count + (2 * finishes.Count) + moved + 1];
-        var values = new RedisValue[5 + marks.Count + (7 * finishes.Count) + 2];
+        var keys = new RedisKey[6 + marks.Count + (2 * finishes.Count) + moved + 1 + 6];
+        var values = new RedisValue[5 + marks.Count + (7 * finishes.Count) + 2 + 2];
         keys[0] = _keys.Queued;
         keys[1] = _keys.Active;
         keys[2] = _keys.Incomplete;
@@ -256,6 +256,9 @@ public sealed partial class RedisQueueBackend
         }
 
         keys[k] = _keys.FinishedExpiry;
+        LimitKeys(keys, k + 1);
+        values[v + 2] = NowMs;
+        values[v + 3] = _keys.LimitPrefix;
         try
         {
             return EvaluateAsync(RedisScripts.Cycle, keys, values);

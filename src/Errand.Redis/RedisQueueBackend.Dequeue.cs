@@ -77,6 +77,21 @@ public sealed partial class RedisQueueBackend
             }
 
             var wait = request.Wait < TimeSpan.Zero || request.Wait > _options.MaxBlockingWait ? _options.MaxBlockingWait : request.Wait;
+            if (!_limitsChecked)
+            {
+                // Once, before the first wait: a new worker knows the queue's limits before its first BLMOVE.
+                await RefreshLimitedAsync().ConfigureAwait(false);
+                _limitsChecked = true;
+            }
+
+            if (_limited)
+            {
+                // A limited queue's job is judged by the take, never moved by the wait: the wait only wakes (BLMOVE of
+                // the head onto itself) when a job is ready, or when a held job is due.
+                await BlockingMoveAsync(await WaitBeforeDueAsync(wait).ConfigureAwait(false), cancellationToken, wakeOnly: true).ConfigureAwait(false);
+                return MarkActive(await ReadTakenAsync(await AddTake(request.MaxJobs, alreadyMoved: null).ConfigureAwait(false)).ConfigureAwait(false), request.WorkerId);
+            }
+
             var moved = await BlockingMoveAsync(wait, cancellationToken).ConfigureAwait(false);
             if (moved is not { } first)
             {
@@ -85,7 +100,8 @@ public sealed partial class RedisQueueBackend
 
             // From here a job has left the queued list: finish the work whatever the token says, so it is not lost.
             // The job goes to the worker alone when its document came with the move: the lane takes the rest next.
-            var withRest = first.Read
+            // On a queue that has limits (known since the wait began) the moved job is judged by the take.
+            var withRest = first.Read && !_limited
                 ? [(first.Id, first.Document)]
                 : await AddTake(request.MaxJobs - 1, first.Id).ConfigureAwait(false);
             return MarkActive(await ReadTakenAsync(withRest).ConfigureAwait(false), request.WorkerId);
@@ -101,6 +117,12 @@ public sealed partial class RedisQueueBackend
         var jobs = new List<Job>(taken.Count);
         foreach (var (id, document) in taken)
         {
+            if (document is { Length: 0 })
+            {
+                // Moved by the wait, then held by a limit: it waits out of the lists for its slot or its time.
+                continue;
+            }
+
             if (!TryRead(id, document, out var job, out var reason))
             {
                 await QuarantineAsync(id, document, reason).ConfigureAwait(false);

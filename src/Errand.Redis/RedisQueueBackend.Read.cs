@@ -57,11 +57,12 @@ public sealed partial class RedisQueueBackend
         try
         {
             var queued = _db.ListLengthAsync(_keys.Queued);
+            var held = _db.HashLengthAsync(_keys.HeldBy);
             var active = _db.ListLengthAsync(_keys.Active);
             var scheduled = _db.SortedSetLengthAsync(_keys.Incomplete, 1, double.PositiveInfinity);
             var incomplete = _db.SortedSetLengthAsync(_keys.Incomplete);
             return new QueueCounts(
-                await queued.ConfigureAwait(false),
+                await queued.ConfigureAwait(false) + await held.ConfigureAwait(false),
                 await active.ConfigureAwait(false),
                 await scheduled.ConfigureAwait(false),
                 await incomplete.ConfigureAwait(false));

@@ -16,6 +16,7 @@ public sealed partial class RedisQueueBackend
                 RedisScripts.Schedule,
                 [_keys.Schedule, _keys.Incomplete, _keys.Queued],
                 [Milliseconds(lockFor), nowSeconds]).ConfigureAwait(false);
+            await RefreshLimitedAsync().ConfigureAwait(false);
             return ((string?[]?)result ?? []).OfType<string>().Select(id => RedisJobIds.KeyOf(QueueName, id) ?? id).ToArray();
         }
         catch (Exception ex) when (IsUnavailable(ex))

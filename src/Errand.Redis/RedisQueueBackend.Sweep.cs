@@ -96,6 +96,7 @@ public sealed partial class RedisQueueBackend
             await RememberSuspectsAsync(suspects.Keys.Where(id => !stillSuspect.Contains(id)), newSuspects).ConfigureAwait(false);
             await SweepAbortedRunningAsync(request, now, stuck).ConfigureAwait(false);
             await PruneFinishedAsync(now).ConfigureAwait(false);
+            await RepairLimitsAsync().ConfigureAwait(false);
             return new SweepResult(stuck, removed);
         }
         catch (Exception ex) when (IsUnavailable(ex))

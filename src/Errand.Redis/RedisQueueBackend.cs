@@ -52,9 +52,9 @@ public sealed partial class RedisQueueBackend : IQueueBackend
         RedisLog.Connected(_logger, options.QueueName, _endpoint);
     }
 
-    /// <summary>Gets the capabilities of the Redis backend: blocking dequeue, notifications across processes, durable storage.</summary>
+    /// <summary>Gets the capabilities of the Redis backend: blocking dequeue, notifications across processes, durable storage, limits.</summary>
     public BackendCapabilities Capabilities =>
-        BackendCapabilities.BlockingDequeue | BackendCapabilities.CrossProcessNotifications | BackendCapabilities.Durable;
+        BackendCapabilities.BlockingDequeue | BackendCapabilities.CrossProcessNotifications | BackendCapabilities.Durable | BackendCapabilities.Limits;
 
     /// <inheritdoc />
     public string QueueName => _options.QueueName;

@@ -8,7 +8,8 @@ internal static class RedisScripts
     public static readonly string Schedule = Load("schedule");
     public static readonly string Quarantine = Load("quarantine");
     public static readonly string Update = Load("update");
-    public static readonly string Cycle = Load("cycle");
+    public static readonly string Cycle = Load("limits_lib") + Load("cycle");
+    public static readonly string Limits = Load("limits_lib") + Load("limits");
     public static readonly string ListFinished = Load("list_finished");
     public static readonly string PeekActive = Load("peek_active");
     public static readonly string PruneFinished = Load("prune_finished");

@@ -50,6 +50,9 @@ public sealed partial class Queue : IQueue, IAsyncDisposable
     /// <summary>Gets the backend that stores this queue.</summary>
     public IQueueBackend Backend { get; }
 
+    /// <summary>Gets the limits of the queue's options, or <see langword="null"/>.</summary>
+    internal QueueLimits? Limits => _options.Limits;
+
     /// <summary>Gets the JSON options used for arguments, results and metadata.</summary>
     public JsonSerializerOptions JsonOptions => _options.JsonSerializerOptions;
 
@@ -68,7 +71,7 @@ public sealed partial class Queue : IQueue, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(function);
         var merged = (options ?? new JobOptions()).WithDefaults(_options.JobDefaults);
-        var job = JobFactory.Create(Name, function, kwargs, merged, _options.JsonSerializerOptions, _time);
+        var job = DeriveGroupKey(JobFactory.Create(Name, function, kwargs, merged, _options.JsonSerializerOptions, _time));
         ErrandDiagnostics.InjectTraceContext(job);
         return job;
     }
@@ -225,13 +228,24 @@ public sealed partial class Queue : IQueue, IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(function);
         ArgumentNullException.ThrowIfNull(kwargs);
         var merged = (options ?? new JobOptions()).WithDefaults(_options.JobDefaults);
-        var jobs = kwargs.Select(args => JobFactory.Create(Name, function, args, merged, _options.JsonSerializerOptions, _time)).ToList();
+        var jobs = kwargs.Select(args => DeriveGroupKey(JobFactory.Create(Name, function, args, merged, _options.JsonSerializerOptions, _time))).ToList();
         if (jobs.Count > 1 && merged.Key is not null)
         {
             throw new ArgumentException($"Several jobs cannot all have the key '{merged.Key}': leave the key unset, or enqueue them one by one.", nameof(options));
         }
 
         return jobs;
+    }
+
+    // A job enqueued without a group key gets the one its function's key function derives from its arguments.
+    private Job DeriveGroupKey(Job job)
+    {
+        if (job.GroupKey is null && _options.Limits is { } limits && limits.KeyOf.TryGetValue(job.Function, out var keyOf))
+        {
+            job.GroupKey = keyOf(job.Kwargs);
+        }
+
+        return job;
     }
 
     private void EnsureOwnJob(Job job)

@@ -20,6 +20,10 @@ public sealed class QueueOptions
     /// <value>The default is 5 seconds. A notification ends a wait at once; this bounds how late a lost one is made good.</value>
     public TimeSpan WaitRecheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Gets or sets the queue's concurrency and rate limits, per function and per group key, enforced by the store across every worker; a worker writes them to the store when it starts.</summary>
+    /// <value>The default is <see langword="null"/>: no limits (the limits another process stored stay in force).</value>
+    public QueueLimits? Limits { get; set; }
+
     /// <summary>Returns the default JSON options: snake_case names written, names bound case-insensitively.</summary>
     /// <returns>A new options instance.</returns>
     public static JsonSerializerOptions CreateDefaultJsonOptions() => new(JsonSerializerDefaults.Web)

@@ -23,7 +23,7 @@ public sealed partial class Worker
 
         using var activity = ErrandDiagnostics.StartProcess(job);
         var token = running.Token;
-        var context = new JobContext(job, _queue, Id, _services, token);
+        var context = new JobContext(job, _queue, _backend, Id, _services, token);
         var started = Stopwatch.GetTimestamp();
         Exception? failure = null;
         Log.JobStarted(_logger, job.Key, job.Function, _queue.Name, job.Attempts);

@@ -100,6 +100,12 @@ public sealed partial class Worker : IDisposable
         var names = string.Join(", ", _functions.Names);
         Log.WorkerStarted(_logger, Id, _queue.Name, _options.Concurrency, names);
         using var timersStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        if (_queue.Limits is { IsEmpty: false } limits)
+        {
+            limits.Validate();
+            await _backend.SetLimitsAsync(limits, stoppingToken).ConfigureAwait(false);
+        }
+
         await WriteWorkerInfoSafelyAsync(stoppingToken).ConfigureAwait(false);
         var timers = StartTimers(timersStop.Token);
         using var slots = new SemaphoreSlim(_options.Concurrency, _options.Concurrency);

@@ -43,6 +43,37 @@ public sealed class ErrandOptionsTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task AddErrand_QueueLimitsConfigured_TheQueuesWorkerStoresThem()
+    {
+        using var host = TestHosts.Build(new()
+        {
+            ["Errand:Queues:reports:Limits:Functions:build_report:Concurrency"] = "2",
+            ["Errand:Queues:reports:Limits:Functions:call_partner:Rate"] = "10",
+            ["Errand:Queues:reports:Limits:Functions:call_partner:Period"] = "00:00:02",
+            ["Errand:Queues:reports:Limits:Keys:Concurrency"] = "1",
+        });
+        await host.StartAsync(Ct);
+        var reports = host.Services.GetRequiredService<IErrandQueues>().Get("reports").Queue.Backend;
+
+        // Written by the queue's hosted worker as it starts, in the background: read until they are there.
+        IReadOnlyList<Backends.LimitState> states;
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            deadline.CancelAfter(TestHosts.Timeout);
+            while ((states = await reports.GetLimitStatesAsync(deadline.Token)).Count < 2)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, deadline.Token);
+            }
+        }
+
+        Assert.Equal(["build_report:2", "call_partner:"], states.Select(s => $"{s.Target.Name}:{s.Concurrency}"));
+        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ErrandOptions>>().Value.Queues["reports"].Limits!;
+        Assert.Equal((10, TimeSpan.FromSeconds(2)), (options.Functions["call_partner"].Rate, options.Functions["call_partner"].Period));
+        Assert.Equal(1, options.Keys!.Concurrency);
+        await host.StopAsync(Ct);
+    }
+
+    [Fact]
     public async Task AddErrand_NoUrl_UsesInMemoryQueuesAndSaysSoOnce()
     {
         var logs = new FakeLogCollector();

@@ -70,6 +70,27 @@ public sealed class InfoCommandTests(RedisServerFixture redis, PostgresServerFix
         Assert.Equal(worker.Id, liveWorker.GetProperty("id").GetString());
     }
 
+    [Fact]
+    public async Task Info_Json_GivesRunningAgainstTheLimitAndHeldJobs()
+    {
+        await using var queue = await _servers.QueueAsync(Engine.Redis);
+        var limits = new QueueLimits();
+        limits.Functions["add"] = new Limit { Concurrency = 1 };
+        await queue.Queue.Backend.SetLimitsAsync(limits, TestContext.Current.CancellationToken);
+        await queue.Queue.EnqueueAsync("add", new { a = 1, b = 2 }, cancellationToken: TestContext.Current.CancellationToken);
+        await queue.Queue.EnqueueAsync("add", new { a = 1, b = 2 }, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Single(await queue.Queue.Backend.DequeueAsync(new Backends.DequeueRequest("w1", 5, TimeSpan.Zero), TestContext.Current.CancellationToken));
+
+        var result = await ErrandCli.RunAsync("info", queue.Url, "--queue", queue.Name, "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Stdout);
+        var limit = Assert.Single(Assert.Single(json.RootElement.GetProperty("queues").EnumerateArray()).GetProperty("limits").EnumerateArray());
+        Assert.Equal(("function", "add", 1, 1, 1), (limit.GetProperty("of").GetString(), limit.GetProperty("name").GetString(), limit.GetProperty("running").GetInt32(), limit.GetProperty("concurrency").GetInt32(), limit.GetProperty("held").GetInt32()));
+        var table = await ErrandCli.RunAsync("info", queue.Url, "--queue", queue.Name);
+        Assert.Contains(table.Stdout.Split('\n'), l => l.Contains("│ function", StringComparison.Ordinal) && l.Contains("│ add", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(Engine.Redis)]
     [InlineData(Engine.Postgres)]

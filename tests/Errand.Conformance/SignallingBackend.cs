@@ -33,6 +33,12 @@ public sealed class SignallingBackend(IQueueBackend inner) : IQueueBackend
 
     public Task<Job?> GetJobAsync(string key, CancellationToken cancellationToken) => inner.GetJobAsync(key, cancellationToken);
 
+    public Task<IReadOnlyList<LimitState>> GetLimitStatesAsync(CancellationToken cancellationToken) => inner.GetLimitStatesAsync(cancellationToken);
+
+    public Task SetLimitsAsync(QueueLimits limits, CancellationToken cancellationToken) => inner.SetLimitsAsync(limits, cancellationToken);
+
+    public Task HoldAsync(LimitTarget target, TimeSpan duration, CancellationToken cancellationToken) => inner.HoldAsync(target, duration, cancellationToken);
+
     public Task<QueueCounts> CountAsync(CancellationToken cancellationToken) => inner.CountAsync(cancellationToken);
 
     public Task<IReadOnlyList<WorkerInfo>> GetWorkersAsync(CancellationToken cancellationToken) => inner.GetWorkersAsync(cancellationToken);

@@ -4,7 +4,8 @@
 --
 -- KEYS[1] queued list, KEYS[2] active list, KEYS[3] incomplete zset, KEYS[4..6] errand finished index of complete,
 -- failed, aborted; then M ids to mark active; then F pairs (id of a finished job, its errand history hash); then P ids
--- that BLMOVE already moved to active, whose documents to return; last, errand's expiry index of finished jobs.
+-- that BLMOVE already moved to active, whose documents to return; then errand's expiry index of finished jobs; last,
+-- errand's limit keys (limits_lib.lua, put in front of this script): limits, holds, running, slots, heldby, delayed.
 -- ARGV[1] M, ARGV[2] F, ARGV[3] P, ARGV[4] how many ready ids to take, ARGV[5] history key ttl in seconds; then M
 -- documents with status 'active'; then F sextuples: ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word,
 -- document, completed time (epoch ms), '1' when the job was taken since the last call (its mark is not among the M:
@@ -12,7 +13,13 @@
 -- before its outcome's) else '0', the attempt that finishes (the document's attempts), the document this attempt last
 -- wrote ('' when unknown, and for a job taken since the last call); then the batch's entry of errand's expiry
 -- index: when the first of its documents with a ttl expires (epoch ms) and 'w:FIRST:LAST' (its completed range), or
--- two empty strings when none has a ttl.
+-- two empty strings when none has a ttl; last, now (epoch ms) and the prefix of errand's per-target limit keys
+-- ('errand:QUEUE:').
+--
+-- Limits: only when the queue has limits (or holds, or jobs holding slots or held) does the script read a job's
+-- function and group key: a finish frees the job's slots, a take judges each ready job and holds one over a limit out
+-- of the ready list (the walk goes on past it, up to 10,000 ids a call), and the jobs whose hold has ended go back to
+-- the head of the ready list first. Without limits the script runs as before, plus one EXISTS.
 --
 -- A finish is stored only while its attempt is the job's current one (AttemptRules in the core): the stored job is
 -- active or aborting with the same attempts, or queued or aborting one behind (taken, its mark not stored yet). The
@@ -20,12 +27,17 @@
 -- call is checked by its entry in the active list alone, unless that entry is gone (see below).
 --
 -- Returns M mark results (false when written; else the stored document, whose 'aborting' status was kept), then
--- id, document pairs: the P ids first, then the ids taken, oldest first. A missing document comes back as false.
+-- id, document pairs: the P ids first, then the ids taken, oldest first. A missing document comes back as false; a
+-- moved job held by a limit as an empty string.
 -- Kept cheap per job: redis.call held in a local, arrays filled by index or counter (#t is a search in Lua 5.1).
 local call = redis.call
 local m, f, p, take = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local finishedBase, movedBase = 6 + m, 6 + m + 2 * f
 local out = {}
+local limitBase = movedBase + p + 1
+limInit(KEYS[1], KEYS[limitBase + 1], KEYS[limitBase + 2], KEYS[limitBase + 3], KEYS[limitBase + 4], KEYS[limitBase + 5],
+    KEYS[limitBase + 6], ARGV[5 + m + 7 * f + 4], ARGV[5 + m + 7 * f + 3])
+local limited = limActive()
 
 -- Marks.
 for first = 1, m, 500 do
@@ -119,6 +131,9 @@ for i = 1, f do
         stale[i] = not isCurrent(call('GET', id), tonumber(ARGV[j + 5]), '')
     end
     if not stale[i] then
+        if limited then
+            limRelease(id)
+        end
         local history = KEYS[finishedBase + 2 * i]
         -- The ttl stays a string (an integer's digits): Redis takes its arguments as strings, and a Lua number would be
         -- formatted back into one for every call.
@@ -188,9 +203,34 @@ for i = 1, p do
     local id = KEYS[movedBase + i]
     out[o + 1] = id
     out[o + 2] = call('GET', id)
+    -- Moved by a BLMOVE that was waiting when the limits came: judged now; one over a limit leaves the active list
+    -- for its hold, and comes back as an empty document (the worker does not run it).
+    if limited and out[o + 2] and not limTry(id, out[o + 2]) then
+        call('LREM', KEYS[2], -1, id)
+        out[o + 2] = ''
+    end
     o = o + 2
 end
-if take > 0 then
+if take > 0 and limited then
+    limReleaseDue()
+    local taken, scanned = 0, 0
+    while taken < take and scanned < 10000 do
+        local id = call('LPOP', KEYS[1])
+        if not id then
+            break
+        end
+        scanned = scanned + 1
+        local raw = call('GET', id)
+        -- A missing or corrupt document is taken as before: the worker's read quarantines it.
+        if not raw or limTry(id, raw) then
+            call('RPUSH', KEYS[2], id)
+            out[o + 1] = id
+            out[o + 2] = raw or false
+            o = o + 2
+            taken = taken + 1
+        end
+    end
+elseif take > 0 then
     local ids = call('LRANGE', KEYS[1], 0, take - 1)
     if #ids > 0 then
         call('LTRIM', KEYS[1], #ids, -1)

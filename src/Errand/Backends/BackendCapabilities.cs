@@ -15,4 +15,7 @@ public enum BackendCapabilities
 
     /// <summary>Jobs survive a restart of the process.</summary>
     Durable = 4,
+
+    /// <summary>The store enforces <see cref="QueueLimits"/> across every process (<see cref="IQueueBackend.SetLimitsAsync"/>).</summary>
+    Limits = 8,
 }

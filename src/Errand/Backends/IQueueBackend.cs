@@ -118,4 +118,30 @@ public interface IQueueBackend : IQueueMonitor, IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wait for the subscription to be in place.</param>
     /// <returns>A subscription; every change published after this task completes is delivered to it.</returns>
     Task<IJobSubscription> SubscribeAsync(IReadOnlyCollection<string>? keys, CancellationToken cancellationToken);
+
+    /// <summary>Stores the queue's limits, for every process of the queue; the last writer wins. Empty limits remove them.</summary>
+    /// <param name="limits">The limits.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>A task that completes when the limits are stored.</returns>
+    /// <exception cref="NotSupportedException">The backend cannot enforce limits (<see cref="BackendCapabilities.Limits"/> is not set) and <paramref name="limits"/> is not empty.</exception>
+    /// <remarks>
+    /// A backend with <see cref="BackendCapabilities.Limits"/> then enforces them in <see cref="DequeueAsync"/>, in the
+    /// store, across every process: a job whose function or group key is at its concurrency limit, or out of starts
+    /// for its rate's period, or held (<see cref="HoldAsync"/>), is not taken and does not use up the request's
+    /// <see cref="DequeueRequest.MaxJobs"/>; it waits out of the ready list, so jobs of other functions and keys behind
+    /// it are taken. A job that ends (finished, retried, aborted, swept) frees its slots, and the store puts a job
+    /// held for that slot back at the head of the ready list, waking an idle dequeue; a job held for a rate or a hold
+    /// is made ready when its time comes, and an idle dequeue wakes then, without polling. A queue without limits
+    /// takes jobs as before, at no cost.
+    /// </remarks>
+    Task SetLimitsAsync(QueueLimits limits, CancellationToken cancellationToken);
+
+    /// <summary>Holds the starts of a function's or a group key's jobs for <paramref name="duration"/> (a partner answered 429), without failing them.</summary>
+    /// <param name="target">The function or group key to hold.</param>
+    /// <param name="duration">How long from now; a later hold of the same target replaces an earlier one when it ends later.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>A task that completes when the hold is stored.</returns>
+    /// <exception cref="NotSupportedException">The backend cannot enforce limits.</exception>
+    /// <remarks>Works whether or not the target has a limit: until the hold ends, <see cref="DequeueAsync"/> takes none of its jobs; running ones go on.</remarks>
+    Task HoldAsync(LimitTarget target, TimeSpan duration, CancellationToken cancellationToken);
 }

@@ -48,4 +48,9 @@ public interface IQueueMonitor
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="minutes"/> is not between 1 and <see cref="HistoryMinutes"/>.</exception>
     Task<IReadOnlyList<HistoryPoint>> GetHistoryAsync(int minutes, CancellationToken cancellationToken);
+
+    /// <summary>Gets how each limited function and group key stands: running against its limit, and held jobs.</summary>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>One state per function with a limit and per group key that has running or held jobs; empty for a queue without limits.</returns>
+    Task<IReadOnlyList<LimitState>> GetLimitStatesAsync(CancellationToken cancellationToken);
 }

@@ -35,6 +35,11 @@ public sealed partial class InMemoryQueueBackend
             var running = _active.Contains(key);
             _incomplete.Remove(key);
             _queued.Remove(key);
+            if (!running)
+            {
+                ForgetLimited(key); // a held job is no longer held
+            }
+
             current.Status = JobStatus.Aborting;
             current.Error = reason;
             Store(current);

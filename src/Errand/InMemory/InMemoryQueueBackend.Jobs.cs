@@ -50,6 +50,7 @@ public sealed partial class InMemoryQueueBackend
         {
             cancellationToken.ThrowIfCancellationRequested();
             Task signal;
+            long nextDueMs;
             lock (_gate)
             {
                 if (_disposed)
@@ -64,23 +65,31 @@ public sealed partial class InMemoryQueueBackend
                 }
 
                 signal = _ready.Task;
+                nextDueMs = HasLimits ? ReleaseDue(NowMs()) : long.MaxValue;
             }
 
-            if (infinite)
+            // A job held for a rate or a hold wakes the wait when its time comes.
+            var now = _time.GetUtcNow();
+            var dueIn = nextDueMs == long.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(Math.Max(1, nextDueMs - now.ToUnixTimeMilliseconds()));
+            if (infinite && dueIn == Timeout.InfiniteTimeSpan)
             {
                 await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
-            var remaining = deadline - _time.GetUtcNow();
+            var remaining = infinite ? dueIn : deadline - now;
             if (remaining <= TimeSpan.Zero)
             {
                 return [];
             }
 
+            var wakeForDue = dueIn != Timeout.InfiniteTimeSpan && dueIn < remaining;
             try
             {
-                await signal.WaitAsync(remaining, _time, cancellationToken).ConfigureAwait(false);
+                await signal.WaitAsync(wakeForDue ? dueIn : remaining, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException) when (wakeForDue)
+            {
             }
             catch (TimeoutException)
             {
@@ -178,6 +187,7 @@ public sealed partial class InMemoryQueueBackend
         _active.Remove(key);
         _queued.Remove(key);
         _suspects.Remove(key);
+        ForgetLimited(key);
         if (delay > TimeSpan.Zero)
         {
             _incomplete[key] = (nowMs / 1000.0) + delay.TotalSeconds;
@@ -198,15 +208,29 @@ public sealed partial class InMemoryQueueBackend
     private List<Job> TakeReady(DequeueRequest request)
     {
         var nowMs = NowMs();
+        var limited = HasLimits;
+        if (limited)
+        {
+            ReleaseDue(nowMs);
+        }
+
         var jobs = new List<Job>();
         while (jobs.Count < request.MaxJobs && _queued.First is { } first)
         {
             var key = first.Value;
             _queued.RemoveFirst();
+
+            // A job over a limit is held out of the ready list, and the walk goes on past it.
+            var job = TryReadJob(key, nowMs);
+            if (limited && job is not null && !TryStartLimited(job, nowMs))
+            {
+                continue;
+            }
+
             _active.AddLast(key);
 
             // A missing or corrupt document stays in the active list for the sweeper, as with SAQ's BLMOVE then GET.
-            if (TryReadJob(key, nowMs) is not { } job)
+            if (job is null)
             {
                 continue;
             }
@@ -240,6 +264,7 @@ public sealed partial class InMemoryQueueBackend
         // SAQ leaves the queued list alone here; a finished key must never be handed out, so take it out too.
         _queued.Remove(key);
         _suspects.Remove(key);
+        ForgetLimited(key);
         if (job.Ttl < 0)
         {
             _documents.Remove(key);

@@ -71,6 +71,7 @@ public sealed partial class InMemoryQueueBackend
                     _active.Remove(key);
                     _incomplete.Remove(key);
                     _suspects.Remove(key);
+                    ForgetLimited(key);
                     removed.Add(key);
                     continue;
                 }
@@ -116,6 +117,7 @@ public sealed partial class InMemoryQueueBackend
             }
 
             SweepAbortedRunning(request, nowMs, graceMs, stuck);
+            RepairSlots(nowMs);
 
             // Forget suspects that have left the active list since.
             foreach (var key in _suspects.Keys.Where(key => !_active.Contains(key)).ToList())

@@ -44,7 +44,7 @@ public sealed partial class InMemoryQueueBackend
         {
             ThrowIfDisposed();
             var scheduled = _incomplete.Values.Count(score => score > 0);
-            return Task.FromResult(new QueueCounts(_queued.Count, _active.Count, scheduled, _incomplete.Count));
+            return Task.FromResult(new QueueCounts(_queued.Count + HeldCount, _active.Count, scheduled, _incomplete.Count));
         }
     }
 
@@ -157,7 +157,7 @@ public sealed partial class InMemoryQueueBackend
     // As Redis pages them: the ready list (next first), then the scheduled ones (soonest first).
     private JobPage ListQueued(JobQuery query, long nowMs)
     {
-        var keys = _queued.Concat(_incomplete.Where(e => e.Value > 0).OrderBy(e => e.Value).Select(e => e.Key)).ToList();
+        var keys = _queued.Concat(_heldForSlot.Values.SelectMany(list => list)).Concat(_heldTimed.Keys).Concat(_incomplete.Where(e => e.Value > 0).OrderBy(e => e.Value).Select(e => e.Key)).ToList();
         var page = keys.Skip(query.Offset).Take(query.Limit).Select(key => TryReadJob(key, nowMs)).OfType<Job>().ToList();
         return new JobPage(page, keys.Count);
     }

@@ -65,8 +65,8 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
     public string QueueName { get; }
 
     /// <inheritdoc />
-    /// <value>Always <see cref="BackendCapabilities.BlockingDequeue"/>: an idle dequeue wakes on enqueue, but nothing is durable or seen by other processes.</value>
-    public BackendCapabilities Capabilities => BackendCapabilities.BlockingDequeue;
+    /// <value>Always <see cref="BackendCapabilities.BlockingDequeue"/> and <see cref="BackendCapabilities.Limits"/>: an idle dequeue wakes on enqueue, but nothing is durable or seen by other processes.</value>
+    public BackendCapabilities Capabilities => BackendCapabilities.BlockingDequeue | BackendCapabilities.Limits;
 
     /// <summary>Gets whether the backend was disposed.</summary>
     internal bool IsDisposed

@@ -23,9 +23,9 @@ public sealed class InMemoryQueueBackendTests : QueueBackendConformanceTests
     }
 
     [Fact]
-    public void Capabilities_InMemory_BlocksButIsNeitherDurableNorCrossProcess()
+    public void Capabilities_InMemory_BlocksAndLimitsButIsNeitherDurableNorCrossProcess()
     {
-        Assert.Equal(BackendCapabilities.BlockingDequeue, Backend.Capabilities);
+        Assert.Equal(BackendCapabilities.BlockingDequeue | BackendCapabilities.Limits, Backend.Capabilities);
     }
 
     [Fact]
