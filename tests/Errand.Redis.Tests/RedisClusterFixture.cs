@@ -60,7 +60,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
             [
                 "--cluster-enabled", "yes",
                 "--cluster-config-file", "nodes.conf",
-                "--cluster-port", RedisServer.FreePort().ToString(CultureInfo.InvariantCulture),
+                "--cluster-port", RedisServer.AnotherFreePort,
                 "--cluster-node-timeout", "1500",
                 "--appendonly", "no",
             ]));

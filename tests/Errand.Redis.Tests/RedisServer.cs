@@ -65,13 +65,30 @@ public sealed class RedisServer : IAsyncDisposable
     public static Task<RedisServer> StartSentinelAsync(string executable, string config, CancellationToken cancellationToken = default) =>
         StartAsync(executable, persistent: false, [], config, cancellationToken);
 
+    /// <summary>An argument that stands for another free port, chosen anew at each attempt (a cluster's bus port).</summary>
+    public const string AnotherFreePort = "{another-free-port}";
+
+    // A port found free can be taken by another process before the server binds it (every test assembly starts
+    // servers and Kestrel on free ports at once): the server then exits with "Address already in use", and is started
+    // again on new ports.
     private static async Task<RedisServer> StartAsync(string executable, bool persistent, string[] arguments, string? sentinelConfig, CancellationToken cancellationToken)
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"errand-redis-{Guid.NewGuid():N}");
-        System.IO.Directory.CreateDirectory(directory);
-        var server = new RedisServer(executable, FreePort(), directory, persistent, arguments, sentinelConfig);
-        await server.StartAsync(cancellationToken);
-        return server;
+        for (var attempt = 1; ; attempt++)
+        {
+            var directory = Path.Combine(Path.GetTempPath(), $"errand-redis-{Guid.NewGuid():N}");
+            System.IO.Directory.CreateDirectory(directory);
+            var ports = arguments.Select(a => a == AnotherFreePort ? FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture) : a).ToArray();
+            var server = new RedisServer(executable, FreePort(), directory, persistent, ports, sentinelConfig);
+            try
+            {
+                await server.StartAsync(cancellationToken);
+                return server;
+            }
+            catch (InvalidOperationException ex) when (attempt < 5 && ex.Message.Contains("Address already in use", StringComparison.Ordinal))
+            {
+                await server.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>Starts the process again on the same port and directory, after <see cref="StopAsync"/>.</summary>

@@ -509,7 +509,20 @@
     return (main) => overview(main);
   }
 
-  async function refresh(periodic) {
+  // One refresh at a time: a render replaces the page, and one that ran between another's render and its putting the
+  // focus back would find no focused field and drop it. A periodic refresh that comes while one runs is skipped; a
+  // navigation waits for the running one.
+  let refreshing = null;
+
+  function refresh(periodic) {
+    if (periodic && refreshing) return refreshing;
+    const next = (refreshing || Promise.resolve()).then(() => render(periodic));
+    const mine = next.finally(() => { if (refreshing === mine) refreshing = null; });
+    refreshing = mine;
+    return mine;
+  }
+
+  async function render(periodic) {
     const main = document.getElementById('main');
     const focused = document.activeElement;
     // Someone typing in a field keeps what they typed: the periodic refresh waits until it is applied or undone.
