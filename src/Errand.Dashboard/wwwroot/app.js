@@ -522,17 +522,30 @@
     return mine;
   }
 
+  // The control the operator last focused in the page (its data-focus name), kept while a render replaces it: a
+  // render removes the focused element, and the focus goes back to the new one of the same name.
+  let focusKey = null;
+
+  function trackFocus(main) {
+    main.addEventListener('focusin', (e) => { focusKey = e.target.getAttribute('data-focus'); });
+    main.addEventListener('focusout', (e) => {
+      const left = e.target;
+      // Removed by a render: keep the name. Moved by the operator: the next focusin names it, or nothing has focus.
+      setTimeout(() => { if (left.isConnected && !main.contains(document.activeElement)) focusKey = null; }, 0);
+    });
+  }
+
   async function render(periodic) {
     const main = document.getElementById('main');
     const focused = document.activeElement;
     // Someone typing in a field keeps what they typed: the periodic refresh waits until it is applied or undone.
     if (periodic && focused && main.contains(focused) && focused.tagName === 'INPUT' && focused.type !== 'checkbox' && focused.value !== focused.defaultValue) return;
-    const focusKey = focused && main.contains(focused) ? focused.getAttribute('data-focus') : null;
     const current = view;
     try {
       await current(main);
       document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
-      if (focusKey) {
+      const lost = !document.activeElement || document.activeElement === document.body || !document.activeElement.isConnected;
+      if (focusKey && lost) {
         const again = [...main.querySelectorAll('[data-focus]')].find((n) => n.getAttribute('data-focus') === focusKey);
         if (again) again.focus();
       }
@@ -566,6 +579,7 @@
     document.getElementById('title').textContent = config.title;
     document.title = config.title;
     document.getElementById('mode').textContent = config.read_only ? 'read-only' : '';
+    trackFocus(document.getElementById('main'));
     window.addEventListener('hashchange', navigate);
     document.addEventListener('keydown', keys);
     navigate();
