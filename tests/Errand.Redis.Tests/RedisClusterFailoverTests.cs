@@ -8,7 +8,7 @@ namespace Errand.Redis.Tests;
 /// <c>redis-cli --cluster reshard</c>, and its master killed so that its replica takes over. Every job is counted.
 /// </summary>
 /// <remarks>A cluster of its own (not the shared one): these tests change which master owns what.</remarks>
-public sealed class RedisClusterFailoverTests(RedisClusterFixture cluster) : IClassFixture<RedisClusterFixture>
+public sealed class RedisClusterFailoverTests(RedisFailoverClusterFixture cluster) : IClassFixture<RedisFailoverClusterFixture>
 {
     private const int Concurrency = 10;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
