@@ -59,7 +59,7 @@ public class RedisClusterFixture : IAsyncLifetime
             return;
         }
 
-        var started = Enumerable.Range(0, Nodes).Select(_ => RedisServer.StartAsync(
+        var starting = Enumerable.Range(0, Nodes).Select(_ => RedisServer.StartAsync(
             Executable,
             [
                 "--cluster-enabled", "yes",
@@ -67,8 +67,22 @@ public class RedisClusterFixture : IAsyncLifetime
                 "--cluster-port", RedisServer.AnotherFreePort,
                 "--cluster-node-timeout", NodeTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture),
                 "--appendonly", "no",
-            ]));
-        Servers.AddRange(await Task.WhenAll(started));
+            ])).ToArray();
+        try
+        {
+            Servers.AddRange(await Task.WhenAll(starting));
+        }
+        catch
+        {
+            // The nodes that did start are stopped, not left running after the test run.
+            foreach (var node in starting.Where(t => t.IsCompletedSuccessfully))
+            {
+                await node.Result.DisposeAsync();
+            }
+
+            throw;
+        }
+
         await RunCliAsync(["--cluster", "create", .. Servers.Select(s => s.Endpoint), "--cluster-replicas", "1", "--cluster-yes"]);
         await WaitUntilHealthyAsync();
         _connection = await ConnectionMultiplexer.ConnectAsync($"{Servers[0].Endpoint},allowAdmin=true");
