@@ -223,7 +223,22 @@ public sealed class RedisClusterTests(RedisClusterFixture cluster)
             Assert.True(server == master ? calls > 0 : calls == 0, $"node {server.Port} ({(server == master ? "the queue's master" : "another")}) ran WAIT {calls} times");
         }
 
-        var there = await Task.WhenAll(jobs.Select(j => cluster.Db.KeyExistsAsync(RedisJobIds.For(name, j.Key), CommandFlags.DemandReplica)));
+        // Read on the replica through the fixture's own connection, which may reach that replica a moment later than
+        // the queue did (CI once saw "not reachable at this point of time"): nothing tells when, so it is tried again.
+        bool[] there;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                there = await Task.WhenAll(jobs.Select(j => cluster.Db.KeyExistsAsync(RedisJobIds.For(name, j.Key), CommandFlags.DemandReplica)));
+                break;
+            }
+            catch (RedisConnectionException) when (attempt < 50)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, Ct);
+            }
+        }
+
         Assert.All(there, Assert.True);
     }
 
