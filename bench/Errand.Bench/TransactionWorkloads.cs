@@ -69,7 +69,7 @@ internal static class TransactionWorkloads
             }).UseRedis(url).AddEntityFrameworkOutbox<OutboxDb>();
             builder.Services.AddDbContext<OutboxDb>((services, options) => options.UseSqlite($"Data Source={file}").UseErrand(services));
             using var host = builder.Build();
-            var queue = host.Services.GetRequiredService<IErrandQueue>();
+            var queue = host.Services.GetRequiredService<IQueue>();
             await using (var scope = host.Services.CreateAsyncScope())
             {
                 var db = scope.ServiceProvider.GetRequiredService<OutboxDb>();
@@ -100,7 +100,7 @@ internal static class TransactionWorkloads
             }
 
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            var queued = (await queue.Queue.InfoAsync(jobs: 0)).Counts.Queued;
+            var queued = (await queue.InfoAsync(jobs: 0)).Counts.Queued;
             if (queued != n)
             {
                 throw new InvalidOperationException($"the relay emptied the outbox, and the queue holds {queued} jobs, not {n}");

@@ -93,7 +93,7 @@ internal sealed class BackendHost : IAsyncDisposable
         }
 
         var redis = await RedisProcess.StartAsync();
-        return new BackendHost(await RedisQueue.ConnectAsync(redis.Endpoint, "bench"), redis);
+        return new BackendHost(await RedisQueueFactory.ConnectAsync(redis.Endpoint, "bench"), redis);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using Errand;
 using Errand.AspNetCore;
 using Errand.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -5,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Authors;
 
 /// <summary>Creates and reads authors; the e-mail that greets a new author is sent in the background.</summary>
-public partial class AuthorService(AuthorsDb db, IErrandQueue queue, IEmailSender email, TimeProvider time, ILogger<AuthorService> logger)
+public partial class AuthorService(AuthorsDb db, IQueue queue, IEmailSender email, TimeProvider time, ILogger<AuthorService> logger)
 {
     public async Task<AuthorDto> CreateAsync(CreateAuthorRequest request, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using Authors;
+using Errand;
 using Errand.AspNetCore;
 using Errand.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -15,7 +16,7 @@ internal static class EntityFrameworkSnippets
         // AuthorsDb.OnModelCreating: modelBuilder.AddErrandOutbox();   then a migration (dotnet ef migrations add ErrandOutbox) or EnsureCreated
     }
 
-    public static async Task CreateAsync(AuthorsDb db, IErrandQueue queue, Author author, AuthorDto dto, int authorId, CancellationToken ct)
+    public static async Task CreateAsync(AuthorsDb db, IQueue queue, Author author, AuthorDto dto, int authorId, CancellationToken ct)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         db.Authors.Add(author);

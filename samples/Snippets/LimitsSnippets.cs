@@ -16,7 +16,7 @@ internal static class LimitsSnippets
         limits.Functions["call_partner"] = new Limit { Rate = 10, Period = TimeSpan.FromSeconds(1) };  // 10 starts a second
         limits.KeyOf["sync_customer"] = kwargs => kwargs?.GetProperty("customer_id").ToString();       // key from the arguments
 
-        await using var queue = await RedisQueue.ConnectAsync(url, "default", new QueueOptions { Limits = limits });
+        await using var queue = await RedisQueueFactory.ConnectAsync(url, "default", new QueueOptions { Limits = limits });
         await queue.EnqueueAsync("sync_customer", new { customer_id = 42 });                      // group key "42"
         await queue.EnqueueAsync("build_report", new { month = 11 }, new JobOptions { GroupKey = "customer-42" });
 

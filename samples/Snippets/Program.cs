@@ -10,8 +10,8 @@ var functions = new JobFunctions()
         return args.Seconds;
     });
 
-// In memory, nothing to install. Stored instead: RedisQueue.ConnectAsync("redis://localhost:6379", "default")
-// (package Errand.Redis) or PostgresQueue.ConnectAsync("postgresql://app@localhost/app", "default") (Errand.Postgres).
+// In memory, nothing to install. Stored instead: RedisQueueFactory.ConnectAsync("redis://localhost:6379", "default")
+// (package Errand.Redis) or PostgresQueueFactory.ConnectAsync("postgresql://app@localhost/app", "default") (Errand.Postgres).
 await using var queue = Queue.InMemory("default");
 using var stop = new CancellationTokenSource();
 using var worker = new Worker(queue, functions, new WorkerOptions { Concurrency = 10 });

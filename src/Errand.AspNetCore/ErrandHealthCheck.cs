@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Errand.AspNetCore;
 
 /// <summary>Checks every queue: its backend answers, and at least one live worker takes its jobs.</summary>
-internal sealed class ErrandHealthCheck(IErrandQueues queues) : IHealthCheck
+internal sealed class ErrandHealthCheck(ErrandQueues queues) : IHealthCheck
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
@@ -17,7 +17,7 @@ internal sealed class ErrandHealthCheck(IErrandQueues queues) : IHealthCheck
             deadline.CancelAfter(Timeout);
             try
             {
-                var queue = queues.Get(name).Queue;
+                var queue = queues.GetQueue(name);
                 var workers = await queue.Backend.GetWorkersAsync(deadline.Token).ConfigureAwait(false);
                 var counts = await queue.Backend.CountAsync(deadline.Token).ConfigureAwait(false);
                 data[name] = new { workers = workers.Count, queued = counts.Queued, active = counts.Active };

@@ -10,7 +10,7 @@ public sealed class ErrandOptions
     /// <value>The default is <see langword="null"/>: every queue is kept in this process's memory (said once in the log). A URL given in code (<c>UseRedis(url)</c>) wins over this one.</value>
     public string? Url { get; set; }
 
-    /// <summary>Gets or sets the name of the default queue, the one <see cref="IErrandQueue"/> and <see cref="IQueue"/> resolve to.</summary>
+    /// <summary>Gets or sets the name of the default queue, the one <see cref="IQueue"/> and <see cref="IQueue"/> resolve to.</summary>
     /// <value>The default is <c>default</c>.</value>
     public string Queue { get; set; } = "default";
 

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Errand.AspNetCore;
 
 /// <summary>Creates the configured queues once, over one store chosen by URL (<see cref="QueueStoreSchemes"/>); disposes what it created.</summary>
-internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposable
+internal sealed class ErrandQueues : IQueueProvider, IAsyncDisposable
 {
     private readonly ErrandOptions _options;
     private readonly IReadOnlyDictionary<string, Queue> _external;
@@ -19,7 +19,8 @@ internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposa
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _lock = new(1, 1);
-    private Dictionary<string, ErrandQueue>? _queues;
+    private readonly List<Queue> _owned = [];
+    private Dictionary<string, Queue>? _queues;
     private IQueueStore? _store;
     private int _disposed;
 
@@ -48,16 +49,17 @@ internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposa
 
     public IReadOnlyList<string> Names { get; }
 
-    public IErrandQueue Default => Get(_options.Queue);
-
-    IReadOnlyList<Queue> IQueueCatalog.Queues => [.. Names.Select(name => Get(name).Queue)];
+    public IQueue Default => Get(_options.Queue);
 
     /// <summary>Gets the queue options each queue is created with: its job defaults over the application's, and its limits.</summary>
     public QueueOptions QueueOptionsFor(string name) => _options.Queues.TryGetValue(name, out var settings)
         ? new() { JobDefaults = settings.JobDefaults.WithDefaults(_options.JobDefaults), Limits = settings.Limits }
         : new() { JobDefaults = _options.JobDefaults };
 
-    public IErrandQueue Get(string name)
+    public IQueue Get(string name) => GetQueue(name);
+
+    /// <summary>Gets the queue named <paramref name="name"/>, as the <see cref="Queue"/> a worker runs.</summary>
+    public Queue GetQueue(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         var queues = _queues ?? Initialize(CancellationToken.None).GetAwaiter().GetResult();
@@ -71,18 +73,15 @@ internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposa
 
     public async ValueTask DisposeAsync()
     {
-        // The container may dispose this instance twice: as itself and as IErrandQueues.
+        // The container may dispose this instance twice: as itself and as IQueueProvider.
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
 
-        if (_queues is { } queues)
+        foreach (var queue in _owned)
         {
-            foreach (var queue in queues.Values.Where(q => !_external.ContainsKey(q.Name)))
-            {
-                await queue.Queue.DisposeAsync().ConfigureAwait(false);
-            }
+            await queue.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_store is { } store)
@@ -93,7 +92,7 @@ internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposa
         _lock.Dispose();
     }
 
-    private async Task<Dictionary<string, ErrandQueue>> Initialize(CancellationToken cancellationToken)
+    private async Task<Dictionary<string, Queue>> Initialize(CancellationToken cancellationToken)
     {
         if (_queues is { } ready)
         {
@@ -114,13 +113,21 @@ internal sealed class ErrandQueues : IErrandQueues, IQueueCatalog, IAsyncDisposa
                 await ConnectAsync(string.Join(", ", owned), cancellationToken).ConfigureAwait(false);
             }
 
-            var queues = new Dictionary<string, ErrandQueue>(StringComparer.Ordinal);
+            var queues = new Dictionary<string, Queue>(StringComparer.Ordinal);
             foreach (var name in Names)
             {
-                var queue = _external.TryGetValue(name, out var given)
+                var owner = _external.TryGetValue(name, out var given)
                     ? given
                     : new Queue(await _store!.OpenBackendAsync(name, cancellationToken).ConfigureAwait(false), QueueOptionsFor(name), _time, _loggerFactory);
-                queues[name] = new ErrandQueue(queue, _registry, _isService);
+                if (!_external.ContainsKey(name))
+                {
+                    _owned.Add(owner);
+                }
+
+                // The container disposes what it hands out; the backends are closed here, by their owner.
+                var queue = owner.Borrow();
+                ServiceJobBinding.Attach(queue, _registry, _isService);
+                queues[name] = queue;
             }
 
             _queues = queues;

@@ -31,10 +31,8 @@ public static class ErrandServiceCollectionExtensions
             services.TryAddSingleton(sp => new JobServiceRegistry(sp.GetServices<JobServiceRegistration>()));
             services.TryAddSingleton<ErrandJobFunctions>();
             services.TryAddSingleton<ErrandQueues>();
-            services.TryAddSingleton<IErrandQueues>(sp => sp.GetRequiredService<ErrandQueues>());
-            services.TryAddSingleton<IQueueCatalog>(sp => sp.GetRequiredService<ErrandQueues>());
-            services.TryAddSingleton(sp => sp.GetRequiredService<IErrandQueues>().Default);
-            services.TryAddSingleton<IQueue>(sp => sp.GetRequiredService<IErrandQueue>());
+            services.TryAddSingleton<IQueueProvider>(sp => sp.GetRequiredService<ErrandQueues>());
+            services.TryAddSingleton(sp => sp.GetRequiredService<IQueueProvider>().Default);
             services.AddHostedService<ErrandWorkerService>();
         }
 

@@ -47,7 +47,7 @@ internal sealed class ErrandWorkerService(
 
         foreach (var name in queues.Names)
         {
-            var queue = queues.Get(name).Queue;
+            var queue = queues.GetQueue(name);
             var functions = jobFunctions.Build();
             var concurrency = settings.Queues.TryGetValue(name, out var queueSettings) ? queueSettings.Concurrency ?? settings.Worker.Concurrency : settings.Worker.Concurrency;
             var workerOptions = WorkerOptionsFor(settings.Worker, concurrency, grace);

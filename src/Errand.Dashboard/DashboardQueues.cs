@@ -25,7 +25,7 @@ internal sealed class DashboardQueues(ErrandDashboardOptions options)
         IEnumerable<IQueue> queues = options.Queues.Count > 0
             ? options.Queues
             : options.QueueResolver?.Invoke(services)
-                ?? services.GetService<IQueueCatalog>()?.Queues
+                ?? (services.GetService<IQueueProvider>() is { } provider ? provider.Names.Select(provider.Get) : null)
                 ?? services.GetServices<IQueue>();
         var list = new List<DashboardQueue>();
         foreach (var queue in queues)

@@ -7,12 +7,12 @@ namespace Errand.Dashboard;
 /// </remarks>
 public sealed class ErrandDashboardOptions
 {
-    /// <summary>Gets the queues to show. When empty, <see cref="QueueResolver"/>, else the <see cref="IQueueCatalog"/> in DI (which <c>AddErrand</c> registers), else every <see cref="IQueue"/> in DI is used.</summary>
+    /// <summary>Gets the queues to show. When empty, <see cref="QueueResolver"/>, else the <see cref="IQueueProvider"/> in DI (which <c>AddErrand</c> registers), else every <see cref="IQueue"/> in DI is used.</summary>
     /// <remarks>Each must be a <see cref="Queue"/> (its backend is read for history and pages) or also implement <see cref="Backends.IQueueMonitor"/>.</remarks>
     public IList<IQueue> Queues { get; } = [];
 
     /// <summary>Gets or sets a function that returns the queues to show, called once at the first request.</summary>
-    /// <value>The default is <see langword="null"/>: <see cref="Queues"/>, the <see cref="IQueueCatalog"/> in DI, or every <see cref="IQueue"/> in DI.</value>
+    /// <value>The default is <see langword="null"/>: <see cref="Queues"/>, the <see cref="IQueueProvider"/> in DI, or every <see cref="IQueue"/> in DI.</value>
     public Func<IServiceProvider, IEnumerable<IQueue>>? QueueResolver { get; set; }
 
     /// <summary>Gets or sets the name of the authorization policy a user must satisfy; the host must add authentication and authorization.</summary>

@@ -31,7 +31,7 @@ public static class ErrandDbContextQueueExtensions
     /// <exception cref="InvalidOperationException">The context lacks <c>UseErrand</c>, or the outbox is needed and not mapped; or the service or method is not a job.</exception>
     /// <exception cref="ArgumentException">The expression is not a call of one method of the service, or an argument does not serialize.</exception>
     public static Task<Job> EnqueueAsync<TService>(
-        this IErrandQueue queue,
+        this IQueue queue,
         DbContext context,
         Expression<Func<TService, Task>> call,
         JobOptions? options = null,
@@ -39,7 +39,7 @@ public static class ErrandDbContextQueueExtensions
         where TService : class
     {
         ArgumentNullException.ThrowIfNull(queue);
-        return queue.Queue.EnqueueAsync(context, queue.CreateJob(call, options), cancellationToken);
+        return queue.EnqueueAsync(context, queue.CreateJob(call, options), cancellationToken);
     }
 
     /// <summary>Enqueues a call of <paramref name="function"/> with <paramref name="context"/>'s changes.</summary>
@@ -53,7 +53,7 @@ public static class ErrandDbContextQueueExtensions
     /// <exception cref="InvalidOperationException">The context lacks <c>UseErrand</c>, or the outbox is needed and not mapped.</exception>
     /// <exception cref="ArgumentException">The function is empty, an option is out of range, or the arguments are not a JSON object.</exception>
     public static Task<Job> EnqueueAsync(
-        this IErrandQueue queue,
+        this IQueue queue,
         DbContext context,
         string function,
         object? kwargs = null,
@@ -61,7 +61,7 @@ public static class ErrandDbContextQueueExtensions
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queue);
-        return queue.Queue.EnqueueAsync(context, queue.Queue.CreateJob(function, kwargs, options), cancellationToken);
+        return queue.EnqueueAsync(context, QueueOf(queue).CreateJob(function, kwargs, options), cancellationToken);
     }
 
     /// <summary>Enqueues a job built by the caller (<see cref="Queue.CreateJob"/>) with <paramref name="context"/>'s changes.</summary>
@@ -72,9 +72,9 @@ public static class ErrandDbContextQueueExtensions
     /// <returns>The job; written at once in a current transaction, else by the next save. In a current transaction on a PostgreSQL queue of the same database, the stored job when its key was already held.</returns>
     /// <exception cref="InvalidOperationException">The context lacks <c>UseErrand</c>, or the outbox is needed and not mapped.</exception>
     /// <exception cref="ArgumentException">The job belongs to another queue.</exception>
-    public static async Task<Job> EnqueueAsync(this Queue queue, DbContext context, Job job, CancellationToken cancellationToken = default)
+    public static async Task<Job> EnqueueAsync(this IQueue queue, DbContext context, Job job, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(queue);
+        var errandQueue = QueueOf(queue);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(job);
         if (!string.Equals(job.Queue, queue.Name, StringComparison.Ordinal))
@@ -87,18 +87,25 @@ public static class ErrandDbContextQueueExtensions
                 $"{context.GetType().Name} cannot hold Errand jobs: add UseErrand(services) to its options (AddDbContext<{context.GetType().Name}>((services, options) => options.Use...(...).UseErrand(services))) " +
                 $"and AddEntityFrameworkOutbox<{context.GetType().Name}>() to AddErrand().");
         var jobs = interceptor.For(context);
-        if (queue.Backend is PostgresQueueBackend postgres && context.Database.GetDbConnection() is NpgsqlConnection connection && postgres.StoresJobsIn(connection))
+        if (errandQueue.Backend is PostgresQueueBackend postgres && context.Database.GetDbConnection() is NpgsqlConnection connection && postgres.StoresJobsIn(connection))
         {
             if (context.Database.CurrentTransaction?.GetDbTransaction() is NpgsqlTransaction transaction)
             {
-                return await queue.EnqueueAsync(transaction, job, cancellationToken).ConfigureAwait(false);
+                return await errandQueue.EnqueueAsync(transaction, job, cancellationToken).ConfigureAwait(false);
             }
 
-            jobs.AddDirect(queue, job);
+            jobs.AddDirect(errandQueue, job);
             return job;
         }
 
-        await OutboxWriter.WriteAsync(context, jobs, queue, job, interceptor.Time, cancellationToken).ConfigureAwait(false);
+        await OutboxWriter.WriteAsync(context, jobs, errandQueue, job, interceptor.Time, cancellationToken).ConfigureAwait(false);
         return job;
+    }
+
+    private static Queue QueueOf(IQueue queue)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        return queue as Queue
+            ?? throw new ArgumentException($"Jobs are enqueued with a DbContext on an Errand Queue (from AddErrand or a queue factory); got {queue.GetType().FullName}.", nameof(queue));
     }
 }

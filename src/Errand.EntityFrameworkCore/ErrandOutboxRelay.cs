@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Errand.AspNetCore;
 using Errand.Backends;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +16,7 @@ namespace Errand.EntityFrameworkCore;
 /// </remarks>
 internal sealed class ErrandOutboxRelay<TContext>(
     IServiceScopeFactory scopes,
-    IErrandQueues queues,
+    IQueueProvider queues,
     OutboxSignal signal,
     IOptions<ErrandOutboxOptions> options,
     TimeProvider time,
@@ -86,7 +85,7 @@ internal sealed class ErrandOutboxRelay<TContext>(
         var duplicates = 0;
         foreach (var group in messages.GroupBy(m => m.Queue, StringComparer.Ordinal))
         {
-            var queue = queues.Get(group.Key).Queue;
+            var queue = queues.Get(group.Key);
             var rows = group.ToList();
             var stored = await queue.GetJobsAsync([.. rows.Select(m => m.Key)], cancellationToken).ConfigureAwait(false);
             var fresh = new List<Job>(rows.Count);

@@ -5,7 +5,7 @@ namespace Errand.Postgres;
 
 /// <summary>Reads <c>postgres://</c> and <c>postgresql://</c> URLs (which Npgsql does not take) or a plain Npgsql connection string.</summary>
 /// <remarks>Public for the worker host and the <c>errand</c> command, which name servers in messages.</remarks>
-public static class PostgresConnectionString
+internal static class PostgresConnectionString
 {
     private const int DefaultPort = 5432;
 

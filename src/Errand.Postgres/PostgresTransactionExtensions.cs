@@ -21,7 +21,7 @@ public static class PostgresTransactionExtensions
     /// <exception cref="InvalidOperationException">The queue is not stored in PostgreSQL, the transaction has completed, or its connection reaches another database.</exception>
     /// <exception cref="ArgumentException">The function is empty, an option is out of range, or the arguments are not a JSON object.</exception>
     public static async Task<Job> EnqueueAsync(
-        this Queue queue,
+        this IQueue queue,
         NpgsqlTransaction transaction,
         string function,
         object? kwargs = null,
@@ -30,7 +30,7 @@ public static class PostgresTransactionExtensions
     {
         ArgumentNullException.ThrowIfNull(queue);
         var backend = BackendOf(queue);
-        var results = await backend.EnqueueAsync([queue.CreateJob(function, kwargs, options)], transaction, cancellationToken).ConfigureAwait(false);
+        var results = await backend.EnqueueAsync([QueueOf(queue).CreateJob(function, kwargs, options)], transaction, cancellationToken).ConfigureAwait(false);
         return results[0].Job;
     }
 
@@ -42,7 +42,7 @@ public static class PostgresTransactionExtensions
     /// <returns>The job enqueued, or the stored job that already holds its key.</returns>
     /// <exception cref="InvalidOperationException">The queue is not stored in PostgreSQL, the transaction has completed, or its connection reaches another database.</exception>
     /// <exception cref="ArgumentException">The job belongs to another queue.</exception>
-    public static async Task<Job> EnqueueAsync(this Queue queue, NpgsqlTransaction transaction, Job job, CancellationToken cancellationToken = default)
+    public static async Task<Job> EnqueueAsync(this IQueue queue, NpgsqlTransaction transaction, Job job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(job);
@@ -61,7 +61,7 @@ public static class PostgresTransactionExtensions
     /// <exception cref="InvalidOperationException">The queue is not stored in PostgreSQL, the transaction has completed, or its connection reaches another database.</exception>
     /// <exception cref="ArgumentException">The function is empty, an option is out of range, arguments are not a JSON object, or several jobs would share one key.</exception>
     public static Task<IReadOnlyList<Job>> EnqueueManyAsync(
-        this Queue queue,
+        this IQueue queue,
         NpgsqlTransaction transaction,
         string function,
         IEnumerable<object?> kwargs,
@@ -70,7 +70,8 @@ public static class PostgresTransactionExtensions
     {
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(kwargs);
-        var jobs = kwargs.Select(args => queue.CreateJob(function, args, options)).ToList();
+        var errandQueue = QueueOf(queue);
+        var jobs = kwargs.Select(args => errandQueue.CreateJob(function, args, options)).ToList();
         if (jobs.Count > 1 && options?.Key is { } key)
         {
             throw new ArgumentException($"Several jobs cannot all have the key '{key}': leave the key unset, or enqueue them one by one.", nameof(options));
@@ -87,7 +88,7 @@ public static class PostgresTransactionExtensions
     /// <returns>The jobs, in order: each one enqueued, or the stored job that already held its key.</returns>
     /// <exception cref="InvalidOperationException">The queue is not stored in PostgreSQL, the transaction has completed, or its connection reaches another database.</exception>
     /// <exception cref="ArgumentException">A job is null or belongs to another queue.</exception>
-    public static async Task<IReadOnlyList<Job>> EnqueueManyAsync(this Queue queue, NpgsqlTransaction transaction, IEnumerable<Job> jobs, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<Job>> EnqueueManyAsync(this IQueue queue, NpgsqlTransaction transaction, IEnumerable<Job> jobs, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(jobs);
@@ -101,8 +102,11 @@ public static class PostgresTransactionExtensions
         return [.. results.Select(result => result.Job)];
     }
 
-    private static PostgresQueueBackend BackendOf(Queue queue) => queue.Backend as PostgresQueueBackend
+    private static Queue QueueOf(IQueue queue) => queue as Queue
+        ?? throw new InvalidOperationException($"Jobs are enqueued in an Npgsql transaction on an Errand Queue (from AddErrand or PostgresQueueFactory); got {queue.GetType().FullName}.");
+
+    private static PostgresQueueBackend BackendOf(IQueue queue) => QueueOf(queue).Backend as PostgresQueueBackend
         ?? throw new InvalidOperationException(
-            $"Queue '{queue.Name}' is stored by {queue.Backend.GetType().Name}, not PostgreSQL: only a PostgreSQL queue's jobs can be written in an Npgsql transaction. " +
+            $"Queue '{queue.Name}' is stored by {QueueOf(queue).Backend.GetType().Name}, not PostgreSQL: only a PostgreSQL queue's jobs can be written in an Npgsql transaction. " +
             "For another queue, enqueue through the outbox of Errand.EntityFrameworkCore.");
 }

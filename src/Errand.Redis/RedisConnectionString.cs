@@ -10,7 +10,7 @@ namespace Errand.Redis;
 /// Sentinel; <c>rediss+sentinel://</c> with TLS), or a StackExchange.Redis configuration string.
 /// </summary>
 /// <remarks>Public for the worker host and the <c>errand</c> command, which open connections of their own and name servers in messages.</remarks>
-public static class RedisConnectionString
+internal static class RedisConnectionString
 {
     private const int DefaultPort = 6379;
 

@@ -9,7 +9,7 @@ namespace Errand.Redis;
 /// (a key may hold <c>:</c>), so a queue whose jobs have all finished and which has no worker is not listed, though
 /// <see cref="ExistsAsync"/> still finds it while its documents live. Every primary server of the connection is scanned.
 /// </remarks>
-public static class RedisQueues
+internal static class RedisQueues
 {
     /// <summary>Returns the names of the queues stored in database <paramref name="database"/>, sorted.</summary>
     /// <param name="multiplexer">The connection.</param>

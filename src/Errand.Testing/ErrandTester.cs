@@ -1,4 +1,3 @@
-using Errand.AspNetCore;
 using Errand.AspNetCore.JobServices;
 using Errand.Backends;
 using Microsoft.Extensions.Time.Testing;
@@ -25,10 +24,10 @@ public sealed partial class ErrandTester : IDisposable
     private readonly List<string> _attempts = [];
 
     /// <summary>Initializes a tester for <paramref name="queue"/>, running <paramref name="functions"/>.</summary>
-    /// <param name="queue">The queue: a <see cref="Queue"/>, or an <see cref="IErrandQueue"/> (its <see cref="IErrandQueue.Queue"/> is used).</param>
+    /// <param name="queue">The queue: a <see cref="Queue"/>, as a factory or <c>AddErrand</c> creates it.</param>
     /// <param name="functions">The functions its jobs call.</param>
     /// <param name="options">The clock, cron jobs and services, or <see langword="null"/> for the defaults.</param>
-    /// <exception cref="ArgumentException"><paramref name="queue"/> is neither a <see cref="Queue"/> nor an <see cref="IErrandQueue"/>; or a cron job names an unregistered function.</exception>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> is not a <see cref="Queue"/>; or a cron job names an unregistered function.</exception>
     public ErrandTester(IQueue queue, JobFunctions functions, ErrandTesterOptions? options = null)
         : this(queue, functions, options, registry: null)
     {
@@ -38,12 +37,8 @@ public sealed partial class ErrandTester : IDisposable
     {
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(functions);
-        _queue = queue switch
-        {
-            Queue plain => plain,
-            IErrandQueue errand => errand.Queue,
-            _ => throw new ArgumentException($"The tester runs jobs with a Worker, which needs a Queue (or an IErrandQueue); got {queue.GetType().FullName}.", nameof(queue)),
-        };
+        _queue = queue as Queue
+            ?? throw new ArgumentException($"The tester runs jobs with a Worker, which needs an Errand Queue; got {queue.GetType().FullName}.", nameof(queue));
         _options = options ?? new ErrandTesterOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxAttemptsPerDrain, 1, nameof(options));
         _registry = registry;

@@ -55,7 +55,7 @@ public static class ErrandTestingServiceCollectionExtensions
                 options.CronJobs.Add(cronJob);
             }
 
-            return new ErrandTester(sp.GetRequiredService<IErrandQueues>().Default, functions.Build(), options, functions.Registry);
+            return new ErrandTester(sp.GetRequiredService<Errand.IQueueProvider>().Default, functions.Build(), options, functions.Registry);
         });
         return services;
     }

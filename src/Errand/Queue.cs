@@ -14,6 +14,7 @@ public sealed partial class Queue : IQueue, IAsyncDisposable
     private readonly QueueOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly bool _ownsBackend = true;
 
     /// <summary>Initializes a queue over <paramref name="backend"/>.</summary>
     /// <param name="backend">The storage backend; the queue owns it.</param>
@@ -28,6 +29,17 @@ public sealed partial class Queue : IQueue, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.WaitRecheckInterval, TimeSpan.Zero, nameof(options));
         _time = time ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<Queue>();
+    }
+
+    // A second queue over the same backend and options, whose disposal leaves the backend open: what a container hands
+    // out, so that disposing the container does not close a backend that its owner (or the application) still uses.
+    private Queue(Queue owner)
+    {
+        Backend = owner.Backend;
+        _options = owner._options;
+        _time = owner._time;
+        _logger = owner._logger;
+        _ownsBackend = false;
     }
 
     /// <summary>Returns a queue kept in this process's memory: for first steps, samples and tests. Says so once in the log.</summary>
@@ -218,9 +230,12 @@ public sealed partial class Queue : IQueue, IAsyncDisposable
         return Backend.RequeueAsync(key, force, cancellationToken);
     }
 
-    /// <summary>Disposes the backend.</summary>
+    /// <summary>Disposes the backend (a queue handed out by dependency injection leaves it to its owner).</summary>
     /// <returns>A task that completes when the backend is closed.</returns>
-    public ValueTask DisposeAsync() => Backend.DisposeAsync();
+    public ValueTask DisposeAsync() => _ownsBackend ? Backend.DisposeAsync() : ValueTask.CompletedTask;
+
+    /// <summary>Returns a queue over this queue's backend and options whose <see cref="DisposeAsync"/> leaves the backend open.</summary>
+    internal Queue Borrow() => new(this);
 
     // The jobs of a map or a bulk enqueue: one per argument object, all with the same options.
     private List<Job> CreateJobs(string function, IEnumerable<object?> kwargs, JobOptions? options)

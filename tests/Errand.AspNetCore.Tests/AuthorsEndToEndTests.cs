@@ -109,7 +109,7 @@ public sealed class AuthorsEndToEndTests(RedisServerFixture redis, PostgresServe
 
         Assert.Equal(JobStatus.Complete, job.Status);
         Assert.True(job.Meta.ContainsKey("errand_outbox"));     // the authors are in SQLite: the job came through the outbox
-        Assert.IsType(engine == "redis" ? typeof(Redis.RedisQueueBackend) : typeof(Postgres.PostgresQueueBackend), host.Queue.Queue.Backend);
+        Assert.IsType(engine == "redis" ? typeof(Redis.RedisQueueBackend) : typeof(Postgres.PostgresQueueBackend), ((Queue)host.Queue).Backend);
         AssertEmailNames(host.Outbox, "Grace Hopper");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal("Healthy", await health.Content.ReadAsStringAsync(Ct));

@@ -22,7 +22,7 @@ internal sealed class AuthorsHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public IErrandQueue Queue => App.Services.GetRequiredService<IErrandQueue>();
+    public IQueue Queue => App.Services.GetRequiredService<IQueue>();
 
     public string Outbox => Path.Combine(ContentRoot, "outbox");
 
@@ -48,7 +48,7 @@ internal sealed class AuthorsHost : IAsyncDisposable
         var ct = TestContext.Current.CancellationToken;
 
         // The job is relayed after the request's commit: found by the queue's notification, not by a look right away.
-        await using var changes = await Queue.Queue.Backend.SubscribeAsync(null, ct);
+        await using var changes = await ((Queue)Queue).Backend.SubscribeAsync(null, ct);
         var response = await Client.PostAsJsonAsync("/authors", new { name }, ct);
         response.EnsureSuccessStatusCode();
         var author = (await response.Content.ReadFromJsonAsync<AuthorDto>(ct))!;

@@ -32,7 +32,7 @@ public sealed class AuthorsRelayCrashTests(RedisServerFixture redis)
                 await scope.ServiceProvider.GetRequiredService<AuthorService>().CreateAsync(new CreateAuthorRequest("Ada Lovelace"), Ct);
             }
 
-            var queue = client.Services.GetRequiredService<IErrandQueue>();
+            var queue = client.Services.GetRequiredService<IQueue>();
 
             // SQLite's write lock, held here: a relay reads the outbox and writes the queue, and its delete then waits.
             await using var writer = new SqliteConnection(database);

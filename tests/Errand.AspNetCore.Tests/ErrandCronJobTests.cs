@@ -31,9 +31,9 @@ public sealed class ErrandCronJobTests
 
         await ranTwice.Task.WaitAsync(TestHosts.Timeout, Ct);
 
-        var queues = host.Services.GetRequiredService<IErrandQueues>();
-        Assert.NotNull(await queues.Get("nightly").Queue.GetJobAsync("cron:tick", Ct));
-        Assert.Null(await queues.Default.Queue.GetJobAsync("cron:tick", Ct));
+        var queues = host.Services.GetRequiredService<IQueueProvider>();
+        Assert.NotNull(await queues.Get("nightly").GetJobAsync("cron:tick", Ct));
+        Assert.Null(await queues.Default.GetJobAsync("cron:tick", Ct));
         await host.StopAsync(Ct);
     }
 }

@@ -25,10 +25,10 @@ public sealed class ErrandOptionsTests(RedisServerFixture redis)
             ["Errand:Queues:emails:JobDefaults:Retries"] = "5",
         });
         await host.StartAsync(Ct);
-        var queues = host.Services.GetRequiredService<IErrandQueues>();
+        var queues = host.Services.GetRequiredService<IQueueProvider>();
 
         Assert.Equal(["web", "emails"], queues.Names);
-        Assert.Same(queues.Default, host.Services.GetRequiredService<IErrandQueue>());
+        Assert.Same(queues.Default, host.Services.GetRequiredService<IQueue>());
         Assert.Equal("web", host.Services.GetRequiredService<IQueue>().Name);
         var web = await queues.Default.EnqueueForServiceAsync<GreetingService>("AddAsync", new { a = 1, b = 2 }, cancellationToken: Ct);
         var email = await queues.Get("emails").EnqueueForServiceAsync<GreetingService>("AddAsync", new { a = 3, b = 4 }, cancellationToken: Ct);
@@ -53,7 +53,7 @@ public sealed class ErrandOptionsTests(RedisServerFixture redis)
             ["Errand:Queues:reports:Limits:Keys:Concurrency"] = "1",
         });
         await host.StartAsync(Ct);
-        var reports = host.Services.GetRequiredService<IErrandQueues>().Get("reports").Queue.Backend;
+        var reports = ((Queue)host.Services.GetRequiredService<IQueueProvider>().Get("reports")).Backend;
 
         // Written by the queue's hosted worker as it starts, in the background: read until they are there.
         IReadOnlyList<Backends.LimitState> states;
@@ -79,12 +79,12 @@ public sealed class ErrandOptionsTests(RedisServerFixture redis)
         var logs = new FakeLogCollector();
         using var host = TestHosts.Build(new() { ["Errand:Queues:other:Concurrency"] = "1" }, services: s => s.AddLogging(b => b.AddFilter(_ => true).AddProvider(new FakeLoggerProvider(logs))));
         await host.StartAsync(Ct);
-        _ = host.Services.GetRequiredService<IErrandQueues>().Get("other");
+        _ = host.Services.GetRequiredService<IQueueProvider>().Get("other");
 
         var record = Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 6000);
         Assert.Equal(LogLevel.Warning, record.Level);
         Assert.Contains("default, other", record.Message, StringComparison.Ordinal);
-        Assert.IsType<InMemory.InMemoryQueueBackend>(host.Services.GetRequiredService<IErrandQueue>().Queue.Backend);
+        Assert.IsType<InMemory.InMemoryQueueBackend>(((Queue)host.Services.GetRequiredService<IQueue>()).Backend);
         await host.StopAsync(Ct);
     }
 
@@ -116,10 +116,10 @@ public sealed class ErrandOptionsTests(RedisServerFixture redis)
         using var host = TestHosts.Build(new() { ["Errand:Url"] = "mysql://elsewhere/db", ["Errand:RunWorker"] = "false" }, errand: e => e.UseRedis(redis.Url));
         await host.StartAsync(Ct);
 
-        var queue = host.Services.GetRequiredService<IErrandQueue>();
+        var queue = host.Services.GetRequiredService<IQueue>();
         var job = await queue.EnqueueAsync("anything", cancellationToken: Ct);
 
-        Assert.IsType<Redis.RedisQueueBackend>(queue.Queue.Backend);
+        Assert.IsType<Redis.RedisQueueBackend>(((Queue)queue).Backend);
         Assert.True(await redis.Db.KeyExistsAsync($"saq:job:default:{job.Key}"));
         await host.StopAsync(Ct);
     }
@@ -210,7 +210,7 @@ public sealed class ErrandOptionsTests(RedisServerFixture redis)
     // A worker writes its info before it takes its first job: a job it has run proves it is up, without polling.
     private static async Task WorkerIsUpAsync(IHost host)
     {
-        var queue = host.Services.GetRequiredService<IErrandQueue>();
+        var queue = host.Services.GetRequiredService<IQueue>();
         var job = await queue.EnqueueForServiceAsync<GreetingService>("AddAsync", new { a = 1, b = 1 }, cancellationToken: Ct);
         Assert.Equal(JobStatus.Complete, (await queue.WaitAsync(job.Key, TestHosts.Timeout, Ct)).Status);
     }

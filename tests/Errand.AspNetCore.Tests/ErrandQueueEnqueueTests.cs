@@ -10,7 +10,7 @@ public sealed class ErrandQueueEnqueueTests : IDisposable
     private const string Service = "Errand.AspNetCore.Tests.GreetingService";
     private readonly IHost _host = TestHosts.Build(new() { ["Errand:RunWorker"] = "false" });
 
-    private IErrandQueue Queue => _host.Services.GetRequiredService<IErrandQueue>();
+    private IQueue Queue => _host.Services.GetRequiredService<IQueue>();
 
     [Fact]
     public async Task EnqueueForServiceAsync_NamedArguments_StoresSnakeCaseKwargsUnderStableFunctionName()
@@ -57,7 +57,7 @@ public sealed class ErrandQueueEnqueueTests : IDisposable
     {
         using var host = TestHosts.Build(new() { ["Errand:RunWorker"] = "false" }, errand: e => e.AddJobService<GreetingService>(o =>
             o.Methods[nameof(GreetingService.FailWithBackoffAsync)] = new JobOptions { Retries = 4, Ttl = TimeSpan.FromSeconds(60) }));
-        var queue = host.Services.GetRequiredService<IErrandQueue>();
+        var queue = host.Services.GetRequiredService<IQueue>();
 
         var configured = await queue.EnqueueAsync<GreetingService>(s => s.FailWithBackoffAsync(), cancellationToken: TestContext.Current.CancellationToken);
         var called = await queue.EnqueueAsync<GreetingService>(s => s.FailWithBackoffAsync(), new JobOptions { Retries = 1 }, TestContext.Current.CancellationToken);
@@ -150,7 +150,7 @@ public sealed class ErrandQueueEnqueueTests : IDisposable
     public async Task EnqueueAsync_JobServiceMissingFromContainer_Throws()
     {
         using var host = TestHosts.Build(new() { ["Errand:RunWorker"] = "false" }, errand: e => e.AddJobService<IUnregisteredService>());
-        var queue = host.Services.GetRequiredService<IErrandQueue>();
+        var queue = host.Services.GetRequiredService<IQueue>();
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => queue.EnqueueAsync<IUnregisteredService>(s => s.RunAsync(), null, TestContext.Current.CancellationToken));
 
@@ -170,7 +170,7 @@ public sealed class ErrandQueueEnqueueTests : IDisposable
     {
         using var host = TestHosts.Build(new() { ["Errand:RunWorker"] = "false" }, errand: e => e.AddJobService<NotAJobService>(o => o.ServiceName = "legacy"));
 
-        var job = await host.Services.GetRequiredService<IErrandQueue>().EnqueueForServiceAsync<NotAJobService>("RunAsync", cancellationToken: TestContext.Current.CancellationToken);
+        var job = await host.Services.GetRequiredService<IQueue>().EnqueueForServiceAsync<NotAJobService>("RunAsync", cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal("legacy.RunAsync", job.Function);
     }

@@ -15,7 +15,7 @@ public sealed class ErrandWorkerServiceTests(RedisServerFixture redis)
     {
         using var host = TestHosts.Build();
         await host.StartAsync(Ct);
-        var queue = host.Services.GetRequiredService<IErrandQueue>();
+        var queue = host.Services.GetRequiredService<IQueue>();
 
         var greet = await queue.EnqueueAsync<GreetingService>(s => s.GreetAsync(new Greeting("Ada", 2), "?"), cancellationToken: Ct);
         var add = await queue.EnqueueForServiceAsync<GreetingService>(nameof(GreetingService.AddAsync), new { a = 2, b = 3 }, cancellationToken: Ct);
@@ -34,7 +34,7 @@ public sealed class ErrandWorkerServiceTests(RedisServerFixture redis)
         var signals = new Signals();
         using var host = TestHosts.Build(signals: signals);
         await host.StartAsync(Ct);
-        var queue = host.Services.GetRequiredService<IErrandQueue>();
+        var queue = host.Services.GetRequiredService<IQueue>();
 
         var first = await queue.EnqueueAsync<GreetingService>(s => s.RecordScopeAsync("one", default, null!), cancellationToken: Ct);
         await queue.WaitAsync(first.Key, TestHosts.Timeout, Ct);
@@ -55,7 +55,7 @@ public sealed class ErrandWorkerServiceTests(RedisServerFixture redis)
         var signals = new Signals();
         using var host = TestHosts.Build(signals: signals);
         await host.StartAsync(Ct);
-        var queue = host.Services.GetRequiredService<IErrandQueue>();
+        var queue = host.Services.GetRequiredService<IQueue>();
 
         var job = await queue.EnqueueForServiceAsync<GreetingService>(nameof(GreetingService.FailAsync), new { reason = "test" }, cancellationToken: Ct);
         var done = await queue.WaitAsync(job.Key, TestHosts.Timeout, Ct);
@@ -74,7 +74,7 @@ public sealed class ErrandWorkerServiceTests(RedisServerFixture redis)
         var signals = new Signals();
         using var host = TestHosts.Build(signals: signals);
         await host.StartAsync(Ct);
-        var queue = host.Services.GetRequiredService<IErrandQueue>();
+        var queue = host.Services.GetRequiredService<IQueue>();
 
         var job = await queue.EnqueueAsync<GreetingService>(s => s.FailWithBackoffAsync(), cancellationToken: Ct);
         var done = await queue.WaitAsync(job.Key, TestHosts.Timeout, Ct);
@@ -92,7 +92,7 @@ public sealed class ErrandWorkerServiceTests(RedisServerFixture redis)
     {
         using var host = TestHosts.Build();
         await host.StartAsync(Ct);
-        var queue = host.Services.GetRequiredService<IErrandQueue>();
+        var queue = host.Services.GetRequiredService<IQueue>();
 
         // As SAQ (or any producer) would write it: plain JSON kwargs, optional parameter left out.
         var kwargs = JsonDocument.Parse("""{"greeting": {"name": "Grace", "times": 1}}""").RootElement;
@@ -118,7 +118,7 @@ public sealed class ErrandWorkerServiceTests(RedisServerFixture redis)
         {
             await first.StartAsync(Ct);
             var started = signals.NextAsync();
-            var job = await first.Services.GetRequiredService<IErrandQueue>().EnqueueAsync<GreetingService>(s => s.SlowAsync("slow", default), cancellationToken: Ct);
+            var job = await first.Services.GetRequiredService<IQueue>().EnqueueAsync<GreetingService>(s => s.SlowAsync("slow", default), cancellationToken: Ct);
             Assert.Equal(1, await started);
 
             await first.StopAsync(Ct);
@@ -158,14 +158,14 @@ public sealed class ErrandWorkerServiceTests(RedisServerFixture redis)
         {
             await first.StartAsync(Ct);
             var started = signals.NextAsync();
-            key = (await first.Services.GetRequiredService<IErrandQueue>().EnqueueAsync<GreetingService>(s => s.SlowAsync("slow", default), cancellationToken: Ct)).Key;
+            key = (await first.Services.GetRequiredService<IQueue>().EnqueueAsync<GreetingService>(s => s.SlowAsync("slow", default), cancellationToken: Ct)).Key;
             Assert.Equal(1, await started);
 
             await first.StopAsync(Ct);
         }
 
         using var second = TestHosts.Build(settings, services: ShortShutdown, signals: signals);
-        var queue = second.Services.GetRequiredService<IErrandQueue>();
+        var queue = second.Services.GetRequiredService<IQueue>();
         var handedBack = await queue.GetJobAsync(key, Ct);
         Assert.Equal((JobStatus.Queued, "cancelled"), (handedBack!.Status, handedBack.Error));
         await second.StartAsync(Ct);

@@ -15,7 +15,7 @@ public sealed class JobServiceOptInTests
     {
         using var host = TestHosts.Build(new() { ["Errand:RunWorker"] = "false" });
         await host.StartAsync(Ct);
-        var queue = host.Services.GetRequiredService<IErrandQueue>();
+        var queue = host.Services.GetRequiredService<IQueue>();
 
         var byName = await Assert.ThrowsAsync<InvalidOperationException>(() => queue.EnqueueForServiceAsync<GreetingService>(nameof(GreetingService.CountGreetingsAsync), cancellationToken: Ct));
         var byCall = await Assert.ThrowsAsync<InvalidOperationException>(() => queue.EnqueueAsync<GreetingService>(s => s.CountGreetingsAsync(), cancellationToken: Ct));
@@ -36,10 +36,10 @@ public sealed class JobServiceOptInTests
     {
         using var host = TestHosts.Build();
         await host.StartAsync(Ct);
-        var queue = host.Services.GetRequiredService<IErrandQueue>();
+        var queue = host.Services.GetRequiredService<IQueue>();
 
         // What the errand command, a Python SAQ client or a retry would send: the function name, with no C# check.
-        var job = await queue.Queue.EnqueueAsync(NotAJob, null, cancellationToken: Ct);
+        var job = await queue.EnqueueAsync(NotAJob, null, cancellationToken: Ct);
         var done = await queue.WaitAsync(job.Key, TestHosts.Timeout, Ct);
 
         Assert.Equal(JobStatus.Failed, done.Status);
@@ -53,7 +53,7 @@ public sealed class JobServiceOptInTests
     {
         using var host = TestHosts.Build(errand: e => e.AddJobService<GreetingService>(o => o.Methods[nameof(GreetingService.CountGreetingsAsync)] = new JobOptions()));
         await host.StartAsync(Ct);
-        var queue = host.Services.GetRequiredService<IErrandQueue>();
+        var queue = host.Services.GetRequiredService<IQueue>();
 
         var job = await queue.EnqueueAsync<GreetingService>(s => s.CountGreetingsAsync(), cancellationToken: Ct);
 
@@ -66,7 +66,7 @@ public sealed class JobServiceOptInTests
     {
         await using var host = await AuthorsHost.StartAsync();
 
-        var job = await host.Queue.Queue.EnqueueAsync("Authors.AuthorService.CreateAsync", new { request = new { name = "   ", email = "not an email" } }, cancellationToken: Ct);
+        var job = await host.Queue.EnqueueAsync("Authors.AuthorService.CreateAsync", new { request = new { name = "   ", email = "not an email" } }, cancellationToken: Ct);
         var done = await host.Queue.WaitAsync(job.Key, TestHosts.Timeout, Ct);
 
         Assert.Equal(JobStatus.Failed, done.Status);

@@ -25,7 +25,7 @@ public sealed class TracingTests
         post.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
 
         // The e-mail job is relayed after the request's commit: its key comes from the queue's notification.
-        await using var changes = await host.Queue.Queue.Backend.SubscribeAsync(null, TestContext.Current.CancellationToken);
+        await using var changes = await ((Queue)host.Queue).Backend.SubscribeAsync(null, TestContext.Current.CancellationToken);
         (await host.Client.SendAsync(post, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
         var key = (await changes.Changes.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(TestHosts.Timeout, TestContext.Current.CancellationToken)).Key;
         await host.Queue.WaitAsync(key, TestHosts.Timeout, TestContext.Current.CancellationToken);

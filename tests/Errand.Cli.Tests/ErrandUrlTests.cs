@@ -13,7 +13,7 @@ public sealed class ErrandUrlTests(RedisServerFixture redis)
         redis.SkipIfMissing();
         await using var server = await StartWithPasswordAsync();
         var url = $"redis://:{Password}@127.0.0.1:{server.Port}";
-        await using (var queue = await Redis.RedisQueue.ConnectAsync(url, "mail", cancellationToken: TestContext.Current.CancellationToken))
+        await using (var queue = await Redis.RedisQueueFactory.ConnectAsync(url, "mail", cancellationToken: TestContext.Current.CancellationToken))
         {
             await queue.EnqueueAsync("add", new { a = 1, b = 2 }, new JobOptions { Key = "k1" }, TestContext.Current.CancellationToken);
         }

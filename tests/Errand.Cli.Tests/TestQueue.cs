@@ -38,8 +38,8 @@ public sealed class TestQueue : IAsyncDisposable
         name ??= $"q{Guid.NewGuid():N}"[..12];
         var ct = TestContext.Current.CancellationToken;
         var queue = engine == Engine.Redis
-            ? await RedisQueue.ConnectAsync(url, name, cancellationToken: ct)
-            : await PostgresQueue.ConnectAsync(url, name, cancellationToken: ct);
+            ? await RedisQueueFactory.ConnectAsync(url, name, cancellationToken: ct)
+            : await PostgresQueueFactory.ConnectAsync(url, name, cancellationToken: ct);
         return new TestQueue(queue, url, engine);
     }
 

@@ -284,7 +284,7 @@ public sealed class DashboardApiTests(RedisServerFixture redis, PostgresServerFi
         }
 
         postgres.SkipIfMissing();
-        var queue = await PostgresQueue.ConnectAsync(await postgres.CreateDatabaseAsync(), $"dash{Guid.NewGuid():N}", cancellationToken: Ct);
+        var queue = await PostgresQueueFactory.ConnectAsync(await postgres.CreateDatabaseAsync(), $"dash{Guid.NewGuid():N}", cancellationToken: Ct);
         return await DashboardHost.StartAsync(queue, configure);
     }
 

@@ -186,7 +186,7 @@ public sealed class DashboardBulkApiTests(RedisServerFixture redis, PostgresServ
         else
         {
             postgres.SkipIfMissing();
-            var queue = await PostgresQueue.ConnectAsync(await postgres.CreateDatabaseAsync(), $"dash{Guid.NewGuid():N}", cancellationToken: Ct);
+            var queue = await PostgresQueueFactory.ConnectAsync(await postgres.CreateDatabaseAsync(), $"dash{Guid.NewGuid():N}", cancellationToken: Ct);
             host = await DashboardHost.StartAsync(queue, configure);
         }
 

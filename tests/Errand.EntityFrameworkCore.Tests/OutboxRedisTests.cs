@@ -123,10 +123,10 @@ public sealed class OutboxRedisTests(RedisServerFixture redis) : IAsyncLifetime
         await using (var scope = _app.Scope())
         {
             var row = await _app.NewContext(scope).Outbox.SingleAsync(Token);
-            await _app.Queue.Queue.EnqueueAsync(Backends.JobDocument.Deserialize(System.Text.Encoding.UTF8.GetBytes(row.Document), row.Key, row.Queue), Token);
+            await ((Queue)_app.Queue).EnqueueAsync(Backends.JobDocument.Deserialize(System.Text.Encoding.UTF8.GetBytes(row.Document), row.Key, row.Queue), Token);
         }
 
-        using (var worker = new Worker(_app.Queue.Queue, new JobFunctions().Add<WelcomeArgs>("welcome", (args, _) =>
+        using (var worker = new Worker(((Queue)_app.Queue), new JobFunctions().Add<WelcomeArgs>("welcome", (args, _) =>
         {
             _app.Mailbox.Send(args.Name);
             return Task.CompletedTask;

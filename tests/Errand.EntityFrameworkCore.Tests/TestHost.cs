@@ -1,4 +1,3 @@
-using Errand.AspNetCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,7 +14,7 @@ internal sealed class TestHost : IAsyncDisposable
 
     public Mailbox Mailbox => Host.Services.GetRequiredService<Mailbox>();
 
-    public IErrandQueue Queue => Host.Services.GetRequiredService<IErrandQueue>();
+    public IQueue Queue => Host.Services.GetRequiredService<IQueue>();
 
     public static async Task<TestHost> CreateAsync(Action<IErrandBuilder> store, Action<DbContextOptionsBuilder> database)
     {

@@ -16,7 +16,7 @@ public sealed class PostgresFormatTests(PostgresServerFixture postgres)
         var ct = TestContext.Current.CancellationToken;
         var url = await postgres.CreateDatabaseAsync();
         var queueName = $"saq{Guid.NewGuid():N}";
-        await using var queue = await PostgresQueue.ConnectAsync(url, queueName, cancellationToken: ct);
+        await using var queue = await PostgresQueueFactory.ConnectAsync(url, queueName, cancellationToken: ct);
         var nowSeconds = DateTimeOffset.FromUnixTimeMilliseconds(TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds()).ToUnixTimeSeconds();
         var key = "from-python";
 

@@ -17,7 +17,7 @@ public sealed class PostgresLoggingTests(PostgresServerFixture postgres)
         using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddProvider(provider));
 
         // Both ways in: the queue's own data source, and the store that the URL scheme map opens (worker host, Quickstart, AddErrand).
-        await using (var queue = await PostgresQueue.ConnectAsync(url, "direct", loggerFactory: factory, cancellationToken: ct))
+        await using (var queue = await PostgresQueueFactory.ConnectAsync(url, "direct", loggerFactory: factory, cancellationToken: ct))
         {
             await queue.EnqueueAsync("add", new { a = 1, b = 2 }, cancellationToken: ct);
         }

@@ -13,7 +13,7 @@ public sealed class WorkerPostgresRestartTests(PostgresServerFixture postgres)
 
         // A server of its own: the shared one serves tests that run meanwhile.
         await using var server = await PostgresServer.StartAsync(postgres.Binaries!, durable: true, ct);
-        await using var queue = await PostgresQueue.ConnectAsync(server.Url(), $"r{Guid.NewGuid():N}", new QueueOptions { WaitRecheckInterval = TimeSpan.FromMinutes(5) }, cancellationToken: ct);
+        await using var queue = await PostgresQueueFactory.ConnectAsync(server.Url(), $"r{Guid.NewGuid():N}", new QueueOptions { WaitRecheckInterval = TimeSpan.FromMinutes(5) }, cancellationToken: ct);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var functions = new JobFunctions()
             .Add<AddArgs, int>("add", (a, _) => Task.FromResult(a.A + a.B))

@@ -18,7 +18,7 @@ public sealed class WorkerProcessTests(PostgresServerFixture postgres)
         var ct = TestContext.Current.CancellationToken;
         var name = $"p{Guid.NewGuid():N}";
         var url = await postgres.CreateDatabaseAsync();
-        await using var queue = await PostgresQueue.ConnectAsync(url, name, cancellationToken: ct);
+        await using var queue = await PostgresQueueFactory.ConnectAsync(url, name, cancellationToken: ct);
         using var first = WorkerProcess.Start(url, name, FastTimers);
 
         // No timeout and no heartbeat: only the worker's stats row tells that the worker died (SAQ would keep it active for ever).

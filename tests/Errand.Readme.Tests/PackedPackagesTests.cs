@@ -51,7 +51,7 @@ public sealed class PackedPackagesTests : IDisposable
             builder.Services.AddErrand()
                 .AddFunctions((functions, services) => functions.Add<Greeting, string>("greet", (g, context) => Task.FromResult($"hello {g.Name}")));
             var app = builder.Build();
-            app.MapPost("/greet/{name}", async (string name, IErrandQueue queue) => await queue.Queue.ApplyAsync<string>("greet", new { name }));
+            app.MapPost("/greet/{name}", async (string name, IQueue queue) => await queue.Queue.ApplyAsync<string>("greet", new { name }));
             app.MapErrandDashboard("/monitor", o => o.AllowAnonymous = true);
             await app.StartAsync();
 

@@ -58,7 +58,7 @@ public sealed class RedisClusterTests(RedisClusterFixture cluster)
         cluster.SkipIfMissing();
         var name = $"{{n{Guid.NewGuid():N}}}";
         var url = $"redis://{cluster.Servers[4].Endpoint},{cluster.Servers[5].Endpoint}";
-        await using var queue = await RedisQueue.ConnectAsync(url, name, cancellationToken: Ct);
+        await using var queue = await RedisQueueFactory.ConnectAsync(url, name, cancellationToken: Ct);
 
         var job = await queue.EnqueueAsync("work", cancellationToken: Ct);
 
@@ -90,7 +90,7 @@ public sealed class RedisClusterTests(RedisClusterFixture cluster)
         {
             foreach (var name in names)
             {
-                var queue = await RedisQueue.ConnectAsync(cluster.Url, name, cancellationToken: Ct);
+                var queue = await RedisQueueFactory.ConnectAsync(cluster.Url, name, cancellationToken: Ct);
                 queues.Add(queue);
                 var functions = new JobFunctions().Add("work", _ => Task.CompletedTask);
                 var worker = new Worker(queue, functions, new WorkerOptions { Concurrency = 4, DequeueWait = TimeSpan.FromSeconds(1) });
@@ -143,7 +143,7 @@ public sealed class RedisClusterTests(RedisClusterFixture cluster)
         var names = await NamesOnEveryMasterAsync();
         foreach (var name in names)
         {
-            await using var queue = await RedisQueue.ConnectAsync(cluster.Url, name, cancellationToken: Ct);
+            await using var queue = await RedisQueueFactory.ConnectAsync(cluster.Url, name, cancellationToken: Ct);
             await queue.EnqueueAsync("work", cancellationToken: Ct);
         }
 
@@ -206,7 +206,7 @@ public sealed class RedisClusterTests(RedisClusterFixture cluster)
     {
         cluster.SkipIfMissing();
         var name = $"{{w{Guid.NewGuid():N}}}";
-        await using var queue = await RedisQueue.ConnectAsync($"{cluster.Url}?wait_replicas=1&wait_timeout_ms=5000", name, cancellationToken: Ct);
+        await using var queue = await RedisQueueFactory.ConnectAsync($"{cluster.Url}?wait_replicas=1&wait_timeout_ms=5000", name, cancellationToken: Ct);
         var master = await cluster.MasterOfAsync($"saq:{name}:queued");
         var before = new Dictionary<int, long>();
         foreach (var server in cluster.Servers)

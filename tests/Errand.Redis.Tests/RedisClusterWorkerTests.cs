@@ -9,6 +9,6 @@ public sealed class RedisClusterWorkerTests(RedisClusterFixture cluster) : Worke
     protected override Task<Queue> CreateQueueAsync(string queueName)
     {
         cluster.SkipIfMissing();
-        return RedisQueue.ConnectAsync(cluster.Url, $"{{{queueName}}}");
+        return RedisQueueFactory.ConnectAsync(cluster.Url, $"{{{queueName}}}");
     }
 }

@@ -176,7 +176,7 @@ public sealed partial class RedisQueueBackendTests
     [Fact]
     public async Task RedisQueueConnectAsync_Url_ReturnsAQueueOverRedis()
     {
-        await using var queue = await RedisQueue.ConnectAsync(redis.Url, QueueName, time: Clock, cancellationToken: Ct);
+        await using var queue = await RedisQueueFactory.ConnectAsync(redis.Url, QueueName, time: Clock, cancellationToken: Ct);
 
         var job = await queue.EnqueueAsync("work", new { n = 1 }, cancellationToken: Ct);
 

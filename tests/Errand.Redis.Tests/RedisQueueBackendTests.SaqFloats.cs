@@ -23,7 +23,7 @@ public sealed partial class RedisQueueBackendTests
         await redis.Db.SortedSetAddAsync(KeyOf("incomplete"), id, 0);
         await redis.Db.ListRightPushAsync(KeyOf("queued"), id);
 
-        await using var queue = await RedisQueue.ConnectAsync(redis.Url, QueueName, cancellationToken: Ct);
+        await using var queue = await RedisQueueFactory.ConnectAsync(redis.Url, QueueName, cancellationToken: Ct);
         using var stop = new CancellationTokenSource();
         using var worker = new Worker(queue, new JobFunctions().Add<JsonElement, JsonElement>("echo", (args, _) => Task.FromResult(args)));
         var running = worker.RunAsync(stop.Token);

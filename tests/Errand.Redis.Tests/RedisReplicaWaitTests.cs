@@ -14,7 +14,7 @@ public sealed class RedisReplicaWaitTests(RedisServerFixture redis)
         await using var primary = await RedisServer.StartAsync(redis.Executable!, cancellationToken: ct);
         await using var replica = await StartReplicaAsync(primary, ct);
         var queueName = $"w{Guid.NewGuid():N}";
-        await using var queue = await RedisQueue.ConnectAsync($"{primary.Url}?wait_replicas=1&wait_timeout_ms=5000", queueName, cancellationToken: ct);
+        await using var queue = await RedisQueueFactory.ConnectAsync($"{primary.Url}?wait_replicas=1&wait_timeout_ms=5000", queueName, cancellationToken: ct);
         await using var onReplica = await ConnectionMultiplexer.ConnectAsync(replica.Endpoint);
 
         var jobs = await queue.EnqueueManyAsync("work", Enumerable.Repeat<object?>(null, 200), cancellationToken: ct);
@@ -31,7 +31,7 @@ public sealed class RedisReplicaWaitTests(RedisServerFixture redis)
         var ct = TestContext.Current.CancellationToken;
         await using var primary = await RedisServer.StartAsync(redis.Executable!, cancellationToken: ct);
         await using var replica = await StartReplicaAsync(primary, ct);
-        await using var queue = await RedisQueue.ConnectAsync($"{primary.Url}?wait_replicas=2&wait_timeout_ms=200", $"w{Guid.NewGuid():N}", cancellationToken: ct);
+        await using var queue = await RedisQueueFactory.ConnectAsync($"{primary.Url}?wait_replicas=2&wait_timeout_ms=200", $"w{Guid.NewGuid():N}", cancellationToken: ct);
 
         var error = await Assert.ThrowsAsync<BackendUnavailableException>(() => queue.EnqueueAsync("work", cancellationToken: ct));
 
@@ -70,7 +70,7 @@ public sealed class RedisReplicaWaitTests(RedisServerFixture redis)
         await using var primary = await RedisServer.StartAsync(redis.Executable!, cancellationToken: ct);
         await using var replica = await StartReplicaAsync(primary, ct);
         var queueName = $"w{Guid.NewGuid():N}";
-        await using (var enqueuer = await RedisQueue.ConnectAsync(primary.Url, queueName, cancellationToken: ct))
+        await using (var enqueuer = await RedisQueueFactory.ConnectAsync(primary.Url, queueName, cancellationToken: ct))
         {
             await enqueuer.EnqueueAsync(new Job("work", queueName, "k1"), ct);
         }

@@ -14,7 +14,7 @@ public sealed class RedisSentinelTests(RedisSentinelFixture sentinel) : IClassFi
         sentinel.SkipIfMissing();
         var ct = TestContext.Current.CancellationToken;
         var queueName = $"s{Guid.NewGuid():N}";
-        await using var queue = await RedisQueue.ConnectAsync(sentinel.Url, queueName, cancellationToken: ct);
+        await using var queue = await RedisQueueFactory.ConnectAsync(sentinel.Url, queueName, cancellationToken: ct);
 
         var job = await queue.EnqueueAsync("add", new { a = 1, b = 2 }, cancellationToken: ct);
 

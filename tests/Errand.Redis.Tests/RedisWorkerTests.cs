@@ -8,6 +8,6 @@ public sealed class RedisWorkerTests(RedisServerFixture redis) : WorkerConforman
     protected override Task<Queue> CreateQueueAsync(string queueName)
     {
         redis.SkipIfMissing();
-        return RedisQueue.ConnectAsync(redis.Url, queueName);
+        return RedisQueueFactory.ConnectAsync(redis.Url, queueName);
     }
 }

@@ -19,7 +19,7 @@ public sealed class WorkerProcessLimitsTests(RedisServerFixture redis)
         redis.SkipIfMissing();
         var ct = TestContext.Current.CancellationToken;
         var name = $"p{Guid.NewGuid():N}";
-        await using var queue = await RedisQueue.ConnectAsync(redis.Url, name, cancellationToken: ct);
+        await using var queue = await RedisQueueFactory.ConnectAsync(redis.Url, name, cancellationToken: ct);
         var limits = new QueueLimits { Keys = new Limit { Concurrency = 1 } };
         limits.Functions["sleep"] = new Limit { Concurrency = 3 };
         await queue.Backend.SetLimitsAsync(limits, ct);
@@ -60,7 +60,7 @@ public sealed class WorkerProcessLimitsTests(RedisServerFixture redis)
         redis.SkipIfMissing();
         var ct = TestContext.Current.CancellationToken;
         var name = $"p{Guid.NewGuid():N}";
-        await using var queue = await RedisQueue.ConnectAsync(redis.Url, name, cancellationToken: ct);
+        await using var queue = await RedisQueueFactory.ConnectAsync(redis.Url, name, cancellationToken: ct);
         var limits = new QueueLimits();
         limits.Functions["add"] = new Limit { Rate = 5, Period = TimeSpan.FromSeconds(1) };
         await queue.Backend.SetLimitsAsync(limits, ct);
@@ -102,7 +102,7 @@ public sealed class WorkerProcessLimitsTests(RedisServerFixture redis)
         redis.SkipIfMissing();
         var ct = TestContext.Current.CancellationToken;
         var name = $"p{Guid.NewGuid():N}";
-        await using var queue = await RedisQueue.ConnectAsync(redis.Url, name, cancellationToken: ct);
+        await using var queue = await RedisQueueFactory.ConnectAsync(redis.Url, name, cancellationToken: ct);
         var limits = new QueueLimits();
         limits.Functions["sleep"] = new Limit { Concurrency = 2 };
         await queue.Backend.SetLimitsAsync(limits, ct);

@@ -14,7 +14,7 @@ public sealed class WorkerProcessTests(RedisServerFixture redis)
         redis.SkipIfMissing();
         var ct = TestContext.Current.CancellationToken;
         var name = $"p{Guid.NewGuid():N}";
-        await using var queue = await RedisQueue.ConnectAsync(redis.Url, name, cancellationToken: ct);
+        await using var queue = await RedisQueueFactory.ConnectAsync(redis.Url, name, cancellationToken: ct);
         using var first = WorkerProcess.Start(redis.Url, name, FastTimers);
 
         // No timeout and no heartbeat: only the worker info tells that the worker died (SAQ would keep it active for ever).
@@ -36,7 +36,7 @@ public sealed class WorkerProcessTests(RedisServerFixture redis)
         redis.SkipIfMissing();
         var ct = TestContext.Current.CancellationToken;
         var name = $"p{Guid.NewGuid():N}";
-        await using var queue = await RedisQueue.ConnectAsync(redis.Url, name, cancellationToken: ct);
+        await using var queue = await RedisQueueFactory.ConnectAsync(redis.Url, name, cancellationToken: ct);
         using var worker = WorkerProcess.Start(redis.Url, name);
 
         var job = await queue.EnqueueAsync("sleep", new { seconds = 1 }, cancellationToken: ct);

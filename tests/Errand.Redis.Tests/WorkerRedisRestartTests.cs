@@ -11,7 +11,7 @@ public sealed class WorkerRedisRestartTests(RedisServerFixture redis)
         redis.SkipIfMissing();
         var ct = TestContext.Current.CancellationToken;
         await using var server = await RedisServer.StartAsync(redis.Executable!, persistent: true, ct);
-        await using var queue = await RedisQueue.ConnectAsync(server.Url, $"r{Guid.NewGuid():N}", cancellationToken: ct);
+        await using var queue = await RedisQueueFactory.ConnectAsync(server.Url, $"r{Guid.NewGuid():N}", cancellationToken: ct);
         var functions = new JobFunctions().Add<AddArgs, int>("add", (a, _) => Task.FromResult(a.A + a.B));
         var options = new WorkerOptions { ScheduleInterval = TimeSpan.FromMilliseconds(200), DequeueWait = TimeSpan.FromMilliseconds(500) };
         using var worker = new Worker(queue, functions, options);

@@ -1,3 +1,4 @@
+using Errand.AspNetCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -8,7 +9,7 @@ public sealed class ErrandTesterAssertionTests : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
     private readonly ErrandTester _tester;
-    private readonly AspNetCore.IErrandQueue _queue;
+    private readonly IQueue _queue;
 
     public ErrandTesterAssertionTests()
     {
@@ -18,7 +19,7 @@ public sealed class ErrandTesterAssertionTests : IAsyncDisposable
         services.AddErrandTesting();
         _services = services.BuildServiceProvider();
         _tester = _services.GetRequiredService<ErrandTester>();
-        _queue = _services.GetRequiredService<AspNetCore.IErrandQueue>();
+        _queue = _services.GetRequiredService<IQueue>();
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -5,7 +5,7 @@ namespace Errand.Backends;
 
 /// <summary>Reads and writes SAQ's job document (<c>spec/saq-redis-format.md</c>): field names, units, defaults left out.</summary>
 /// <remarks>Thread-safe. Fields the document has and this version does not know are kept and written back.</remarks>
-public static class JobDocument
+internal static class JobDocument
 {
     private const int MaxKeptBuffer = 64 * 1024;
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Errand.Backends;
 
 /// <summary>Reads and writes SAQ's worker-info document: <c>{"stats": {...}, "queue_key": "Q", "metadata": ...}</c>.</summary>
-public static class WorkerInfoDocument
+internal static class WorkerInfoDocument
 {
     /// <summary>Writes the worker-info document of <paramref name="info"/>.</summary>
     /// <param name="info">The worker info.</param>

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Errand.Postgres;
 
 /// <summary>Opens an Errand <see cref="Queue"/> stored in PostgreSQL.</summary>
-public static class PostgresQueue
+public static class PostgresQueueFactory
 {
     /// <summary>Connects to PostgreSQL, migrates SAQ's schema when needed, and returns a queue over a <see cref="PostgresQueueBackend"/> that it owns.</summary>
     /// <param name="url"><c>postgresql://[user[:password]@]host[:port]/db[?params]</c> (or <c>postgres://</c>), or an Npgsql connection string.</param>

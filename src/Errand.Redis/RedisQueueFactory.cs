@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Errand.Redis;
 
 /// <summary>Opens an Errand <see cref="Queue"/> stored in Redis.</summary>
-public static class RedisQueue
+public static class RedisQueueFactory
 {
     /// <summary>Connects to Redis and returns a queue over a <see cref="RedisQueueBackend"/> that it owns.</summary>
     /// <param name="url"><c>redis://[user:password@]host:port[/db]</c>, <c>rediss://...</c> for TLS, or a StackExchange.Redis configuration string.</param>
