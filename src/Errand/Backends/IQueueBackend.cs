@@ -1,6 +1,6 @@
 namespace Errand.Backends;
 
-/// <summary>Stores one queue's jobs and hands them to workers. One implementation per storage engine.</summary>
+/// <summary>The backend contract, for those who write a storage backend: stores one queue's jobs and hands them to workers. One implementation per storage engine; applications use <see cref="Queue"/> and <see cref="Worker"/>.</summary>
 /// <remarks>
 /// Implementations must be safe for concurrent use and must pass the conformance suite
 /// (<c>tests/Errand.Conformance</c>). Every method that takes "now" reads it from the backend's

@@ -1,6 +1,6 @@
 namespace Errand.Backends;
 
-/// <summary>Connects to one kind of storage engine by URL: what a backend package registers (<c>UseRedis</c>, <c>UsePostgres</c>).</summary>
+/// <summary>For backend authors: connects to one kind of storage engine by URL; what a backend package registers (<c>UseRedis</c>, <c>UsePostgres</c>).</summary>
 /// <remarks>Implementations are stateless and safe for concurrent use.</remarks>
 public interface IQueueStoreProvider
 {
