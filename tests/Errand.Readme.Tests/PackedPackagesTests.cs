@@ -43,6 +43,7 @@ public sealed class PackedPackagesTests : IDisposable
             internal sealed record AddArgs(double A, double B);
             """);
         var web = App("web", "Microsoft.NET.Sdk.Web", feed, ["Errand.AspNetCore", "Errand.Dashboard"], """
+            using Errand;
             using Errand.AspNetCore;
 
             var builder = WebApplication.CreateBuilder(args);
@@ -51,7 +52,7 @@ public sealed class PackedPackagesTests : IDisposable
             builder.Services.AddErrand()
                 .AddFunctions((functions, services) => functions.Add<Greeting, string>("greet", (g, context) => Task.FromResult($"hello {g.Name}")));
             var app = builder.Build();
-            app.MapPost("/greet/{name}", async (string name, IQueue queue) => await queue.Queue.ApplyAsync<string>("greet", new { name }));
+            app.MapPost("/greet/{name}", async (string name, IQueue queue) => await queue.ApplyAsync<string>("greet", new { name }));
             app.MapErrandDashboard("/monitor", o => o.AllowAnonymous = true);
             await app.StartAsync();
 
