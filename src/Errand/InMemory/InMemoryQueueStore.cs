@@ -4,7 +4,7 @@ namespace Errand.InMemory;
 
 /// <summary>The store of queues kept in this process's memory: what no URL means.</summary>
 /// <remarks>Safe for concurrent use. Each queue name opens one backend, shared by every later open of that name until the store is disposed.</remarks>
-public sealed class InMemoryQueueStore : IQueueStore
+internal sealed class InMemoryQueueStore : IQueueStore
 {
     private readonly QueueStoreOptions _options;
     private readonly Dictionary<string, InMemoryQueueBackend> _queues = new(StringComparer.Ordinal);
