@@ -214,7 +214,7 @@ public sealed partial class Worker : IDisposable
                 }
             }
 
-            if (TakesSource() is not { } source)
+            if (TakesSource() is not { } source || source.IsCancellationRequested)
             {
                 // Paused while this loop waited for a slot.
                 slots.Release(free);

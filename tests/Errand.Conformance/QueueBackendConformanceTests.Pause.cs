@@ -74,7 +74,9 @@ public abstract partial class QueueBackendConformanceTests
 
         lock (heard)
         {
-            Assert.Equal([true, false], heard);
+            // An engine that may deliver a message twice (NotificationsMayRepeat) still keeps their order.
+            var distinct = NotificationsMayRepeat ? heard.Where((paused, i) => i == 0 || heard[i - 1] != paused).ToList() : heard;
+            Assert.Equal([true, false], distinct);
         }
     }
 

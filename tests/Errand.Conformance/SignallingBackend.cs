@@ -15,6 +15,9 @@ public sealed class SignallingBackend(IQueueBackend inner) : IQueueBackend
     private int _enqueuesToHold;
     private readonly List<(int Count, TaskCompletionSource Signal)> _pausedReadWaiters = [];
     private int _pausedReads;
+    private readonly Lock _dequeueGate = new();
+    private int _dequeuesInFlight;
+    private TaskCompletionSource? _dequeuesIdle;
 
     /// <summary>Gets or sets whether subscriptions hear nothing, as if every notification were lost on the way.</summary>
     public bool MuteNotifications { get; set; }
@@ -74,7 +77,44 @@ public sealed class SignallingBackend(IQueueBackend inner) : IQueueBackend
         return await inner.EnqueueAsync(job, cancellationToken);
     }
 
-    public Task<IReadOnlyList<Job>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken) => inner.DequeueAsync(request, cancellationToken);
+    public async Task<IReadOnlyList<Job>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken)
+    {
+        lock (_dequeueGate)
+        {
+            _dequeuesInFlight++;
+        }
+
+        try
+        {
+            return await inner.DequeueAsync(request, cancellationToken);
+        }
+        finally
+        {
+            lock (_dequeueGate)
+            {
+                if (--_dequeuesInFlight == 0)
+                {
+                    _dequeuesIdle?.TrySetResult();
+                    _dequeuesIdle = null;
+                }
+            }
+        }
+    }
+
+    /// <summary>Returns a task that completes when no dequeue is in progress (at once when none is).</summary>
+    public Task DequeuesIdleAsync()
+    {
+        lock (_dequeueGate)
+        {
+            if (_dequeuesInFlight == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            _dequeuesIdle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _dequeuesIdle.Task;
+        }
+    }
 
     public Task UpdateAsync(Job job, CancellationToken cancellationToken) => inner.UpdateAsync(job, cancellationToken);
 

@@ -64,7 +64,9 @@ public abstract partial class WorkerConformanceTests
             await heard.Task.WaitAsync(Patience, TestContext.Current.CancellationToken);
         }
 
+        // A take that was waiting when the pause came is cancelled; a job it moved in that instant would still run.
         Assert.True(worker.IsPaused);
+        await signalling.DequeuesIdleAsync().WaitAsync(Patience, TestContext.Current.CancellationToken);
         var second = await queue.EnqueueAsync("add", new { a = 2, b = 3 });
         release.SetResult();
         Assert.Equal(JobStatus.Complete, (await WaitFinishedAsync(first.Key)).Status);
@@ -91,6 +93,7 @@ public abstract partial class WorkerConformanceTests
         await signalling.PausedReadAsync(reads + 2).WaitAsync(Patience, TestContext.Current.CancellationToken);
 
         Assert.True(worker.IsPaused);
+        await signalling.DequeuesIdleAsync().WaitAsync(Patience, TestContext.Current.CancellationToken);
         var job = await queue.EnqueueAsync("add", new { a = 4, b = 4 });
         reads = signalling.PausedReads;
         await signalling.PausedReadAsync(reads + 2).WaitAsync(Patience, TestContext.Current.CancellationToken);
