@@ -20,6 +20,8 @@ internal static class CliApplication
             EnqueueCommand.Create(),
             RetryCommand.Create(),
             AbortCommand.Create(),
+            PauseCommand.CreatePause(),
+            PauseCommand.CreateResume(),
             CheckCommand.Create(),
             DashboardCommand.Create(),
         };

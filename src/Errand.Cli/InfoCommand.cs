@@ -66,15 +66,16 @@ internal static class InfoCommand
         }
 
         var queues = new Table().Border(TableBorder.Rounded).Title($"Queues at {Markup.Escape(endpoint)}");
-        foreach (var column in new[] { "Queue", "Queued", "Active", "Scheduled", "Incomplete", "Workers" })
+        foreach (var column in new[] { "Queue", "State", "Queued", "Active", "Scheduled", "Incomplete", "Workers" })
         {
-            queues.AddColumn(new TableColumn(column) { Alignment = column == "Queue" ? Justify.Left : Justify.Right });
+            queues.AddColumn(new TableColumn(column) { Alignment = column is "Queue" or "State" ? Justify.Left : Justify.Right });
         }
 
         foreach (var info in infos)
         {
             queues.AddRow(
                 new Text(info.Name),
+                new Text(info.Paused ? "paused" : "running"),
                 new Text(Formats.Number(info.Counts.Queued)),
                 new Text(Formats.Number(info.Counts.Active)),
                 new Text(Formats.Number(info.Counts.Scheduled)),
@@ -154,6 +155,7 @@ internal static class InfoCommand
         {
             w.WriteStartObject();
             w.WriteString("name", info.Name);
+            w.WriteBoolean("paused", info.Paused);
             w.WriteNumber("queued", info.Counts.Queued);
             w.WriteNumber("active", info.Counts.Active);
             w.WriteNumber("scheduled", info.Counts.Scheduled);

@@ -30,6 +30,8 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
         actions.MapPost("/queues/{queue}/jobs/{key}/retry", RetryAsync);
         actions.MapPost("/queues/{queue}/jobs/{key}/abort", AbortAsync);
         actions.MapPost("/queues/{queue}/retry-failed", RetryFailedAsync);
+        actions.MapPost("/queues/{queue}/pause", (HttpContext context, string queue) => SetPausedAsync(context, queue, paused: true));
+        actions.MapPost("/queues/{queue}/resume", (HttpContext context, string queue) => SetPausedAsync(context, queue, paused: false));
         actions.MapPost("/queues/{queue}/jobs/bulk", new DashboardBulkActions(options, queues).RunAsync);
 
         // Changes no job, only Errand's index: allowed on a read-only dashboard, still guarded against other sites.
@@ -218,6 +220,30 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
         return Done(count == 1 ? "1 failed job was queued again." : $"{count} failed jobs were queued again.", count, null);
     }
 
+    private async Task<Results<JsonHttpResult<ActionOutcome>, JsonHttpResult<ErrorMessage>>> SetPausedAsync(HttpContext context, string queue, bool paused)
+    {
+        if (queues.Find(context.RequestServices, queue) is not { } found)
+        {
+            return UnknownQueue(queue);
+        }
+
+        if (found.Backend is not { } backend)
+        {
+            return Error(StatusCodes.Status409Conflict, $"Queue '{queue}' cannot be paused from this dashboard: it is given as a monitor only, not as an Errand.Queue.");
+        }
+
+        await backend.SetPausedAsync(paused, context.RequestAborted).ConfigureAwait(false);
+        var (logger, user) = (Logger(context), UserOf(context));
+        if (paused)
+        {
+            DashboardLog.QueuePaused(logger, found.Name, user);
+            return Done($"Queue '{found.Name}' paused: its workers take no more jobs within a second; running jobs finish, and new jobs wait. (Python SAQ workers do not know the flag.)", 0, null);
+        }
+
+        DashboardLog.QueueResumed(logger, found.Name, user);
+        return Done($"Queue '{found.Name}' resumed: its workers take jobs again.", 0, null);
+    }
+
     private async Task<Results<JsonHttpResult<ActionOutcome>, JsonHttpResult<ErrorMessage>>> ScanAsync(HttpContext context, string queue)
     {
         if (queues.Find(context.RequestServices, queue) is not { } found)
@@ -240,6 +266,7 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
         var complete = queue.Monitor.ListJobsAsync(new JobQuery(JobStatus.Complete, 0, 0), ct);
         var failed = queue.Monitor.ListJobsAsync(new JobQuery(JobStatus.Failed, 0, 0), ct);
         var aborted = queue.Monitor.ListJobsAsync(new JobQuery(JobStatus.Aborted, 0, 0), ct);
+        var paused = queue.Monitor.IsPausedAsync(ct);
         var c = await counts.ConfigureAwait(false);
         return new QueueSummary(
             queue.Name,
@@ -249,7 +276,8 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
             (await complete.ConfigureAwait(false)).Total,
             (await failed.ConfigureAwait(false)).Total,
             (await aborted.ConfigureAwait(false)).Total,
-            (await workers.ConfigureAwait(false)).Count);
+            (await workers.ConfigureAwait(false)).Count,
+            await paused.ConfigureAwait(false));
     }
 
     private static JsonHttpResult<ActionOutcome> Done(string message, int count, Job? job) =>

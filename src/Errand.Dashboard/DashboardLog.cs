@@ -22,4 +22,10 @@ internal static partial class DashboardLog
 
     [LoggerMessage(EventId = 5506, EventName = "DashboardBulkAction", Level = LogLevel.Information, Message = "Dashboard: {Action} of {Count} jobs on queue {Queue} ({Skipped} skipped) by {User}")]
     public static partial void BulkAction(ILogger logger, string action, int count, string queue, int skipped, string user);
+
+    [LoggerMessage(EventId = 5507, EventName = "DashboardQueuePaused", Level = LogLevel.Information, Message = "Dashboard: queue {Queue} paused by {User}")]
+    public static partial void QueuePaused(ILogger logger, string queue, string user);
+
+    [LoggerMessage(EventId = 5508, EventName = "DashboardQueueResumed", Level = LogLevel.Information, Message = "Dashboard: queue {Queue} resumed by {User}")]
+    public static partial void QueueResumed(ILogger logger, string queue, string user);
 }

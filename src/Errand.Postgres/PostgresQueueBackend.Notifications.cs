@@ -187,6 +187,11 @@ public sealed partial class PostgresQueueBackend
             return;
         }
 
+        if (TryHearPause(e.Payload))
+        {
+            return;
+        }
+
         var subscriptions = Volatile.Read(ref _subscriptions);
         foreach (var line in e.Payload.Split('\n'))
         {
@@ -218,6 +223,7 @@ public sealed partial class PostgresQueueBackend
             subscription.Complete();
         }
 
+        _pauseWatchers.Clear();
         if (_listener is { } listener)
         {
             try

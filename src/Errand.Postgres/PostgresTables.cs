@@ -15,6 +15,7 @@ internal sealed class PostgresTables
         Suspects = Quote(options.ErrandTablePrefix + "suspects");
         Due = Quote(options.ErrandTablePrefix + "due");
         Finished = Quote(options.ErrandTablePrefix + "finished");
+        Paused = Quote(options.ErrandTablePrefix + "paused");
         Prefix = options.ErrandTablePrefix;
     }
 
@@ -47,6 +48,9 @@ internal sealed class PostgresTables
 
     /// <summary>Gets Errand's index of finished jobs by completion time, for pages of finished jobs.</summary>
     public string Finished { get; }
+
+    /// <summary>Gets Errand's paused queues: one row per queue while it is paused.</summary>
+    public string Paused { get; }
 
     /// <summary>Gets the unquoted prefix of Errand's tables, for index names.</summary>
     public string Prefix { get; }

@@ -43,6 +43,8 @@ internal sealed class RedisKeys
         HeldBy = $"errand:{queue}:heldby";
         Delayed = $"errand:{queue}:delayed";
         ClusterAbortPrefix = $"errand:{queue}:abort:";
+        Paused = $"errand:{queue}:paused";
+        PausedChannel = RedisChannel.Literal($"errand:{queue}:paused");
         JobPattern = RedisChannel.Pattern($"saq:job:{EscapeGlob(queue)}*");
         JobScanPattern = $"saq:job:{EscapeGlob(queue)}:*";
     }
@@ -108,6 +110,12 @@ internal sealed class RedisKeys
 
     /// <summary>Gets Errand's sorted set of jobs held for a time (a rate, a hold): job id, scored by when it is due (epoch ms).</summary>
     public RedisKey Delayed { get; }
+
+    /// <summary>Gets Errand's paused flag of the queue, <c>errand:QUEUE:paused</c>: present (<c>1</c>) while the queue is paused; no expiry.</summary>
+    public RedisKey Paused { get; }
+
+    /// <summary>Gets the channel a pause or a resume is published on, <c>errand:QUEUE:paused</c>: message <c>1</c> (paused) or <c>0</c> (resumed).</summary>
+    public RedisChannel PausedChannel { get; }
 
     /// <summary>Gets the pattern of every job channel of the queue (it also matches queues whose name starts with this one).</summary>
     public RedisChannel JobPattern { get; }

@@ -130,6 +130,7 @@ public sealed partial class RedisQueueBackend : IQueueBackend
         await _cycleTimer.DisposeAsync().ConfigureAwait(false);
         await FlushCycleAsync().ConfigureAwait(false);
         await CloseNotificationsAsync().ConfigureAwait(false);
+        await ClosePauseChannelAsync().ConfigureAwait(false);
         await CloseBlockingConnectionsAsync().ConfigureAwait(false);
         if (_ownsMultiplexer)
         {

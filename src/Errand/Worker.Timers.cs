@@ -3,7 +3,7 @@ using Errand.Cron;
 
 namespace Errand;
 
-/// <content>The worker's timers: schedule (and cron), sweep, abort check and worker info.</content>
+/// <content>The worker's timers: schedule (and cron), sweep, abort check, worker info and pause check.</content>
 public sealed partial class Worker
 {
     private readonly Dictionary<string, long> _cronScheduled = new(StringComparer.Ordinal);
@@ -14,6 +14,7 @@ public sealed partial class Worker
         EveryAsync(_options.SweepInterval, "sweep", SweepAsync, stoppingToken),
         EveryAsync(_options.AbortCheckInterval, "abort check", CheckAbortsAsync, stoppingToken),
         EveryAsync(_options.WorkerInfoInterval, "worker info", WriteWorkerInfoAsync, stoppingToken, skipFirst: true),
+        EveryAsync(_options.PauseCheckInterval, "pause check", CheckPausedAsync, stoppingToken, skipFirst: true),
     ];
 
     private async Task EveryAsync(TimeSpan interval, string name, Func<CancellationToken, Task> action, CancellationToken stoppingToken, bool skipFirst = false)

@@ -107,6 +107,7 @@ public sealed partial class Worker : IDisposable
         }
 
         await WriteWorkerInfoSafelyAsync(stoppingToken).ConfigureAwait(false);
+        await StartPauseWatchAsync(stoppingToken).ConfigureAwait(false);
         var timers = StartTimers(timersStop.Token);
         using var slots = new SemaphoreSlim(_options.Concurrency, _options.Concurrency);
 
@@ -131,6 +132,7 @@ public sealed partial class Worker : IDisposable
             await DrainAsync([.. jobs.SelectMany(j => j).Select(batch => batch.Ended)]).ConfigureAwait(false);
             await timersStop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(timers).ConfigureAwait(false);
+            await StopPauseWatchAsync().ConfigureAwait(false);
             await RemoveWorkerInfoSafelyAsync().ConfigureAwait(false);
             foreach (var hook in Hooks.Shutdown)
             {
@@ -159,11 +161,32 @@ public sealed partial class Worker : IDisposable
     {
         var taken = 0;
         var failures = 0;
+
+        using var takes = new TakeTokens(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             if (_options.MaxBurstJobs is { } max && taken >= max)
             {
                 break;
+            }
+
+            if (IsPaused)
+            {
+                if (_options.Burst)
+                {
+                    // A paused queue has nothing to take: burst mode ends once the jobs it runs have ended.
+                    jobs.RemoveAll(batch => batch.Ended.IsCompleted);
+                    if (jobs.Count == 0)
+                    {
+                        break;
+                    }
+
+                    await Task.WhenAny(jobs.Select(batch => batch.Ended)).ConfigureAwait(false);
+                    continue;
+                }
+
+                await WaitResumedAsync(stoppingToken).ConfigureAwait(false);
+                continue;
             }
 
             try
@@ -191,11 +214,18 @@ public sealed partial class Worker : IDisposable
                 }
             }
 
+            if (TakesSource() is not { } source || source.IsCancellationRequested)
+            {
+                // Paused while this loop waited for a slot.
+                slots.Release(free);
+                continue;
+            }
+
             IReadOnlyList<Job> batch;
             try
             {
                 var wait = _options.Burst ? TimeSpan.Zero : _options.DequeueWait;
-                batch = await _backend.DequeueAsync(new DequeueRequest(Id, free, wait), stoppingToken).ConfigureAwait(false);
+                batch = await _backend.DequeueAsync(new DequeueRequest(Id, free, wait), takes.For(source)).ConfigureAwait(false);
                 failures = 0;
                 Outage.Succeeded("dequeue");
             }
@@ -203,6 +233,12 @@ public sealed partial class Worker : IDisposable
             {
                 slots.Release(free);
                 break;
+            }
+            catch (OperationCanceledException) when (source.IsCancellationRequested)
+            {
+                // Paused during the take: nothing was taken.
+                slots.Release(free);
+                continue;
             }
             catch (Exception ex)
             {

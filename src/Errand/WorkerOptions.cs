@@ -35,6 +35,10 @@ public sealed class WorkerOptions
     /// <value>The default is 1 second.</value>
     public TimeSpan AbortCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Gets or sets how often the worker reads its queue's paused flag from the store, besides hearing its changes: the longest a lost notification delays a pause or a resume.</summary>
+    /// <value>The default is 1 second.</value>
+    public TimeSpan PauseCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Gets or sets how often the worker writes its worker info; the info expires one second after the next write was due.</summary>
     /// <value>The default is 10 seconds.</value>
     public TimeSpan WorkerInfoInterval { get; set; } = TimeSpan.FromSeconds(10);
@@ -66,6 +70,7 @@ public sealed class WorkerOptions
         Check(ScheduleInterval > TimeSpan.Zero, nameof(ScheduleInterval), ScheduleInterval, "more than zero");
         Check(SweepInterval > TimeSpan.Zero, nameof(SweepInterval), SweepInterval, "more than zero");
         Check(AbortCheckInterval > TimeSpan.Zero, nameof(AbortCheckInterval), AbortCheckInterval, "more than zero");
+        Check(PauseCheckInterval > TimeSpan.Zero, nameof(PauseCheckInterval), PauseCheckInterval, "more than zero");
         Check(WorkerInfoInterval > TimeSpan.Zero, nameof(WorkerInfoInterval), WorkerInfoInterval, "more than zero");
         Check(MaxBurstJobs is null or >= 1, nameof(MaxBurstJobs), MaxBurstJobs ?? 0, "at least 1");
         Check(WorkerId is null || WorkerId.Length > 0, nameof(WorkerId), WorkerId ?? string.Empty, "non-empty");

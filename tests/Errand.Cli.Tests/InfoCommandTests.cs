@@ -40,9 +40,9 @@ public sealed class InfoCommandTests(RedisServerFixture redis, PostgresServerFix
         Assert.True(result.ExitCode == 0, result.ToString());
         var lines = result.Stdout.Split('\n');
         var emailsRow = Assert.Single(lines, l => l.Contains("│ emails", StringComparison.Ordinal));
-        Assert.Equal(["emails", "1", "0", "1", "2", "0"], Cells(emailsRow));
+        Assert.Equal(["emails", "running", "1", "0", "1", "2", "0"], Cells(emailsRow));
         var reportsRow = Assert.Single(lines, l => l.Contains("│ reports", StringComparison.Ordinal) && !l.Contains(worker.Id, StringComparison.Ordinal));
-        Assert.Equal(["reports", "0", "0", "0", "0", "1"], Cells(reportsRow));
+        Assert.Equal(["reports", "running", "0", "0", "0", "0", "1"], Cells(reportsRow));
         var workerRow = Assert.Single(lines, l => l.Contains(worker.Id, StringComparison.Ordinal));
         Assert.Equal("reports", Cells(workerRow)[0]);
         Assert.Equal(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), Cells(workerRow)[3]);

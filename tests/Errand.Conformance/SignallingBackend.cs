@@ -13,6 +13,11 @@ public sealed class SignallingBackend(IQueueBackend inner) : IQueueBackend
     private TaskCompletionSource? _enqueuesArrived;
     private int _enqueuesHeld;
     private int _enqueuesToHold;
+    private readonly List<(int Count, TaskCompletionSource Signal)> _pausedReadWaiters = [];
+    private int _pausedReads;
+    private readonly Lock _dequeueGate = new();
+    private int _dequeuesInFlight;
+    private TaskCompletionSource? _dequeuesIdle;
 
     /// <summary>Gets or sets whether subscriptions hear nothing, as if every notification were lost on the way.</summary>
     public bool MuteNotifications { get; set; }
@@ -72,7 +77,44 @@ public sealed class SignallingBackend(IQueueBackend inner) : IQueueBackend
         return await inner.EnqueueAsync(job, cancellationToken);
     }
 
-    public Task<IReadOnlyList<Job>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken) => inner.DequeueAsync(request, cancellationToken);
+    public async Task<IReadOnlyList<Job>> DequeueAsync(DequeueRequest request, CancellationToken cancellationToken)
+    {
+        lock (_dequeueGate)
+        {
+            _dequeuesInFlight++;
+        }
+
+        try
+        {
+            return await inner.DequeueAsync(request, cancellationToken);
+        }
+        finally
+        {
+            lock (_dequeueGate)
+            {
+                if (--_dequeuesInFlight == 0)
+                {
+                    _dequeuesIdle?.TrySetResult();
+                    _dequeuesIdle = null;
+                }
+            }
+        }
+    }
+
+    /// <summary>Returns a task that completes when no dequeue is in progress (at once when none is).</summary>
+    public Task DequeuesIdleAsync()
+    {
+        lock (_dequeueGate)
+        {
+            if (_dequeuesInFlight == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            _dequeuesIdle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _dequeuesIdle.Task;
+        }
+    }
 
     public Task UpdateAsync(Job job, CancellationToken cancellationToken) => inner.UpdateAsync(job, cancellationToken);
 
@@ -95,6 +137,43 @@ public sealed class SignallingBackend(IQueueBackend inner) : IQueueBackend
     public Task WriteWorkerInfoAsync(WorkerInfo info, TimeSpan ttl, CancellationToken cancellationToken) => inner.WriteWorkerInfoAsync(info, ttl, cancellationToken);
 
     public Task RemoveWorkerInfoAsync(string workerId, CancellationToken cancellationToken) => inner.RemoveWorkerInfoAsync(workerId, cancellationToken);
+
+    public Task SetPausedAsync(bool paused, CancellationToken cancellationToken) => inner.SetPausedAsync(paused, cancellationToken);
+
+    /// <summary>Gets how many times the paused flag was read.</summary>
+    public int PausedReads => Volatile.Read(ref _pausedReads);
+
+    public async Task<bool> IsPausedAsync(CancellationToken cancellationToken)
+    {
+        var paused = await inner.IsPausedAsync(cancellationToken);
+        Interlocked.Increment(ref _pausedReads);
+        lock (_pausedReadWaiters)
+        {
+            _pausedReadWaiters.RemoveAll(waiter => waiter.Count <= _pausedReads && waiter.Signal.TrySetResult());
+        }
+
+        return paused;
+    }
+
+    /// <summary>Returns a task that completes once the paused flag has been read <paramref name="count"/> times in all (a worker reads it at its start and once per check interval).</summary>
+    public Task PausedReadAsync(int count)
+    {
+        lock (_pausedReadWaiters)
+        {
+            if (_pausedReads >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pausedReadWaiters.Add((count, signal));
+            return signal.Task;
+        }
+    }
+
+    /// <remarks>Muted as subscriptions are: with <see cref="MuteNotifications"/> set, the watch hears nothing.</remarks>
+    public Task<IAsyncDisposable> WatchPausedAsync(Action<bool> changed, CancellationToken cancellationToken) =>
+        MuteNotifications ? Task.FromResult<IAsyncDisposable>(new PauseWatchers().Add(changed)) : inner.WatchPausedAsync(changed, cancellationToken);
 
     public Task<IJobSubscription> SubscribeAsync(IReadOnlyCollection<string>? keys, CancellationToken cancellationToken) =>
         MuteNotifications ? Task.FromResult<IJobSubscription>(new JobSubscription(keys, _ => { })) : inner.SubscribeAsync(keys, cancellationToken);

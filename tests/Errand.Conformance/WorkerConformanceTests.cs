@@ -49,9 +49,12 @@ public abstract partial class WorkerConformanceTests : IAsyncLifetime
         ShutdownGracePeriod = TimeSpan.FromSeconds(5),
     };
 
-    protected (Worker Worker, CancellationTokenSource Stop, Task Run) StartWorker(JobFunctions functions, WorkerOptions? options = null, Action<Worker>? configure = null)
+    protected (Worker Worker, CancellationTokenSource Stop, Task Run) StartWorker(JobFunctions functions, WorkerOptions? options = null, Action<Worker>? configure = null) =>
+        StartWorker(Queue, functions, options, configure);
+
+    protected (Worker Worker, CancellationTokenSource Stop, Task Run) StartWorker(Queue queue, JobFunctions functions, WorkerOptions? options = null, Action<Worker>? configure = null)
     {
-        var worker = new Worker(Queue, functions, options ?? FastOptions());
+        var worker = new Worker(queue, functions, options ?? FastOptions());
         configure?.Invoke(worker);
         var stop = new CancellationTokenSource();
         var run = Task.Run(() => worker.RunAsync(stop.Token));

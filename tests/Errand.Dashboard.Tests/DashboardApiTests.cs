@@ -191,6 +191,49 @@ public sealed class DashboardApiTests(RedisServerFixture redis, PostgresServerFi
         Assert.Equal(1, history.Sum(p => p.GetProperty("aborted").GetInt64()));
     }
 
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("postgresql")]
+    public async Task PauseThenResume_WithTheHeader_StoresTheFlagAndQueuesShowIt(string engine)
+    {
+        await using var host = await StartWithJobsAsync(engine);
+        using var client = host.CreateClient();
+
+        var pause = await PostAsync(client, $"api/queues/{host.Queue.Name}/pause");
+        var whilePaused = Assert.Single((await GetJsonAsync(client, "api/queues")).EnumerateArray().ToList());
+
+        Assert.Equal(HttpStatusCode.OK, pause.StatusCode);
+        Assert.Contains("paused", (await pause.Content.ReadAsStringAsync(Ct)), StringComparison.Ordinal);
+        Assert.True(await host.Queue.IsPausedAsync(Ct));
+        Assert.True(whilePaused.GetProperty("paused").GetBoolean());
+
+        var resume = await PostAsync(client, $"api/queues/{host.Queue.Name}/resume");
+        var after = Assert.Single((await GetJsonAsync(client, "api/queues")).EnumerateArray().ToList());
+
+        Assert.Equal(HttpStatusCode.OK, resume.StatusCode);
+        Assert.False(await host.Queue.IsPausedAsync(Ct));
+        Assert.False(after.GetProperty("paused").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Pause_ReadOnlyOrWithoutTheHeaderOrUnknownQueue_IsRefusedAndNothingIsPaused()
+    {
+        await using var host = await StartWithJobsAsync();
+        using var client = host.CreateClient();
+        await using var readOnlyHost = await DashboardHost.StartAsync(redis, o => o.ReadOnly = true);
+        using var readOnlyClient = readOnlyHost.CreateClient();
+
+        var bare = await client.PostAsync($"api/queues/{host.Queue.Name}/pause", null, Ct);
+        var unknown = await PostAsync(client, "api/queues/no-such-queue/pause");
+        var readOnly = await PostAsync(readOnlyClient, $"api/queues/{readOnlyHost.Queue.Name}/pause");
+
+        Assert.NotEqual(HttpStatusCode.OK, bare.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, readOnly.StatusCode);
+        Assert.False(await host.Queue.IsPausedAsync(Ct));
+        Assert.False(await readOnlyHost.Queue.IsPausedAsync(Ct));
+    }
+
     [Fact]
     public async Task ReadOnly_Actions_AreRefusedAndConfigSaysSo()
     {

@@ -90,6 +90,7 @@
   }
 
   const when = (ms) => (ms ? h('time', { datetime: new Date(ms).toISOString(), title: exact(ms) }, relative(ms)) : '–');
+  const pausedBadge = () => h('span', { className: 'badge paused', 'data-state': 'paused', title: 'Paused: workers take none of its jobs until it is resumed' }, 'paused');
   const badge = (status) => h('span', { className: 'badge ' + status, 'data-status': status }, status);
   const json = (value) => JSON.stringify(value === undefined ? null : value, null, 2);
   const shortKey = (key) => (key.length > 18 ? key.slice(0, 8) + '…' + key.slice(-6) : key);
@@ -129,7 +130,8 @@
       tile('scheduled', 'scheduled', fmtNum(total('scheduled')), 'Jobs waiting for their time'),
       tile('running', 'running / slots', fmtNum(total('active')) + ' / ' + fmtNum(slots), 'Running jobs, and the slots of every live worker (their concurrency)'),
       tile('workers', 'workers', fmtNum(workers.length), 'Live workers', '#/workers'),
-      tile('rate', 'jobs/s now', rate === null ? '…' : rate.toFixed(rate < 10 ? 1 : 0), 'Jobs finished per second between the last two refreshes (from the per-minute history)'));
+      tile('rate', 'jobs/s now', rate === null ? '…' : rate.toFixed(rate < 10 ? 1 : 0), 'Jobs finished per second between the last two refreshes (from the per-minute history)'),
+      tile('paused', 'queues paused', fmtNum(queues.filter((q) => q.paused).length) + ' / ' + fmtNum(queues.length), 'Paused queues: their workers take no jobs until resumed (on each queue\'s page)'));
 
     const sum = (p) => SERIES.reduce((acc, k) => acc + p[k], 0);
     const minutes = histories.length ? histories[0].map((p, i) => {
@@ -157,7 +159,7 @@
       h('thead', null, h('tr', null, h('th', null, 'Queue'), h('th', { className: 'spark' }, 'last hour'),
         cols.map((c) => h('th', { className: 'num' }, c)), h('th', { className: 'num' }, 'workers'))),
       h('tbody', null, queues.map((q, i) => h('tr', { 'data-queue': q.name },
-        h('td', null, h('a', { href: '#/queues/' + enc(q.name) }, q.name)),
+        h('td', null, h('a', { href: '#/queues/' + enc(q.name) }, q.name), q.paused ? [' ', pausedBadge()] : null),
         h('td', { className: 'spark' }, charts.sparkline(histories[i].map(sum), q.name + ': ' + fmtNum(histories[i].reduce((a, p) => a + sum(p), 0)) + ' jobs ended in the last hour')),
         cols.map((c) => h('td', { className: 'num count-' + c }, h('a', { href: '#/queues/' + enc(q.name) + '/' + c }, fmtNum(q[c])))),
         h('td', { className: 'num count-workers' }, h('a', { href: '#/workers' }, fmtNum(q.workers))))))));
@@ -301,7 +303,13 @@
       h('span', { id: 'range' }, list.total === 0 ? '0' : (offset + 1) + '–' + last + ' of ' + fmtNum(list.total)),
       h('button', { disabled: offset + PAGE >= list.total, onclick: () => { location.hash = link(status, { offset: String(offset + PAGE) }); } }, 'Older →'),
       list.partial ? h('span', { className: 'muted', id: 'partial' }, 'The filter read the newest ' + fmtNum(list.window) + ' ' + status + ' jobs only.') : null);
-    main.replaceChildren(h('h1', null, 'Queue ', name), queueTiles(name, summary, workers, history), tabs, toolbar, bar, table, pager);
+    const paused = !!(summary && summary.paused);
+    const title = h('h1', null, 'Queue ', name, ' ', h('span', { id: 'queue-state' }, paused ? pausedBadge() : null));
+    const pauseButton = config.read_only ? null : h('button', {
+      id: 'pause-queue', className: paused ? null : 'danger', 'data-focus': 'pause-queue', onclick: (e) => setPaused(e.target, name, !paused),
+      title: paused ? 'Workers take this queue\'s jobs again at once.' : 'Workers stop taking this queue\'s jobs within a second; running jobs finish, enqueues are kept.',
+    }, paused ? 'Resume queue' : 'Pause queue');
+    main.replaceChildren(h('div', { className: 'queue-head' }, title, pauseButton), queueTiles(name, summary, workers, history), tabs, toolbar, bar, table, pager);
   }
 
   // The queue's own tiles: what is waiting and running, and what ended in the last hour, with its sparkline.
@@ -362,6 +370,18 @@
       flash(outcome.message);
     } catch (e) {
       flash('Retry failed: ' + e.message, true);
+    }
+    refresh();
+  }
+
+  async function setPaused(button, queue, pause) {
+    if (pause && !confirm('Pause queue "' + queue + '"? Its workers stop taking jobs until it is resumed.')) return;
+    button.disabled = true;
+    try {
+      const outcome = await post('queues/' + enc(queue) + (pause ? '/pause' : '/resume'));
+      flash(outcome.message);
+    } catch (e) {
+      flash((pause ? 'Pause' : 'Resume') + ' failed: ' + e.message, true);
     }
     refresh();
   }

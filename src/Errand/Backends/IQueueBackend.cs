@@ -136,6 +136,24 @@ public interface IQueueBackend : IQueueMonitor, IAsyncDisposable
     /// </remarks>
     Task SetLimitsAsync(QueueLimits limits, CancellationToken cancellationToken);
 
+    /// <summary>Pauses or resumes the queue for every worker of every process: stores the flag, then notifies (<see cref="WatchPausedAsync"/>).</summary>
+    /// <param name="paused"><see langword="true"/> to pause, <see langword="false"/> to resume.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>A task that completes when the flag is stored and the change published.</returns>
+    /// <remarks>
+    /// The flag is kept by the store (it survives a restart of the process on a durable backend) until changed again.
+    /// A paused queue still takes enqueues, and its scheduled jobs still become ready; the worker takes none of them
+    /// (<see cref="Worker"/>), and the jobs it runs finish. The store itself hands out jobs as before: a client that
+    /// does not know the flag (a Python SAQ worker) goes on taking them.
+    /// </remarks>
+    Task SetPausedAsync(bool paused, CancellationToken cancellationToken);
+
+    /// <summary>Calls <paramref name="changed"/> with the new state each time the queue's paused flag is set, from this process and, where the backend can (<see cref="BackendCapabilities.CrossProcessNotifications"/>), from others.</summary>
+    /// <param name="changed">Called with <see langword="true"/> on a pause and <see langword="false"/> on a resume; it must return quickly and not throw.</param>
+    /// <param name="cancellationToken">Cancels the wait for the watch to be in place.</param>
+    /// <returns>The watch; disposing it stops the calls. Every change published after this task completes is delivered, unless the notification is lost on the way (a dropped connection), which is why a worker also reads <see cref="IQueueMonitor.IsPausedAsync"/> now and then.</returns>
+    Task<IAsyncDisposable> WatchPausedAsync(Action<bool> changed, CancellationToken cancellationToken);
+
     /// <summary>Holds the starts of a function's or a group key's jobs for <paramref name="duration"/> (a partner answered 429), without failing them.</summary>
     /// <param name="target">The function or group key to hold.</param>
     /// <param name="duration">How long from now; a later hold of the same target replaces an earlier one when it ends later.</param>

@@ -27,6 +27,12 @@ public interface IQueueMonitor
     /// <returns>The counts.</returns>
     Task<QueueCounts> CountAsync(CancellationToken cancellationToken);
 
+    /// <summary>Gets whether the queue is paused (<see cref="IQueueBackend.SetPausedAsync"/>).</summary>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns><see langword="true"/> while the queue is paused.</returns>
+    /// <remarks>One cheap read (a Redis <c>EXISTS</c>, one row by primary key on PostgreSQL): a worker reads it about once a second.</remarks>
+    Task<bool> IsPausedAsync(CancellationToken cancellationToken);
+
     /// <summary>Gets the live workers of the queue.</summary>
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>
     /// <returns>The workers whose info has not expired.</returns>

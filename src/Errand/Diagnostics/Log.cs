@@ -67,6 +67,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 1026, EventName = "JobNotFinished", Level = LogLevel.Error, Message = "Job {JobKey} ({Function}) could not be stored as {Status} before the worker shut down; the sweeper will recover it")]
     public static partial void JobNotFinished(ILogger logger, Exception exception, string jobKey, string function, string status);
 
+    [LoggerMessage(EventId = 1031, EventName = "QueuePaused", Level = LogLevel.Information, Message = "Worker {WorkerId} sees queue {Queue} paused: it takes no job until the queue is resumed")]
+    public static partial void QueuePaused(ILogger logger, string workerId, string queue);
+
+    [LoggerMessage(EventId = 1032, EventName = "QueueResumed", Level = LogLevel.Information, Message = "Worker {WorkerId} sees queue {Queue} resumed")]
+    public static partial void QueueResumed(ILogger logger, string workerId, string queue);
+
     [LoggerMessage(EventId = 1030, EventName = "JobSuperseded", Level = LogLevel.Warning, Message = "Job {JobKey} ({Function}) attempt {Attempt} stopped without storing its outcome: {Reason}")]
     public static partial void JobSuperseded(ILogger logger, string jobKey, string function, int attempt, string reason);
 

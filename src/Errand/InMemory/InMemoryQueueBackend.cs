@@ -98,6 +98,7 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
             }
 
             _subscriptions.Clear();
+            _pauseWatchers.Clear();
             SignalReady();
         }
 
