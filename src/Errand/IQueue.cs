@@ -143,4 +143,26 @@ public interface IQueue
     /// <exception cref="JobFailedException">A job failed and <see cref="MapOptions.ReturnErrors"/> is not set.</exception>
     /// <exception cref="JobWaitTimeoutException">Not every job finished within <see cref="MapOptions.Timeout"/>.</exception>
     Task<IReadOnlyList<JobOutcome<TResult>>> MapAsync<TResult>(string function, IEnumerable<object?> kwargs, MapOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Pauses the queue: from within a second, no Errand worker of any process takes its jobs; running jobs finish, and enqueues are stored as usual.</summary>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>A task that completes when the pause is stored and published.</returns>
+    /// <remarks>
+    /// The flag stays in the store until <see cref="ResumeAsync"/>, across restarts of a durable backend. Workers go on
+    /// with their timers: scheduled and cron jobs become ready and wait, stuck jobs are swept. A Python SAQ worker on
+    /// the same store does not know the flag and goes on taking jobs.
+    /// </remarks>
+    /// <exception cref="BackendUnavailableException">The backend could not be reached in time.</exception>
+    Task PauseAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Resumes a paused queue: idle workers take its jobs again at once (woken by the store's notification).</summary>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>A task that completes when the resume is stored and published.</returns>
+    /// <exception cref="BackendUnavailableException">The backend could not be reached in time.</exception>
+    Task ResumeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Gets whether the queue is paused.</summary>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns><see langword="true"/> while the queue is paused.</returns>
+    Task<bool> IsPausedAsync(CancellationToken cancellationToken = default);
 }
