@@ -187,7 +187,14 @@ public sealed partial class PostgresQueueBackend
             return;
         }
 
+        if (string.Equals(e.Payload, "limits", StringComparison.Ordinal))
+        {
+            OnLimitsChanged();
+            return;
+        }
+
         var subscriptions = Volatile.Read(ref _subscriptions);
+        var freed = false;
         foreach (var line in e.Payload.Split('\n'))
         {
             var space = line.IndexOf(' ', StringComparison.Ordinal);
@@ -197,11 +204,18 @@ public sealed partial class PostgresQueueBackend
                 continue;
             }
 
+            freed |= status != JobStatus.Active;
             var change = new JobStatusChange(line[(space + 1)..], status);
             foreach (var subscription in subscriptions)
             {
                 subscription.Deliver(change);
             }
+        }
+
+        // On a limited queue a job that ends, is retried or is aborted frees its slots: idle dequeues look again.
+        if (freed && _limited)
+        {
+            SignalReady();
         }
     }
 

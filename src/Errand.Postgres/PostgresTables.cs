@@ -15,6 +15,9 @@ internal sealed class PostgresTables
         Suspects = Quote(options.ErrandTablePrefix + "suspects");
         Due = Quote(options.ErrandTablePrefix + "due");
         Finished = Quote(options.ErrandTablePrefix + "finished");
+        Limits = Quote(options.ErrandTablePrefix + "limits");
+        LimitHolds = Quote(options.ErrandTablePrefix + "limit_holds");
+        LimitStarts = Quote(options.ErrandTablePrefix + "limit_starts");
         Prefix = options.ErrandTablePrefix;
     }
 
@@ -47,6 +50,15 @@ internal sealed class PostgresTables
 
     /// <summary>Gets Errand's index of finished jobs by completion time, for pages of finished jobs.</summary>
     public string Finished { get; }
+
+    /// <summary>Gets Errand's limits, one row per limited queue: the spec, and the row a limited take locks.</summary>
+    public string Limits { get; }
+
+    /// <summary>Gets Errand's holds of functions and group keys, per queue.</summary>
+    public string LimitHolds { get; }
+
+    /// <summary>Gets Errand's starts within each rate's window, per queue and target.</summary>
+    public string LimitStarts { get; }
 
     /// <summary>Gets the unquoted prefix of Errand's tables, for index names.</summary>
     public string Prefix { get; }
