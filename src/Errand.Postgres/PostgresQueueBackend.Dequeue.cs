@@ -127,7 +127,7 @@ public sealed partial class PostgresQueueBackend
                 }
             }
 
-            return await CommitTakenAsync(connection, request, [.. rows.Select(row => (row, TryReadJob(row)))], [], cancellationToken).ConfigureAwait(false);
+            return await CommitTakenAsync(connection, request, [.. rows.Select(row => (row, TryReadJob(row)))], [], null, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -140,13 +140,14 @@ public sealed partial class PostgresQueueBackend
     /// <param name="request">The dequeue request.</param>
     /// <param name="rows">The rows taken, each with its job as read (<see langword="null"/> for a missing or corrupt document).</param>
     /// <param name="more">Statements of the same transaction (a limited take's starts).</param>
+    /// <param name="startedMs">The jobs' start, or <see langword="null"/> for now.</param>
     /// <param name="cancellationToken">Not used once the write is sent.</param>
-    private async Task<List<Job>> CommitTakenAsync(NpgsqlConnection connection, DequeueRequest request, List<(StoredRow Row, Job? Job)> rows, List<NpgsqlBatchCommand> more, CancellationToken cancellationToken)
+    private async Task<List<Job>> CommitTakenAsync(NpgsqlConnection connection, DequeueRequest request, List<(StoredRow Row, Job? Job)> rows, List<NpgsqlBatchCommand> more, long? startedMs, CancellationToken cancellationToken)
     {
         _ = cancellationToken;
 
         // Started when the rows are held, not when they were asked for: a job's time runs from the moment it is taken.
-        var nowMs = NowMs;
+        var nowMs = startedMs ?? NowMs;
         var jobs = new List<Job>(rows.Count);
         var keys = new List<string>(rows.Count);
         var documents = new List<byte[]>(rows.Count);

@@ -10,6 +10,16 @@ public sealed partial class PostgresQueueBackend
     // Rows asked for beyond MaxJobs in one walk: candidates the judge may turn down (a target that fills up in this take).
     private const int LimitedTakeSpare = 16;
 
+    // Counts the changes that may have made rows ready (enqueues, retries, requeues heard or made here, a listener
+    // reconnected): a walk that found nothing need not be repeated while this stays the same.
+    private long _readyGeneration;
+
+    // The last walk that found no row at all: when, by generation and second, and what was blocked then.
+    private EmptyWalk? _emptyWalk;
+
+    /// <summary>Notes that ready rows may have come (called before the write that makes them, and when one is heard).</summary>
+    private void ReadyRowsMayHaveChanged() => Interlocked.Increment(ref _readyGeneration);
+
     /// <summary>
     /// Takes up to <see cref="DequeueRequest.MaxJobs"/> jobs that the queue's limits allow, in one transaction:
     /// <list type="number">
@@ -45,10 +55,26 @@ public sealed partial class PostgresQueueBackend
             var taken = new List<(StoredRow Row, Job? Job)>();
             var starts = new List<(string Target, long UntilMs)>();
             var seen = new List<string>();
-            while (taken.Count < request.MaxJobs)
+
+            // A saturated queue's takes (a slot freed in the worker a moment before its job's end is stored) would walk
+            // every held row again and again: a walk that found no row at all is not repeated while no row can have
+            // come (the same generation, the same second) and nothing blocked then is free now. Needs LISTEN.
+            var generation = Volatile.Read(ref _readyGeneration);
+            var blocked = (Functions: book.BlockedFunctions(), Groups: book.BlockedGroups());
+            var memo = _emptyWalk;
+            var skip = _options.PollInterval is null && memo is not null && memo.Generation == generation && memo.Second == Seconds(nowMs)
+                && memo.Functions.IsSubsetOf(blocked.Functions) && memo.Groups.IsSubsetOf(blocked.Groups);
+            while (!skip && taken.Count < request.MaxJobs)
             {
                 var ask = request.MaxJobs - taken.Count + LimitedTakeSpare;
                 var candidates = await ReadCandidatesAsync(connection, nowMs, ask, book, seen, cancellationToken).ConfigureAwait(false);
+                if (seen.Count == 0)
+                {
+                    _emptyWalk = candidates.Count == 0
+                        ? new EmptyWalk(generation, Seconds(nowMs), [.. blocked.Functions], [.. blocked.Groups])
+                        : null;
+                }
+
                 var turnedDown = false;
                 foreach (var row in candidates)
                 {
@@ -95,7 +121,9 @@ public sealed partial class PostgresQueueBackend
                 more.Add(insert);
             }
 
-            return await CommitTakenAsync(connection, request, taken, more, cancellationToken).ConfigureAwait(false);
+            // Started at the moment the store let the jobs through (the rate's windows are counted from it), not a
+            // moment later when this process has written their documents.
+            return await CommitTakenAsync(connection, request, taken, more, nowMs, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -142,4 +170,6 @@ public sealed partial class PostgresQueueBackend
 
         return rows;
     }
+
+    private sealed record EmptyWalk(long Generation, long Second, HashSet<string> Functions, HashSet<string> Groups);
 }

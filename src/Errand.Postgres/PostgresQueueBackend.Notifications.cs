@@ -111,6 +111,7 @@ public sealed partial class PostgresQueueBackend
                 PostgresLog.ListenConnectionRestored(_logger, QueueName, _endpoint);
 
                 // Whatever was published while no one listened is lost: waiters look again, subscribers re-read.
+                ReadyRowsMayHaveChanged();
                 SignalReady();
                 foreach (var subscription in Volatile.Read(ref _subscriptions))
                 {
@@ -175,6 +176,7 @@ public sealed partial class PostgresQueueBackend
         {
             if (string.Equals(e.Payload, "saq:enqueue", StringComparison.Ordinal))
             {
+                ReadyRowsMayHaveChanged();
                 SignalReady();
             }
 
@@ -205,6 +207,11 @@ public sealed partial class PostgresQueueBackend
             }
 
             freed |= status != JobStatus.Active;
+            if (status == JobStatus.Queued)
+            {
+                ReadyRowsMayHaveChanged();
+            }
+
             var change = new JobStatusChange(line[(space + 1)..], status);
             foreach (var subscription in subscriptions)
             {

