@@ -69,7 +69,7 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
 
         var states = await found.Monitor.GetLimitStatesAsync(context.RequestAborted).ConfigureAwait(false);
         var rows = states.Select(s => new LimitRow(
-            s.Target.Scope == LimitScope.Function ? "function" : "group_key", s.Target.Name, s.Running, s.Concurrency, s.Held));
+            s.Target.Scope == LimitScope.Function ? "function" : "key", s.Target.Name, s.Running, s.Concurrency, s.Held));
         return TypedResults.Json(new LimitList(found.Name, [.. rows]), DashboardJsonContext.Default.LimitList);
     }
 

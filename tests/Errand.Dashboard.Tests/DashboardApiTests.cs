@@ -288,7 +288,7 @@ public sealed class DashboardApiTests(RedisServerFixture redis, PostgresServerFi
 
         Assert.Equal(host.Queue.Name, body.GetProperty("queue").GetString());
         var row = Assert.Single(body.GetProperty("limits").EnumerateArray().ToList());
-        Assert.Equal(("function", "report", 1, 1, 2), (row.GetProperty("scope").GetString(), row.GetProperty("name").GetString(),
+        Assert.Equal(("function", "report", 1, 1, 2), (row.GetProperty("of").GetString(), row.GetProperty("name").GetString(),
             row.GetProperty("running").GetInt32(), row.GetProperty("concurrency").GetInt32(), row.GetProperty("held").GetInt32()));
     }
 

@@ -109,7 +109,7 @@ public sealed class DashboardBrowserTests(RedisServerFixture redis, ChromiumFixt
         await Expect(report.Locator(".running")).ToHaveTextAsync("2 / 2");
         await Expect(report.Locator(".held")).ToHaveTextAsync("3");
         await Expect(report).ToHaveClassAsync("full");
-        var key = page.Locator("#limits tr[data-limit='group_key:customer-7']");
+        var key = page.Locator("#limits tr[data-limit='key:customer-7']");
         await Expect(key.Locator(".running")).ToHaveTextAsync("1 / 1");
         await Expect(key.Locator(".held")).ToHaveTextAsync("1");
 

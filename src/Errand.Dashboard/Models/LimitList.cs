@@ -6,9 +6,9 @@ namespace Errand.Dashboard.Models;
 internal sealed record LimitList(string Queue, IReadOnlyList<LimitRow> Limits);
 
 /// <summary>One limited function or group key.</summary>
-/// <param name="Scope"><c>function</c> or <c>group_key</c>.</param>
+/// <param name="Of"><c>function</c> or <c>key</c> (a group key), as <c>errand info --json</c> says it.</param>
 /// <param name="Name">The function name or the group key.</param>
 /// <param name="Running">How many of its jobs run now.</param>
 /// <param name="Concurrency">Its concurrency limit, or <see langword="null"/>.</param>
 /// <param name="Held">How many of its jobs wait for a slot, a start or the end of a hold.</param>
-internal sealed record LimitRow(string Scope, string Name, int Running, int? Concurrency, int Held);
+internal sealed record LimitRow(string Of, string Name, int Running, int? Concurrency, int Held);

@@ -309,8 +309,8 @@
   // The queue's limits (issue 17), when it has some: running against each limit, and the jobs held back.
   function limitsCard(limits) {
     if (!limits.length) return null;
-    const rows = limits.map((l) => h('tr', { 'data-limit': l.scope + ':' + l.name, className: l.concurrency !== null && l.running >= l.concurrency ? 'full' : null },
-      h('td', null, l.scope === 'function' ? 'function' : 'key'),
+    const rows = limits.map((l) => h('tr', { 'data-limit': l.of + ':' + l.name, className: l.concurrency !== null && l.running >= l.concurrency ? 'full' : null },
+      h('td', null, l.of),
       h('td', { className: 'fn' }, l.name),
       h('td', { className: 'num running' }, fmtNum(l.running) + ' / ' + (l.concurrency === null ? '–' : fmtNum(l.concurrency))),
       h('td', { className: 'num held' }, fmtNum(l.held))));
