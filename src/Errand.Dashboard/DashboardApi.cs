@@ -22,6 +22,7 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
         api.MapGet("/config", Config);
         api.MapGet("/queues", QueuesAsync);
         api.MapGet("/queues/{queue}/history", HistoryAsync);
+        api.MapGet("/queues/{queue}/limits", LimitsAsync);
         api.MapGet("/queues/{queue}/jobs", JobsAsync);
         api.MapGet("/queues/{queue}/jobs/{key}", JobAsync);
         api.MapGet("/workers", WorkersAsync);
@@ -59,6 +60,19 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
         var span = Math.Clamp(minutes ?? IQueueMonitor.HistoryMinutes, 1, IQueueMonitor.HistoryMinutes);
         var history = await found.Monitor.GetHistoryAsync(span, context.RequestAborted).ConfigureAwait(false);
         return TypedResults.Json(history, DashboardJsonContext.Default.IReadOnlyListHistoryPoint);
+    }
+
+    private async Task<Results<JsonHttpResult<LimitList>, JsonHttpResult<ErrorMessage>>> LimitsAsync(HttpContext context, string queue)
+    {
+        if (queues.Find(context.RequestServices, queue) is not { } found)
+        {
+            return UnknownQueue(queue);
+        }
+
+        var states = await found.Monitor.GetLimitStatesAsync(context.RequestAborted).ConfigureAwait(false);
+        var rows = states.Select(s => new LimitRow(
+            s.Target.Scope == LimitScope.Function ? "function" : "key", s.Target.Name, s.Running, s.Concurrency, s.Held));
+        return TypedResults.Json(new LimitList(found.Name, [.. rows]), DashboardJsonContext.Default.LimitList);
     }
 
     private async Task<Results<JsonHttpResult<JobList>, JsonHttpResult<ErrorMessage>>> JobsAsync(

@@ -10,6 +10,7 @@ namespace Errand.Dashboard;
 [JsonSerializable(typeof(IReadOnlyList<QueueSummary>))]
 [JsonSerializable(typeof(IReadOnlyList<HistoryPoint>))]
 [JsonSerializable(typeof(JobList))]
+[JsonSerializable(typeof(LimitList))]
 [JsonSerializable(typeof(JobDetail))]
 [JsonSerializable(typeof(IReadOnlyList<WorkerSummary>))]
 [JsonSerializable(typeof(ActionOutcome))]

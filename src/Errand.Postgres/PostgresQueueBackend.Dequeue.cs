@@ -51,6 +51,16 @@ public sealed partial class PostgresQueueBackend
                 remaining = poll;
             }
 
+            // A limited queue's job held by a hold or a rate is due then: the wait ends in time to take it.
+            if (_limited && Volatile.Read(ref _limitDueMs) is var dueMs and < long.MaxValue)
+            {
+                var due = TimeSpan.FromMilliseconds(Math.Max(5, dueMs - NowMs));
+                if (remaining == Timeout.InfiniteTimeSpan || due < remaining)
+                {
+                    remaining = due;
+                }
+            }
+
             try
             {
                 if (remaining == Timeout.InfiniteTimeSpan)
@@ -74,6 +84,11 @@ public sealed partial class PostgresQueueBackend
 
     private async Task<List<Job>> TakeAsync(DequeueRequest request, CancellationToken cancellationToken)
     {
+        if (_limited)
+        {
+            return await TakeLimitedAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
         var nowMs = NowMs;
         // One ordered walk of the take index, each row judged as it comes (a plan that holds whatever the statistics say):
         // a grouped row is taken only when no job of its group is active and it is its group's first ready job (so
@@ -112,67 +127,86 @@ public sealed partial class PostgresQueueBackend
                 }
             }
 
-            // Started when the rows are held, not when they were asked for: a job's time runs from the moment it is taken.
-            nowMs = NowMs;
-            var jobs = new List<Job>(rows.Count);
-            var keys = new List<string>(rows.Count);
-            var documents = new List<byte[]>(rows.Count);
-            var written = new List<byte[]>(rows.Count);
-            foreach (var row in rows)
-            {
-                // A missing or corrupt document is taken all the same, and left active for the sweeper to remove.
-                keys.Add(row.Key);
-                if (TryReadJob(row) is not { } job)
-                {
-                    documents.Add(row.Document);
-                    continue;
-                }
-
-                job.Attempts++;
-                job.Started = nowMs;
-                job.Touched = nowMs;
-                job.WorkerId = request.WorkerId;
-                job.Status = JobStatus.Active;
-                var document = JobDocument.Serialize(job);
-                documents.Add(document);
-                written.Add(document);
-                jobs.Add(job);
-            }
-
-            using var write = new NpgsqlBatch(connection);
-            if (rows.Count > 0)
-            {
-                var update = new NpgsqlBatchCommand($"""
-                    UPDATE {_tables.Jobs} AS j SET status = 'active', job = t.job
-                    FROM unnest($1::text[], $2::bytea[]) AS t(key, job)
-                    WHERE j.key = t.key
-                    """);
-                update.Parameters.Add(ArrayParameter(keys, NpgsqlDbType.Text));
-                update.Parameters.Add(ArrayParameter(documents, NpgsqlDbType.Bytea));
-                write.BatchCommands.Add(update);
-                var notices = new List<NpgsqlBatchCommand>();
-                Notify(notices, jobs.Select(j => (j.Key, JobStatus.Active)));
-                notices.Add(Command("SELECT pg_notify($1, 'saq:dequeue')", _saqChannel));
-                foreach (var notice in notices)
-                {
-                    write.BatchCommands.Add(notice);
-                }
-            }
-
-            write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-
-            // Not cancelled half-way: the rows are taken whole, or not at all.
-            await write.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-            for (var i = 0; i < jobs.Count; i++)
-            {
-                RememberWritten(jobs[i], written[i], JobStatus.Active);
-            }
-
-            return jobs;
+            return await CommitTakenAsync(connection, request, [.. rows.Select(row => (row, TryReadJob(row)))], [], null, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
             throw Unavailable(ex);
         }
+    }
+
+    /// <summary>Marks the rows taken active (the documents as this worker's), runs <paramref name="more"/>, and commits the take's transaction.</summary>
+    /// <param name="connection">The connection whose transaction holds the rows.</param>
+    /// <param name="request">The dequeue request.</param>
+    /// <param name="rows">The rows taken, each with its job as read (<see langword="null"/> for a missing or corrupt document).</param>
+    /// <param name="more">Statements of the same transaction (a limited take's starts).</param>
+    /// <param name="startedMs">The jobs' start, or <see langword="null"/> for now.</param>
+    /// <param name="cancellationToken">Not used once the write is sent.</param>
+    private async Task<List<Job>> CommitTakenAsync(NpgsqlConnection connection, DequeueRequest request, List<(StoredRow Row, Job? Job)> rows, List<NpgsqlBatchCommand> more, long? startedMs, CancellationToken cancellationToken)
+    {
+        _ = cancellationToken;
+
+        // Started when the rows are held, not when they were asked for: a job's time runs from the moment it is taken.
+        var nowMs = startedMs ?? NowMs;
+        var jobs = new List<Job>(rows.Count);
+        var keys = new List<string>(rows.Count);
+        var documents = new List<byte[]>(rows.Count);
+        var written = new List<byte[]>(rows.Count);
+        foreach (var (row, read) in rows)
+        {
+            // A missing or corrupt document is taken all the same, and left active for the sweeper to remove.
+            keys.Add(row.Key);
+            if (read is not { } job)
+            {
+                documents.Add(row.Document);
+                continue;
+            }
+
+            job.Attempts++;
+            job.Started = nowMs;
+            job.Touched = nowMs;
+            job.WorkerId = request.WorkerId;
+            job.Status = JobStatus.Active;
+            var document = JobDocument.Serialize(job);
+            documents.Add(document);
+            written.Add(document);
+            jobs.Add(job);
+        }
+
+        using var write = new NpgsqlBatch(connection);
+        if (rows.Count > 0)
+        {
+            var update = new NpgsqlBatchCommand($"""
+                UPDATE {_tables.Jobs} AS j SET status = 'active', job = t.job
+                FROM unnest($1::text[], $2::bytea[]) AS t(key, job)
+                WHERE j.key = t.key
+                """);
+            update.Parameters.Add(ArrayParameter(keys, NpgsqlDbType.Text));
+            update.Parameters.Add(ArrayParameter(documents, NpgsqlDbType.Bytea));
+            write.BatchCommands.Add(update);
+            var notices = new List<NpgsqlBatchCommand>();
+            Notify(notices, jobs.Select(j => (j.Key, JobStatus.Active)));
+            notices.Add(Command("SELECT pg_notify($1, 'saq:dequeue')", _saqChannel));
+            foreach (var notice in notices)
+            {
+                write.BatchCommands.Add(notice);
+            }
+        }
+
+        foreach (var command in more)
+        {
+            write.BatchCommands.Add(command);
+        }
+
+        write.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+
+        // Not cancelled half-way: the rows are taken whole, or not at all.
+        await write.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            RememberWritten(jobs[i], written[i], JobStatus.Active);
+        }
+
+        return jobs;
     }
 }

@@ -130,6 +130,7 @@ public sealed partial class PostgresQueueBackend
             FROM input AS i LEFT JOIN stored AS s ON s.key = i.key
             ORDER BY i.n
             """;
+        ReadyRowsMayHaveChanged();
         using var command = new NpgsqlBatch(connection, transaction);
         command.BatchCommands.Add(Command(
             sql,

@@ -55,6 +55,10 @@ public sealed partial class PostgresQueueBackend
         $"CREATE TABLE IF NOT EXISTS {_tables.Finished} (key TEXT PRIMARY KEY, queue TEXT NOT NULL, status TEXT NOT NULL, completed_ms BIGINT NOT NULL)",
         $"CREATE INDEX IF NOT EXISTS {PostgresTables.Quote(_tables.Prefix + "finished_page_idx")} ON {_tables.Finished} (queue, status, completed_ms DESC, key)",
         $"CREATE TABLE IF NOT EXISTS {_tables.Paused} (queue TEXT PRIMARY KEY)",
+        $"CREATE TABLE IF NOT EXISTS {_tables.Limits} (queue TEXT PRIMARY KEY, spec JSONB NOT NULL)",
+        $"CREATE TABLE IF NOT EXISTS {_tables.LimitHolds} (queue TEXT NOT NULL, target TEXT NOT NULL, until_ms BIGINT NOT NULL, PRIMARY KEY (queue, target))",
+        $"CREATE TABLE IF NOT EXISTS {_tables.LimitStarts} (queue TEXT NOT NULL, target TEXT NOT NULL, until_ms BIGINT NOT NULL)",
+        $"CREATE INDEX IF NOT EXISTS {PostgresTables.Quote(_tables.Prefix + "limit_starts_idx")} ON {_tables.LimitStarts} (queue, until_ms)",
 
         // The take's order exactly (SAQ's (status, queue, priority, scheduled) lacks lock_key, so every ready row was
         // sorted on each take): a take reads only the rows it returns. An index on SAQ's table, which SAQ never sees.
@@ -157,12 +161,13 @@ public sealed partial class PostgresQueueBackend
 
     private async Task<bool> ErrandTablesExistAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        using var command = new NpgsqlCommand("SELECT to_regclass(@finished) IS NOT NULL AND to_regclass(@history) IS NOT NULL AND to_regclass(@take) IS NOT NULL AND to_regclass(@group) IS NOT NULL AND to_regclass(@paused) IS NOT NULL", connection);
+        using var command = new NpgsqlCommand("SELECT to_regclass(@finished) IS NOT NULL AND to_regclass(@history) IS NOT NULL AND to_regclass(@take) IS NOT NULL AND to_regclass(@group) IS NOT NULL AND to_regclass(@paused) IS NOT NULL AND to_regclass(@starts) IS NOT NULL", connection);
         command.Parameters.AddWithValue("finished", _tables.Finished);
         command.Parameters.AddWithValue("history", _tables.History);
         command.Parameters.AddWithValue("take", TakeIndex);
         command.Parameters.AddWithValue("group", GroupIndex);
         command.Parameters.AddWithValue("paused", _tables.Paused);
+        command.Parameters.AddWithValue("starts", _tables.LimitStarts);
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 

@@ -111,6 +111,7 @@ public sealed partial class PostgresQueueBackend
                 PostgresLog.ListenConnectionRestored(_logger, QueueName, _endpoint);
 
                 // Whatever was published while no one listened is lost: waiters look again, subscribers re-read.
+                ReadyRowsMayHaveChanged();
                 SignalReady();
                 foreach (var subscription in Volatile.Read(ref _subscriptions))
                 {
@@ -175,6 +176,7 @@ public sealed partial class PostgresQueueBackend
         {
             if (string.Equals(e.Payload, "saq:enqueue", StringComparison.Ordinal))
             {
+                ReadyRowsMayHaveChanged();
                 SignalReady();
             }
 
@@ -192,7 +194,14 @@ public sealed partial class PostgresQueueBackend
             return;
         }
 
+        if (string.Equals(e.Payload, "limits", StringComparison.Ordinal))
+        {
+            OnLimitsChanged();
+            return;
+        }
+
         var subscriptions = Volatile.Read(ref _subscriptions);
+        var freed = false;
         foreach (var line in e.Payload.Split('\n'))
         {
             var space = line.IndexOf(' ', StringComparison.Ordinal);
@@ -202,11 +211,23 @@ public sealed partial class PostgresQueueBackend
                 continue;
             }
 
+            freed |= status != JobStatus.Active;
+            if (status == JobStatus.Queued)
+            {
+                ReadyRowsMayHaveChanged();
+            }
+
             var change = new JobStatusChange(line[(space + 1)..], status);
             foreach (var subscription in subscriptions)
             {
                 subscription.Deliver(change);
             }
+        }
+
+        // On a limited queue a job that ends, is retried or is aborted frees its slots: idle dequeues look again.
+        if (freed && _limited)
+        {
+            SignalReady();
         }
     }
 

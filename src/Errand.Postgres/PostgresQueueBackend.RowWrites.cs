@@ -168,6 +168,7 @@ public sealed partial class PostgresQueueBackend
                     (long)minute.Count(o => o.Outcome is JobStatus.Aborted or JobStatus.Aborting)));
             }
 
+            backend.ReadyRowsMayHaveChanged();
             foreach (var payload in Payloads(_changes))
             {
                 batch.BatchCommands.Add(Command("SELECT pg_notify($1, $2)", backend._errandChannel, payload));

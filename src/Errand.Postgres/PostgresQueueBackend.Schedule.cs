@@ -34,12 +34,20 @@ public sealed partial class PostgresQueueBackend
             await using var connectionScope = connection.ConfigureAwait(false);
             using var batch = new NpgsqlBatch(connection);
             batch.BatchCommands.Add(Command(sql, "schedule:" + QueueName, nowMs, nowMs + (long)Math.Ceiling(lockFor.TotalMilliseconds), QueueName, Seconds(nowMs), _saqChannel));
+
+            // Whether the queue has limits or holds now, read at every tick (a missed announcement is caught up here).
+            batch.BatchCommands.Add(Command(LimitedSql, QueueName, nowMs));
             var ids = new List<string>();
             var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using var readerScope = reader.ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 ids.Add(reader.GetString(0));
+            }
+
+            if (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false) && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                _limited = reader.GetBoolean(0);
             }
 
             if (ids.Count > 0)

@@ -44,8 +44,8 @@ public sealed partial class PostgresQueueBackend : IQueueBackend
 
     /// <summary>Gets the capabilities of the PostgreSQL backend: durable storage, and, unless <see cref="PostgresBackendOptions.PollInterval"/> is set, blocking dequeue and notifications across processes.</summary>
     public BackendCapabilities Capabilities => _options.PollInterval is null
-        ? BackendCapabilities.BlockingDequeue | BackendCapabilities.CrossProcessNotifications | BackendCapabilities.Durable
-        : BackendCapabilities.Durable;
+        ? BackendCapabilities.BlockingDequeue | BackendCapabilities.CrossProcessNotifications | BackendCapabilities.Durable | BackendCapabilities.Limits
+        : BackendCapabilities.Durable | BackendCapabilities.Limits;
 
     /// <inheritdoc />
     public string QueueName => _options.QueueName;
@@ -117,6 +117,7 @@ public sealed partial class PostgresQueueBackend : IQueueBackend
         {
             await MigrateAsync(cancellationToken).ConfigureAwait(false);
             await StartListeningAsync(cancellationToken).ConfigureAwait(false);
+            await RefreshLimitedAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {

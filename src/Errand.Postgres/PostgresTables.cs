@@ -16,6 +16,9 @@ internal sealed class PostgresTables
         Due = Quote(options.ErrandTablePrefix + "due");
         Finished = Quote(options.ErrandTablePrefix + "finished");
         Paused = Quote(options.ErrandTablePrefix + "paused");
+        Limits = Quote(options.ErrandTablePrefix + "limits");
+        LimitHolds = Quote(options.ErrandTablePrefix + "limit_holds");
+        LimitStarts = Quote(options.ErrandTablePrefix + "limit_starts");
         Prefix = options.ErrandTablePrefix;
     }
 
@@ -51,6 +54,15 @@ internal sealed class PostgresTables
 
     /// <summary>Gets Errand's paused queues: one row per queue while it is paused.</summary>
     public string Paused { get; }
+
+    /// <summary>Gets Errand's limits, one row per limited queue: the spec, and the row a limited take locks.</summary>
+    public string Limits { get; }
+
+    /// <summary>Gets Errand's holds of functions and group keys, per queue.</summary>
+    public string LimitHolds { get; }
+
+    /// <summary>Gets Errand's starts within each rate's window, per queue and target.</summary>
+    public string LimitStarts { get; }
 
     /// <summary>Gets the unquoted prefix of Errand's tables, for index names.</summary>
     public string Prefix { get; }

@@ -70,10 +70,12 @@ public sealed class InfoCommandTests(RedisServerFixture redis, PostgresServerFix
         Assert.Equal(worker.Id, liveWorker.GetProperty("id").GetString());
     }
 
-    [Fact]
-    public async Task Info_Json_GivesRunningAgainstTheLimitAndHeldJobs()
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Info_Json_GivesRunningAgainstTheLimitAndHeldJobs(Engine engine)
     {
-        await using var queue = await _servers.QueueAsync(Engine.Redis);
+        await using var queue = await _servers.QueueAsync(engine);
         var limits = new QueueLimits();
         limits.Functions["add"] = new Limit { Concurrency = 1 };
         await queue.Queue.Backend.SetLimitsAsync(limits, TestContext.Current.CancellationToken);

@@ -62,7 +62,10 @@ public abstract partial class QueueBackendConformanceTests
 
         Assert.Equal(["r2"], (await DequeueNowAsync(maxJobs: 10)).Select(j => j.Key));
         await Backend.RetryAsync(taken[1], TimeSpan.Zero, Ct);
-        Assert.Equal(["r3"], (await DequeueNowAsync(maxJobs: 10)).Select(j => j.Key));
+
+        // The retried job is queued again: the store takes it or the oldest held job, by its own order (on PostgreSQL a
+        // job retried without a delay keeps its place, SAQ's order by priority, scheduled second and lock_key), never both.
+        Assert.Contains(Assert.Single(await DequeueNowAsync(maxJobs: 10)).Key, new[] { "r1", "r3" });
         Assert.Empty(await DequeueNowAsync(maxJobs: 10));
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Errand.Backends;
 using Errand.Postgres;
 using Errand.Postgres.Tests;
 using Errand.Redis.Tests;
@@ -307,6 +308,43 @@ public sealed class DashboardApiTests(RedisServerFixture redis, PostgresServerFi
         Assert.NotNull(script.Headers.ETag);
         Assert.Equal("no-cache", script.Headers.CacheControl!.ToString());
         Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("postgresql")]
+    public async Task Limits_FunctionAtItsLimit_ShowsRunningAgainstTheLimitAndHeldJobs(string engine)
+    {
+        await using var host = await StartOnAsync(engine);
+        var limits = new QueueLimits();
+        limits.Functions["report"] = new Limit { Concurrency = 1 };
+        await host.Queue.Backend.SetLimitsAsync(limits, Ct);
+        for (var i = 0; i < 3; i++)
+        {
+            await host.Queue.EnqueueAsync("report", options: new JobOptions { Key = $"r{i}" }, cancellationToken: Ct);
+        }
+
+        Assert.Single(await host.Queue.Backend.DequeueAsync(new DequeueRequest("w", 5, TimeSpan.Zero), Ct));
+        using var client = host.CreateClient();
+
+        var body = await GetJsonAsync(client, $"api/queues/{host.Queue.Name}/limits");
+
+        Assert.Equal(host.Queue.Name, body.GetProperty("queue").GetString());
+        var row = Assert.Single(body.GetProperty("limits").EnumerateArray().ToList());
+        Assert.Equal(("function", "report", 1, 1, 2), (row.GetProperty("of").GetString(), row.GetProperty("name").GetString(),
+            row.GetProperty("running").GetInt32(), row.GetProperty("concurrency").GetInt32(), row.GetProperty("held").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Limits_QueueWithoutLimits_IsAnEmptyList()
+    {
+        await using var host = await StartWithJobsAsync();
+        using var client = host.CreateClient();
+
+        var body = await GetJsonAsync(client, $"api/queues/{host.Queue.Name}/limits");
+
+        Assert.Empty(body.GetProperty("limits").EnumerateArray());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("api/queues/nope/limits", Ct)).StatusCode);
     }
 
     private async Task<DashboardHost> StartWithJobsAsync(Action<ErrandDashboardOptions>? configure = null) => await StartWithJobsAsync("redis", configure);

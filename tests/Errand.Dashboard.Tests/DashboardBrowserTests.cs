@@ -1,3 +1,4 @@
+using Errand.Backends;
 using Errand.Redis.Tests;
 using Microsoft.Playwright;
 
@@ -83,6 +84,49 @@ public sealed class DashboardBrowserTests(RedisServerFixture redis, ChromiumFixt
         await Expect(failedJob.Locator("#jobs tr[data-key='f1']")).ToBeVisibleAsync();
         Assert.Equal(0, await failedJob.Locator("#retry-failed").CountAsync());
         await ScreenshotAsync(failedJob, "read-only");
+    }
+
+    [Fact]
+    public async Task QueuePage_LimitedQueue_ShowsRunningAgainstTheLimitAndHeldJobs()
+    {
+        await using var host = await StartAsync();
+        var limits = new QueueLimits { Keys = new Limit { Concurrency = 1 } };
+        limits.Functions["report"] = new Limit { Concurrency = 2 };
+        await host.Queue.Backend.SetLimitsAsync(limits, Ct);
+        for (var i = 0; i < 5; i++)
+        {
+            await host.Queue.EnqueueAsync("report", options: new JobOptions { Key = $"r{i}" }, cancellationToken: Ct);
+        }
+
+        await host.Queue.EnqueueAsync("sync", options: new JobOptions { Key = "c1", GroupKey = "customer-7" }, cancellationToken: Ct);
+        await host.Queue.EnqueueAsync("sync", options: new JobOptions { Key = "c2", GroupKey = "customer-7" }, cancellationToken: Ct);
+        var taken = await host.Queue.Backend.DequeueAsync(new DequeueRequest("w", 10, TimeSpan.Zero), Ct);
+        Assert.Equal(3, taken.Count(j => j.Key is "r0" or "r1" or "c1"));
+
+        var page = await OpenAsync(host, $"#/queues/{host.Queue.Name}/queued");
+
+        var report = page.Locator("#limits tr[data-limit='function:report']");
+        await Expect(report.Locator(".running")).ToHaveTextAsync("2 / 2");
+        await Expect(report.Locator(".held")).ToHaveTextAsync("3");
+        await Expect(report).ToHaveClassAsync("full");
+        var key = page.Locator("#limits tr[data-limit='key:customer-7']");
+        await Expect(key.Locator(".running")).ToHaveTextAsync("1 / 1");
+        await Expect(key.Locator(".held")).ToHaveTextAsync("1");
+
+        // A job ends: the next refresh shows the freed slot.
+        await host.Queue.Backend.FinishAsync(taken.Single(j => j.Key == "r0"), JobStatus.Complete, Ct);
+        await Expect(report.Locator(".running")).ToHaveTextAsync("1 / 2");
+        await ScreenshotAsync(page, "queue-limits");
+    }
+
+    [Fact]
+    public async Task QueuePage_QueueWithoutLimits_ShowsNoLimitsCard()
+    {
+        await using var host = await StartAsync();
+        var page = await OpenAsync(host, $"#/queues/{host.Queue.Name}/queued");
+
+        await Expect(page.Locator("#queue-tiles")).ToBeVisibleAsync();
+        Assert.Equal(0, await page.Locator("#limits").CountAsync());
     }
 
     private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);

@@ -23,7 +23,7 @@ public sealed class DashboardReadsTests(RedisServerFixture redis)
         using var client = host.CreateClient();
         var before = await SnapshotAsync(name);
 
-        var paths = new List<string> { string.Empty, "assets/app.js", "api/config", "api/queues", "api/workers", $"api/queues/{name}/history" };
+        var paths = new List<string> { string.Empty, "assets/app.js", "api/config", "api/queues", "api/workers", $"api/queues/{name}/history", $"api/queues/{name}/limits" };
         paths.AddRange(Statuses.Select(s => $"api/queues/{name}/jobs?status={s}"));
         paths.AddRange(Statuses.Select(s => $"api/queues/{name}/jobs?status={s}&scan=true"));
         paths.AddRange([$"api/queues/{name}/jobs/f1", $"api/queues/{name}/jobs/c1", $"api/queues/{name}/jobs/py-done"]);

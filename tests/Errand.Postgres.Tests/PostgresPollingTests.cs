@@ -15,7 +15,7 @@ public sealed class PostgresPollingTests(PostgresServerFixture postgres)
         options.PollInterval = TimeSpan.FromMilliseconds(100);
         await using var polling = await PostgresQueueBackend.ConnectAsync(postgres.Url, options, cancellationToken: ct);
         await using var other = await PostgresQueueBackend.ConnectAsync(postgres.Url, PostgresServerFixture.IsolatedOptions(queueName), cancellationToken: ct);
-        Assert.Equal(BackendCapabilities.Durable, polling.Capabilities);
+        Assert.Equal(BackendCapabilities.Durable | BackendCapabilities.Limits, polling.Capabilities);
 
         var waiting = polling.DequeueAsync(new DequeueRequest("w", 1, TimeSpan.FromSeconds(30)), ct);
         await other.EnqueueAsync(new Job("work", queueName, "polled"), ct);

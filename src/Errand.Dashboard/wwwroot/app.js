@@ -210,11 +210,13 @@
     const fn = params.get('function') || '';
     const prefix = params.get('prefix') || '';
     const filter = (fn ? '&function=' + enc(fn) : '') + (prefix ? '&prefix=' + enc(prefix) : '');
-    const [summary, list, workers, history] = await Promise.all([
+    const [summary, list, workers, history, limits] = await Promise.all([
       api('queues').then((all) => all.find((q) => q.name === name)),
       api('queues/' + enc(name) + '/jobs?status=' + enc(status) + '&offset=' + offset + '&limit=' + PAGE + filter),
       api('workers'),
       api('queues/' + enc(name) + '/history?minutes=60'),
+      // A dashboard older than the limits API, or a backend that fails to read them, shows the page without them.
+      api('queues/' + enc(name) + '/limits').then((l) => l.limits).catch(() => []),
     ]);
     const scope = [name, status, fn, prefix].join('\u0000');
     if (selection.scope !== scope) selection = { scope, keys: new Set(), all: false };
@@ -309,7 +311,23 @@
       id: 'pause-queue', className: paused ? null : 'danger', 'data-focus': 'pause-queue', onclick: (e) => setPaused(e.target, name, !paused),
       title: paused ? 'Workers take this queue\'s jobs again at once.' : 'Workers stop taking this queue\'s jobs within a second; running jobs finish, enqueues are kept.',
     }, paused ? 'Resume queue' : 'Pause queue');
-    main.replaceChildren(h('div', { className: 'queue-head' }, title, pauseButton), queueTiles(name, summary, workers, history), tabs, toolbar, bar, table, pager);
+    main.replaceChildren(h('div', { className: 'queue-head' }, title, pauseButton), queueTiles(name, summary, workers, history), limitsCard(limits), tabs, toolbar, bar, table, pager);
+  }
+
+  // The queue's limits (issue 17), when it has some: running against each limit, and the jobs held back.
+  function limitsCard(limits) {
+    if (!limits.length) return null;
+    const rows = limits.map((l) => h('tr', { 'data-limit': l.of + ':' + l.name, className: l.concurrency !== null && l.running >= l.concurrency ? 'full' : null },
+      h('td', null, l.of),
+      h('td', { className: 'fn' }, l.name),
+      h('td', { className: 'num running' }, fmtNum(l.running) + ' / ' + (l.concurrency === null ? '–' : fmtNum(l.concurrency))),
+      h('td', { className: 'num held' }, fmtNum(l.held))));
+    return h('section', { className: 'card', id: 'limits', 'aria-label': 'Limits' },
+      h('h2', null, 'Limits'),
+      h('div', { className: 'scroll' }, h('table', { id: 'limits-table' },
+        h('thead', null, h('tr', null, ['', 'function or key', 'running / limit', 'held'].map((c) => h('th', null, c)))),
+        h('tbody', null, rows))),
+      h('p', { className: 'muted note' }, 'Held jobs wait, queued, for a slot, a start or the end of a hold; they use no worker slot.'));
   }
 
   // The queue's own tiles: what is waiting and running, and what ended in the last hour, with its sparkline.
