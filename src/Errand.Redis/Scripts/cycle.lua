@@ -172,8 +172,10 @@ for i = 1, f do
         if deleted then
             call('DEL', id, attempts)
         else
-            call('RPUSH', attempts, ARGV[j + 7])
-            call('LTRIM', attempts, -keep, -1)
+            -- RPUSH answers the list's length: trimmed only when it is over the bound (rarely: most jobs run once).
+            if call('RPUSH', attempts, ARGV[j + 7]) > keep then
+                call('LTRIM', attempts, -keep, -1)
+            end
             if ttl == '0' then
                 call('SET', id, ARGV[j + 2])
                 call('PERSIST', attempts)
