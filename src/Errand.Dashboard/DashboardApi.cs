@@ -23,6 +23,7 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
         api.MapGet("/queues", QueuesAsync);
         api.MapGet("/queues/{queue}/history", HistoryAsync);
         api.MapGet("/queues/{queue}/limits", LimitsAsync);
+        api.MapGet("/queues/{queue}/history/hours", HourlyHistoryAsync);
         api.MapGet("/queues/{queue}/jobs", JobsAsync);
         api.MapGet("/queues/{queue}/jobs/{key}", JobAsync);
         api.MapGet("/workers", WorkersAsync);
@@ -75,6 +76,18 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
         return TypedResults.Json(new LimitList(found.Name, [.. rows]), DashboardJsonContext.Default.LimitList);
     }
 
+    private async Task<Results<JsonHttpResult<IReadOnlyList<HistoryPoint>>, JsonHttpResult<ErrorMessage>>> HourlyHistoryAsync(HttpContext context, string queue, int? hours)
+    {
+        if (queues.Find(context.RequestServices, queue) is not { } found)
+        {
+            return UnknownQueue(queue);
+        }
+
+        var span = Math.Clamp(hours ?? IQueueMonitor.HistoryHours, 1, IQueueMonitor.HistoryHours);
+        var history = await found.Monitor.GetHourlyHistoryAsync(span, context.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Json(history, DashboardJsonContext.Default.IReadOnlyListHistoryPoint);
+    }
+
     private async Task<Results<JsonHttpResult<JobList>, JsonHttpResult<ErrorMessage>>> JobsAsync(
         HttpContext context, string queue, string? status, int? offset, int? limit, bool? scan, string? function, string? prefix)
     {
@@ -117,7 +130,14 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
     private async Task<Results<JsonHttpResult<JobDetail>, JsonHttpResult<ErrorMessage>>> JobAsync(HttpContext context, string queue, string key)
     {
         var lookup = await FindJobAsync(context, queue, key).ConfigureAwait(false);
-        return lookup.Found ? TypedResults.Json(JobDetail.From(lookup.Job), DashboardJsonContext.Default.JobDetail) : lookup.Error;
+        if (!lookup.Found)
+        {
+            return lookup.Error;
+        }
+
+        // The job's own records only: one more read of the backend, of at most 25 entries.
+        var attempts = await lookup.Queue.Monitor.GetAttemptsAsync(key, context.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Json(JobDetail.From(lookup.Job, attempts), DashboardJsonContext.Default.JobDetail);
     }
 
     /// <summary>Finds a queue and one of its jobs, or the error to answer: unknown queue, unknown key, unreadable document.</summary>

@@ -23,7 +23,9 @@ public sealed partial class PostgresQueueBackend
             WITH gone AS (
                 DELETE FROM {_tables.Jobs} WHERE key = ANY ($1) AND queue = $2 AND status IN {Finished} RETURNING key),
             unindexed AS (
-                DELETE FROM {_tables.Finished} WHERE key IN (SELECT key FROM gone))
+                DELETE FROM {_tables.Finished} WHERE key IN (SELECT key FROM gone)),
+            forgotten AS (
+                DELETE FROM {_tables.Attempts} WHERE key IN (SELECT key FROM gone))
             SELECT key FROM gone
             """,
             r => r.GetString(0),

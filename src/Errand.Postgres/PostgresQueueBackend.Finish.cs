@@ -75,6 +75,11 @@ public sealed partial class PostgresQueueBackend
                     return false;
                 }
 
+                if (job.Ttl >= 0)
+                {
+                    writes.Attempt(job, status, NowMs);
+                }
+
                 StoreFinish(job, status, NowMs, writes);
                 return true;
             },
@@ -98,6 +103,7 @@ public sealed partial class PostgresQueueBackend
                     return false;
                 }
 
+                writes.Attempt(job, JobStatus.Queued, NowMs);
                 StoreRequeue(job, delay, NowMs, writes);
                 return true;
             },

@@ -54,7 +54,7 @@ public sealed partial class PostgresQueueBackend
             job.Progress = 1.0;
         }
 
-        var pending = new PendingFinish(job, written, JobDocument.Serialize(job), job.Ttl > 0 ? Seconds(nowMs) + job.Ttl : null, nowMs);
+        var pending = new PendingFinish(job, written, JobDocument.Serialize(job), job.Ttl > 0 ? Seconds(nowMs) + job.Ttl : null, nowMs, JobAttempt.Of(job, status, nowMs));
         if (_finishes.Add(pending))
         {
             await FlushFinishesAsync().ConfigureAwait(false);
@@ -107,7 +107,8 @@ public sealed partial class PostgresQueueBackend
         }
     }
 
-    // The row, the index of finished jobs, the suspects and due entries, the history and the notifications, as
+    // The row, the index of finished jobs, the suspects and due entries, the attempt's record (the last 25 kept), the
+    // per-minute and per-hour history and the notifications, as
     // StoreFinish writes them, for the rows still stored as written; returns their keys. The rows are updated in key
     // order (the order the batches of row changes lock theirs in) without being locked first: a row another writer
     // changes meanwhile is judged again on its new version and left out. Should the plan not keep the order and the two
@@ -116,13 +117,13 @@ public sealed partial class PostgresQueueBackend
     {
         var sql = $"""
             WITH input AS (
-                SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $7::bigint[])
-                    WITH ORDINALITY AS i(key, written, written_status, job, status, expire_at, completed_ms, n)),
+                SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $7::bigint[], $10::int[], $11::bigint[], $12::text[], $13::text[])
+                    WITH ORDINALITY AS i(key, written, written_status, job, status, expire_at, completed_ms, attempt, started_ms, worker_id, error, n)),
             done AS (
                 UPDATE {_tables.Jobs} AS j SET job = i.job, status = i.status, expire_at = i.expire_at
                 FROM (SELECT * FROM input ORDER BY key) AS i
                 WHERE j.key = i.key AND j.queue = $8 AND j.status = i.written_status AND j.job = i.written
-                RETURNING j.key, i.status, i.completed_ms, i.n),
+                RETURNING j.key, i.status, i.completed_ms, i.n, i.attempt, i.started_ms, i.worker_id, i.error),
             indexed AS (
                 INSERT INTO {_tables.Finished} (key, queue, status, completed_ms)
                 SELECT d.key, $8, d.status, d.completed_ms FROM done AS d
@@ -131,6 +132,20 @@ public sealed partial class PostgresQueueBackend
                 DELETE FROM {_tables.Suspects} AS s USING done AS d WHERE s.key = d.key),
             not_due AS (
                 DELETE FROM {_tables.Due} AS x USING done AS d WHERE x.key = d.key),
+            recorded AS (
+                INSERT INTO {_tables.Attempts} (key, attempt, queue, started_ms, ended_ms, worker_id, status, error)
+                SELECT d.key, d.attempt, $8, d.started_ms, d.completed_ms, d.worker_id, d.status, d.error FROM done AS d
+                ON CONFLICT (key, attempt) DO UPDATE SET queue = EXCLUDED.queue, started_ms = EXCLUDED.started_ms, ended_ms = EXCLUDED.ended_ms,
+                    worker_id = EXCLUDED.worker_id, status = EXCLUDED.status, error = EXCLUDED.error),
+            trimmed AS (
+                DELETE FROM {_tables.Attempts} AS a USING done AS d WHERE a.key = d.key AND a.attempt <= d.attempt - {JobAttempt.MaxKept}),
+            counted_hourly AS (
+                INSERT INTO {_tables.HourlyHistory} AS h (queue, hour, complete, failed, retried, aborted)
+                SELECT $8, d.completed_ms / 3600000, count(*) FILTER (WHERE d.status = 'complete'), count(*) FILTER (WHERE d.status = 'failed'),
+                    0, count(*) FILTER (WHERE d.status = 'aborted')
+                FROM done AS d GROUP BY d.completed_ms / 3600000
+                ON CONFLICT (queue, hour) DO UPDATE SET complete = h.complete + EXCLUDED.complete, failed = h.failed + EXCLUDED.failed,
+                    aborted = h.aborted + EXCLUDED.aborted),
             counted AS (
                 INSERT INTO {_tables.History} AS h (queue, minute, complete, failed, retried, aborted)
                 SELECT $8, d.completed_ms / 60000, count(*) FILTER (WHERE d.status = 'complete'), count(*) FILTER (WHERE d.status = 'failed'),
@@ -158,7 +173,11 @@ public sealed partial class PostgresQueueBackend
             ArrayParameter(batch.Select(p => p.ExpireAt), NpgsqlDbType.Bigint),
             ArrayParameter(batch.Select(p => p.NowMs), NpgsqlDbType.Bigint),
             QueueName,
-            _errandChannel));
+            _errandChannel,
+            ArrayParameter(batch.Select(p => p.Attempt.Attempt), NpgsqlDbType.Integer),
+            ArrayParameter(batch.Select(p => p.Attempt.Started?.ToUnixTimeMilliseconds()), NpgsqlDbType.Bigint),
+            ArrayParameter(batch.Select(p => p.Attempt.WorkerId), NpgsqlDbType.Text),
+            ArrayParameter(batch.Select(p => p.Attempt.Error), NpgsqlDbType.Text)));
 
         // Not cancelled: once sent, every caller's outcome is read.
         var finished = new HashSet<string>(StringComparer.Ordinal);
@@ -176,7 +195,7 @@ public sealed partial class PostgresQueueBackend
     private sealed record WrittenRow(byte[] Document, string Status, int Attempts);
 
     /// <summary>A finish waiting to go out with the next statement of finishes.</summary>
-    private sealed record PendingFinish(Job Job, WrittenRow Written, byte[] Document, long? ExpireAt, long NowMs)
+    private sealed record PendingFinish(Job Job, WrittenRow Written, byte[] Document, long? ExpireAt, long NowMs, JobAttempt Attempt)
     {
         /// <summary>Gets whether the row was still as written and is now finished.</summary>
         public TaskCompletionSource<bool> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -25,11 +25,12 @@ public sealed partial class PostgresQueueBackend
         private readonly List<(string Key, long ExpiresAtMs)> _aborts = [];
         private readonly List<(long Minute, JobStatus Outcome)> _outcomes = [];
         private readonly List<(string Key, JobStatus Status)> _changes = [];
+        private readonly List<(string Key, JobAttempt Attempt)> _attempts = [];
         private int _wakes;
 
         /// <summary>Gets a mark of what is written so far, for <see cref="Undo"/>.</summary>
         public Mark Here => new(
-            _rows.Count, _deleted.Count, _finished.Count, _unfinished.Count, _cleared.Count, _due.Count, _notDue.Count, _aborts.Count, _outcomes.Count, _changes.Count, _wakes);
+            _rows.Count, _deleted.Count, _finished.Count, _unfinished.Count, _cleared.Count, _due.Count, _notDue.Count, _aborts.Count, _outcomes.Count, _changes.Count, _wakes, _attempts.Count);
 
         /// <summary>Drops what was written after <paramref name="mark"/>: a change that failed half-way stores nothing.</summary>
         public void Undo(Mark mark)
@@ -45,7 +46,11 @@ public sealed partial class PostgresQueueBackend
             Cut(_outcomes, mark.Outcomes);
             Cut(_changes, mark.Changes);
             _wakes = mark.Wakes;
+            Cut(_attempts, mark.Attempts);
         }
+
+        /// <summary>Records the attempt of <paramref name="job"/> that ends as <paramref name="outcome"/>: a row of Errand's attempts, the last 25 kept.</summary>
+        public void Attempt(Job job, JobStatus outcome, long nowMs) => _attempts.Add((job.Key, JobAttempt.Of(job, outcome, nowMs)));
 
         /// <summary>Writes the row of <paramref name="job"/>: its document, status column and schedule.</summary>
         /// <remarks>A <see langword="null"/> <paramref name="scheduled"/> keeps the stored one.</remarks>
@@ -109,6 +114,30 @@ public sealed partial class PostgresQueueBackend
             }
 
             DeleteKeys(batch, tables.Jobs, _deleted);
+            DeleteKeys(batch, tables.Attempts, _deleted);
+            if (_attempts.Count > 0)
+            {
+                batch.BatchCommands.Add(Command(
+                    $"""
+                    WITH input AS (
+                        SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[])
+                            AS a(key, attempt, started_ms, ended_ms, worker_id, status, error)),
+                    recorded AS (
+                        INSERT INTO {tables.Attempts} AS a (key, attempt, queue, started_ms, ended_ms, worker_id, status, error)
+                        SELECT i.key, i.attempt, $8, i.started_ms, i.ended_ms, i.worker_id, i.status, i.error FROM input AS i
+                        ON CONFLICT (key, attempt) DO UPDATE SET queue = EXCLUDED.queue, started_ms = EXCLUDED.started_ms, ended_ms = EXCLUDED.ended_ms,
+                            worker_id = EXCLUDED.worker_id, status = EXCLUDED.status, error = EXCLUDED.error)
+                    DELETE FROM {tables.Attempts} AS a USING input AS i WHERE a.key = i.key AND a.attempt <= i.attempt - {JobAttempt.MaxKept}
+                    """,
+                    Texts(_attempts.Select(a => a.Key)),
+                    ArrayParameter(_attempts.Select(a => a.Attempt.Attempt), NpgsqlDbType.Integer),
+                    ArrayParameter(_attempts.Select(a => a.Attempt.Started?.ToUnixTimeMilliseconds()), NpgsqlDbType.Bigint),
+                    ArrayParameter(_attempts.Select(a => a.Attempt.Ended.ToUnixTimeMilliseconds()), NpgsqlDbType.Bigint),
+                    ArrayParameter(_attempts.Select(a => a.Attempt.WorkerId), NpgsqlDbType.Text),
+                    Texts(_attempts.Select(a => a.Attempt.Outcome.ToWire())),
+                    ArrayParameter(_attempts.Select(a => a.Attempt.Error), NpgsqlDbType.Text),
+                    backend.QueueName));
+            }
             if (_finished.Count > 0)
             {
                 batch.BatchCommands.Add(Command(
@@ -168,6 +197,23 @@ public sealed partial class PostgresQueueBackend
                     (long)minute.Count(o => o.Outcome is JobStatus.Aborted or JobStatus.Aborting)));
             }
 
+            // The same per hour.
+            foreach (var hour in _outcomes.GroupBy(o => o.Minute / 60))
+            {
+                batch.BatchCommands.Add(Command(
+                    $"""
+                    INSERT INTO {tables.HourlyHistory} AS h (queue, hour, complete, failed, retried, aborted) VALUES ($1, $2, $3, $4, $5, $6)
+                    ON CONFLICT (queue, hour) DO UPDATE SET complete = h.complete + EXCLUDED.complete, failed = h.failed + EXCLUDED.failed,
+                        retried = h.retried + EXCLUDED.retried, aborted = h.aborted + EXCLUDED.aborted
+                    """,
+                    backend.QueueName,
+                    hour.Key,
+                    (long)hour.Count(o => o.Outcome == JobStatus.Complete),
+                    (long)hour.Count(o => o.Outcome == JobStatus.Failed),
+                    (long)hour.Count(o => o.Outcome == JobStatus.Queued),
+                    (long)hour.Count(o => o.Outcome is JobStatus.Aborted or JobStatus.Aborting)));
+            }
+
             backend.ReadyRowsMayHaveChanged();
             foreach (var payload in Payloads(_changes))
             {
@@ -193,6 +239,6 @@ public sealed partial class PostgresQueueBackend
         private static void Cut<T>(List<T> list, int count) => list.RemoveRange(count, list.Count - count);
 
         /// <summary>How many writes of each kind there were at one point.</summary>
-        public readonly record struct Mark(int Rows, int Deleted, int Finished, int Unfinished, int Cleared, int Due, int NotDue, int Aborts, int Outcomes, int Changes, int Wakes);
+        public readonly record struct Mark(int Rows, int Deleted, int Finished, int Unfinished, int Cleared, int Due, int NotDue, int Aborts, int Outcomes, int Changes, int Wakes, int Attempts);
     }
 }

@@ -48,7 +48,9 @@ public sealed partial class PostgresQueueBackend
                 batch.BatchCommands.Add(Command(
                     $"""
                     WITH gone AS (
-                        DELETE FROM {_tables.Jobs} WHERE queue = $1 AND status IN {Finished} AND expire_at <= $2 RETURNING key)
+                        DELETE FROM {_tables.Jobs} WHERE queue = $1 AND status IN {Finished} AND expire_at <= $2 RETURNING key),
+                    unindexed AS (
+                        DELETE FROM {_tables.Attempts} AS a USING gone WHERE a.key = gone.key)
                     DELETE FROM {_tables.Finished} AS f USING gone WHERE f.key = gone.key
                     """,
                     QueueName,
@@ -56,6 +58,7 @@ public sealed partial class PostgresQueueBackend
                 batch.BatchCommands.Add(Command($"DELETE FROM {_tables.Stats} WHERE expire_at <= $1", nowSeconds));
                 batch.BatchCommands.Add(Command($"DELETE FROM {_tables.Aborts} WHERE expires_at_ms <= $1", nowMs));
                 batch.BatchCommands.Add(Command($"DELETE FROM {_tables.History} WHERE queue = $1 AND minute < $2", QueueName, (nowMs / 60_000) - IQueueMonitor.HistoryMinutes - 5));
+                batch.BatchCommands.Add(Command($"DELETE FROM {_tables.HourlyHistory} WHERE queue = $1 AND hour < $2", QueueName, (nowMs / 3_600_000) - IQueueMonitor.HistoryHours - 24));
                 batch.BatchCommands.Add(Command($"SELECT key, queue, job, status FROM {_tables.Jobs} WHERE queue = $1 AND status IN ('active', 'aborting')", QueueName));
                 batch.BatchCommands.Add(Command($"SELECT worker_id FROM {_tables.Stats} WHERE expire_at > $1", nowSeconds));
                 batch.BatchCommands.Add(Command($"SELECT key, since_ms FROM {_tables.Suspects} WHERE queue = $1", QueueName));
@@ -184,6 +187,11 @@ public sealed partial class PostgresQueueBackend
 
                 var decision = decide(swept);
                 var job = swept.Job;
+                if (job.Ttl >= 0 || decision.Status == JobStatus.Queued)
+                {
+                    writes.Attempt(job, decision.Status, NowMs);
+                }
+
                 if (decision.Status == JobStatus.Queued)
                 {
                     StoreRequeue(job, decision.RetryDelay, NowMs, writes);

@@ -10,6 +10,8 @@ internal sealed class PostgresTables
         Stats = Quote(options.StatsTable);
         Versions = Quote(options.VersionsTable);
         History = Quote(options.ErrandTablePrefix + "history");
+        HourlyHistory = Quote(options.ErrandTablePrefix + "history_hourly");
+        Attempts = Quote(options.ErrandTablePrefix + "attempts");
         Aborts = Quote(options.ErrandTablePrefix + "aborts");
         Locks = Quote(options.ErrandTablePrefix + "locks");
         Suspects = Quote(options.ErrandTablePrefix + "suspects");
@@ -36,6 +38,12 @@ internal sealed class PostgresTables
 
     /// <summary>Gets Errand's per-minute counts of outcomes, per queue.</summary>
     public string History { get; }
+
+    /// <summary>Gets Errand's per-hour counts of outcomes, per queue, kept 8 days.</summary>
+    public string HourlyHistory { get; }
+
+    /// <summary>Gets Errand's ended attempts of each job (the last 25), deleted with the job.</summary>
+    public string Attempts { get; }
 
     /// <summary>Gets Errand's abort markers: a running job's key that may not be enqueued again until its worker has stopped it.</summary>
     public string Aborts { get; }

@@ -3,11 +3,18 @@ using StackExchange.Redis;
 namespace Errand.Redis;
 
 /// <summary>A finish waiting for its cycle.</summary>
-internal sealed class PendingFinish(string id, RedisKey history, int ttl, string status, byte[] document, long completed, int attempt, byte[]? written)
+internal sealed class PendingFinish(string id, RedisKey history, RedisKey hourlyHistory, RedisKey attempts, byte[] attemptRecord, int ttl, string status, byte[] document, long completed, int attempt, byte[]? written)
 {
     public string Id { get; } = id;
 
     public RedisKey History { get; } = history;
+
+    public RedisKey HourlyHistory { get; } = hourlyHistory;
+
+    /// <summary>Gets Errand's list of the job's attempts, which the record of this one goes on.</summary>
+    public RedisKey Attempts { get; } = attempts;
+
+    public byte[] AttemptRecord { get; } = attemptRecord;
 
     public long Completed { get; } = completed;
 

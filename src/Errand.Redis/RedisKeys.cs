@@ -140,6 +140,12 @@ internal sealed class RedisKeys
     /// <summary>Returns Errand's per-minute history hash of epoch minute <paramref name="minute"/>: status word -> count.</summary>
     public RedisKey History(long minute) => $"errand:{Queue}:history:{minute}";
 
+    /// <summary>Returns Errand's per-hour history hash of epoch hour <paramref name="hour"/>: status word -> count.</summary>
+    public RedisKey HourlyHistory(long hour) => $"errand:{Queue}:hourly:{hour}";
+
+    /// <summary>Returns Errand's list of the ended attempts of job <paramref name="key"/>, oldest first: one JSON record each.</summary>
+    public RedisKey Attempts(string key) => $"errand:{Queue}:attempts:{key}";
+
     /// <summary>Returns SAQ's abort marker of job <paramref name="key"/>, <c>saq:abort:KEY</c>, used on a single Redis.</summary>
     public static RedisKey Abort(string key) => AbortPrefix + key;
 

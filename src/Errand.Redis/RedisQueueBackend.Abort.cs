@@ -103,7 +103,7 @@ public sealed partial class RedisQueueBackend
                     throw new JobNotRetryableException(key, current.Status);
                 }
 
-                if (await ChangeAsync(raw, current, JobStatus.Queued, TimeSpan.Zero).ConfigureAwait(false))
+                if (await ChangeAsync(raw, current, JobStatus.Queued, TimeSpan.Zero, endsAttempt: false).ConfigureAwait(false))
                 {
                     return current;
                 }
@@ -135,7 +135,7 @@ public sealed partial class RedisQueueBackend
     // between, it is read again, so that it is never left 'aborting' in no list.
     private async Task FinishAbortedAsync(string id, byte[] written, Job aborting)
     {
-        for (var round = 0; !await ChangeAsync(written, aborting, JobStatus.Aborted, TimeSpan.Zero).ConfigureAwait(false); round++)
+        for (var round = 0; !await ChangeAsync(written, aborting, JobStatus.Aborted, TimeSpan.Zero, endsAttempt: false).ConfigureAwait(false); round++)
         {
             if (await ReadForChangeAsync(id, round).ConfigureAwait(false) is not { } read || read.Job.Status.IsFinished())
             {
@@ -172,7 +172,8 @@ public sealed partial class RedisQueueBackend
     /// finish store it, in one transaction that runs only if the stored document is still <paramref name="expected"/>.
     /// </summary>
     /// <returns>Whether it ran.</returns>
-    private async Task<bool> ChangeAsync(byte[] expected, Job job, JobStatus status, TimeSpan delay)
+    /// <remarks>With <paramref name="endsAttempt"/> (a worker's retry, the sweeper), the running attempt's record goes on the job's attempts.</remarks>
+    private async Task<bool> ChangeAsync(byte[] expected, Job job, JobStatus status, TimeSpan delay, bool endsAttempt)
     {
         var now = NowMs;
         var transaction = _db.CreateTransaction();
@@ -181,11 +182,11 @@ public sealed partial class RedisQueueBackend
         _ = transaction.ListRemoveAsync(_keys.Queued, _keys.JobId(job.Key));
         if (status == JobStatus.Queued)
         {
-            WriteRetry(transaction, job, delay, now);
+            WriteRetry(transaction, job, delay, now, endsAttempt);
         }
         else
         {
-            WriteFinish(transaction, job, status, now);
+            WriteFinish(transaction, job, status, now, endsAttempt);
         }
 
         ReleaseLimitsIn(transaction, _keys.JobId(job.Key));

@@ -209,8 +209,8 @@ public sealed partial class RedisQueueBackend
             count += take.Count;
         }
 
-        var keys = new RedisKey[6 + marks.Count + (2 * finishes.Count) + moved + 1 + 6];
-        var values = new RedisValue[5 + marks.Count + (7 * finishes.Count) + 2 + 2];
+        var keys = new RedisKey[6 + marks.Count + (4 * finishes.Count) + moved + 1 + 6];
+        var values = new RedisValue[5 + marks.Count + (8 * finishes.Count) + 2 + 2 + 2];
         keys[0] = _keys.Queued;
         keys[1] = _keys.Active;
         keys[2] = _keys.Incomplete;
@@ -235,6 +235,8 @@ public sealed partial class RedisQueueBackend
         {
             keys[k++] = finish.Id;
             keys[k++] = finish.History;
+            keys[k++] = finish.HourlyHistory;
+            keys[k++] = finish.Attempts;
             values[v++] = finish.Ttl;
             values[v++] = finish.Status;
             values[v++] = finish.Document;
@@ -243,6 +245,7 @@ public sealed partial class RedisQueueBackend
             values[v++] = folded ? ActiveNoticeToo : OutcomeOnly;
             values[v++] = finish.Attempt;
             values[v++] = folded ? RedisValue.EmptyString : finish.Written ?? RedisValue.EmptyString;
+            values[v++] = finish.AttemptRecord;
         }
 
         (values[v], values[v + 1]) = ExpiryEntry(finishes);
@@ -259,6 +262,8 @@ public sealed partial class RedisQueueBackend
         LimitKeys(keys, k + 1);
         values[v + 2] = NowMs;
         values[v + 3] = _keys.LimitPrefix;
+        values[v + 4] = (long)HourlyHistoryKeyTtl.TotalSeconds;
+        values[v + 5] = Errand.Backends.JobAttempt.MaxKept;
         try
         {
             return EvaluateAsync(RedisScripts.Cycle, keys, values);

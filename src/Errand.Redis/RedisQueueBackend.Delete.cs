@@ -11,7 +11,8 @@ public sealed partial class RedisQueueBackend
     /// <inheritdoc />
     /// <remarks>
     /// Each batch of <c>200</c> keys is one script (<c>delete_finished.lua</c>): it reads each document, and deletes it
-    /// when its status is complete, failed or aborted, with its ids in <c>errand:QUEUE:finished:*</c>.
+    /// when its status is complete, failed or aborted, with its ids in <c>errand:QUEUE:finished:*</c> and its
+    /// attempts (<c>errand:QUEUE:attempts:KEY</c>).
     /// </remarks>
     /// <exception cref="BackendUnavailableException">Redis could not be reached in time.</exception>
     public async Task<IReadOnlyList<string>> DeleteFinishedAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
@@ -24,7 +25,7 @@ public sealed partial class RedisQueueBackend
         {
             foreach (var chunk in keys.Distinct(StringComparer.Ordinal).Chunk(DeleteChunk))
             {
-                RedisKey[] scriptKeys = [_keys.FinishedComplete, _keys.FinishedFailed, _keys.FinishedAborted, .. chunk.Select(k => (RedisKey)RedisJobIds.For(QueueName, k))];
+                RedisKey[] scriptKeys = [_keys.FinishedComplete, _keys.FinishedFailed, _keys.FinishedAborted, .. chunk.SelectMany(k => (RedisKey[])[RedisJobIds.For(QueueName, k), _keys.Attempts(k)])];
                 var ids = (RedisResult[])(await _db.ScriptEvaluateAsync(RedisScripts.DeleteFinished, scriptKeys).ConfigureAwait(false))!;
                 deleted.AddRange(ids.Select(id => RedisJobIds.KeyOf(QueueName, (string)id!)).OfType<string>());
                 cancellationToken.ThrowIfCancellationRequested();

@@ -51,7 +51,18 @@ public sealed partial class RedisQueueBackend
         }
 
         var written = _written.TryRemove(job, out var last) ? last : default;
-        var pending = new PendingFinish(written.Id ?? _keys.JobId(job.Key), _keys.History(job.Completed / MsPerMinute), job.Ttl, status.ToWire(), job.Ttl >= 0 ? JobDocument.Serialize(job) : [], job.Completed, job.Attempts, written.Document);
+        var pending = new PendingFinish(
+            written.Id ?? _keys.JobId(job.Key),
+            _keys.History(job.Completed / MsPerMinute),
+            _keys.HourlyHistory(job.Completed / MsPerHour),
+            _keys.Attempts(job.Key),
+            job.Ttl >= 0 ? AttemptRecord.Serialize(JobAttempt.Of(job, status, job.Completed)) : [],
+            job.Ttl,
+            status.ToWire(),
+            job.Ttl >= 0 ? JobDocument.Serialize(job) : [],
+            job.Completed,
+            job.Attempts,
+            written.Document);
         return AddFinish(pending);
     }
 
@@ -74,7 +85,7 @@ public sealed partial class RedisQueueBackend
                     return;
                 }
 
-                if (await ChangeAsync(read.Raw, job, JobStatus.Queued, delay).ConfigureAwait(false))
+                if (await ChangeAsync(read.Raw, job, JobStatus.Queued, delay, endsAttempt: true).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -87,8 +98,17 @@ public sealed partial class RedisQueueBackend
     }
 
     // SAQ's retry, after the id left the active and queued lists.
-    private void WriteRetry(ITransaction transaction, Job job, TimeSpan delay, long now)
+    private void WriteRetry(ITransaction transaction, Job job, TimeSpan delay, long now, bool endsAttempt)
     {
+        if (endsAttempt)
+        {
+            // The job lives on without a ttl: so does its list of attempts (a finish gives both the job's ttl).
+            var attempts = _keys.Attempts(job.Key);
+            _ = transaction.ListRightPushAsync(attempts, AttemptRecord.Serialize(JobAttempt.Of(job, JobStatus.Queued, now)));
+            _ = transaction.ListTrimAsync(attempts, -JobAttempt.MaxKept, -1);
+            _ = transaction.KeyPersistAsync(attempts);
+        }
+
         job.Status = JobStatus.Queued;
         job.Completed = 0;
         job.Started = 0;
@@ -115,13 +135,34 @@ public sealed partial class RedisQueueBackend
     }
 
     // SAQ's finish, after the id left the active and queued lists; the worker's finishes go in the cycle script instead.
-    private void WriteFinish(ITransaction transaction, Job job, JobStatus status, long now)
+    private void WriteFinish(ITransaction transaction, Job job, JobStatus status, long now, bool endsAttempt)
     {
+        var attempts = _keys.Attempts(job.Key);
+        if (endsAttempt && job.Ttl >= 0)
+        {
+            _ = transaction.ListRightPushAsync(attempts, AttemptRecord.Serialize(JobAttempt.Of(job, status, now)));
+            _ = transaction.ListTrimAsync(attempts, -JobAttempt.MaxKept, -1);
+        }
+
         job.Status = status;
         job.Completed = now;
         if (status == JobStatus.Complete)
         {
             job.Progress = 1.0;
+        }
+
+        // The list of attempts lives as the document does.
+        if (job.Ttl < 0)
+        {
+            _ = transaction.KeyDeleteAsync(attempts);
+        }
+        else if (job.Ttl > 0)
+        {
+            _ = transaction.KeyExpireAsync(attempts, TimeSpan.FromSeconds(job.Ttl));
+        }
+        else
+        {
+            _ = transaction.KeyPersistAsync(attempts);
         }
 
         _ = transaction.SortedSetRemoveAsync(_keys.Incomplete, _keys.JobId(job.Key));
@@ -170,6 +211,9 @@ public sealed partial class RedisQueueBackend
         var key = _keys.History(nowMs / MsPerMinute);
         _ = transaction.HashIncrementAsync(key, field);
         _ = transaction.KeyExpireAsync(key, HistoryKeyTtl);
+        var hour = _keys.HourlyHistory(nowMs / MsPerHour);
+        _ = transaction.HashIncrementAsync(hour, field);
+        _ = transaction.KeyExpireAsync(hour, HourlyHistoryKeyTtl);
     }
 
     // A running job's update names its attempt, so that a stale attempt's heartbeat stores nothing; what it writes is

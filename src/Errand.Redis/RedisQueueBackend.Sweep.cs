@@ -84,7 +84,7 @@ public sealed partial class RedisQueueBackend
                     // Applied only if the document is still the one judged: a job its worker touched or finished
                     // meanwhile is left alone, and judged again next round.
                     var decision = decide(swept);
-                    if (!await ChangeAsync(documents[i]!, job, decision.Status, decision.RetryDelay).ConfigureAwait(false))
+                    if (!await ChangeAsync(documents[i]!, job, decision.Status, decision.RetryDelay, endsAttempt: true).ConfigureAwait(false))
                     {
                         continue;
                     }
@@ -129,7 +129,7 @@ public sealed partial class RedisQueueBackend
             if (request.Decide is { } decide)
             {
                 var decision = decide(swept);
-                if (!await ChangeAsync(raw, job, decision.Status, decision.RetryDelay).ConfigureAwait(false))
+                if (!await ChangeAsync(raw, job, decision.Status, decision.RetryDelay, endsAttempt: true).ConfigureAwait(false))
                 {
                     continue;
                 }

@@ -52,6 +52,10 @@ public sealed class SignallingBackend(IQueueBackend inner) : IQueueBackend
 
     public Task<IReadOnlyList<HistoryPoint>> GetHistoryAsync(int minutes, CancellationToken cancellationToken) => inner.GetHistoryAsync(minutes, cancellationToken);
 
+    public Task<IReadOnlyList<HistoryPoint>> GetHourlyHistoryAsync(int hours, CancellationToken cancellationToken) => inner.GetHourlyHistoryAsync(hours, cancellationToken);
+
+    public Task<IReadOnlyList<JobAttempt>> GetAttemptsAsync(string key, CancellationToken cancellationToken) => inner.GetAttemptsAsync(key, cancellationToken);
+
     /// <summary>
     /// Makes the next <paramref name="count"/> enqueues wait until all of them have been called: a caller that awaits
     /// each enqueue before it starts the next never gets past the first.

@@ -75,7 +75,13 @@ public sealed class DashboardApiTests(RedisServerFixture redis, PostgresServerFi
         Assert.Equal("<script>alert('x')</script>", job.GetProperty("kwargs").GetProperty("to").GetString());
         Assert.True(job.GetProperty("started").GetInt64() > 0);
         Assert.True(job.GetProperty("completed").GetInt64() >= job.GetProperty("started").GetInt64());
-        Assert.Equal("worker-1", job.GetProperty("worker_id").GetString());
+        Assert.Equal("worker-2", job.GetProperty("worker_id").GetString());
+        var attempts = job.GetProperty("attempt_history").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 3], attempts.Select(a => a.GetProperty("attempt").GetInt32()));
+        Assert.Equal(["retried", "retried", "failed"], attempts.Select(a => a.GetProperty("outcome").GetString()));
+        Assert.Equal(["worker-1", "worker-2", "worker-2"], attempts.Select(a => a.GetProperty("worker_id").GetString()));
+        Assert.Equal([JobsInEveryStatus.TimeoutError, JobsInEveryStatus.TimeoutError, JobsInEveryStatus.FailedError], attempts.Select(a => a.GetProperty("error").GetString()));
+        Assert.All(attempts, a => Assert.True(a.GetProperty("duration_ms").GetInt64() >= 0 && a.GetProperty("ended").GetInt64() >= a.GetProperty("started").GetInt64()));
     }
 
     [Theory]
@@ -190,6 +196,26 @@ public sealed class DashboardApiTests(RedisServerFixture redis, PostgresServerFi
         Assert.Equal(1, history.Sum(p => p.GetProperty("complete").GetInt64()));
         Assert.Equal(1, history.Sum(p => p.GetProperty("failed").GetInt64()));
         Assert.Equal(1, history.Sum(p => p.GetProperty("aborted").GetInt64()));
+        Assert.Equal(2, history.Sum(p => p.GetProperty("retried").GetInt64()));
+    }
+
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("postgresql")]
+    public async Task HourlyHistory_AfterFinishes_SevenDaysOfHoursWithThemInTheCurrentOne(string engine)
+    {
+        await using var host = await StartWithJobsAsync(engine);
+        using var client = host.CreateClient();
+
+        var week = (await GetJsonAsync(client, $"api/queues/{host.Queue.Name}/history/hours")).EnumerateArray().ToList();
+        var day = (await GetJsonAsync(client, $"api/queues/{host.Queue.Name}/history/hours?hours=24")).EnumerateArray().ToList();
+
+        Assert.Equal(168, week.Count);
+        Assert.Equal(24, day.Count);
+        var last = week[^1];
+        Assert.Equal((1, 1, 2, 1), (last.GetProperty("complete").GetInt64(), last.GetProperty("failed").GetInt64(), last.GetProperty("retried").GetInt64(), last.GetProperty("aborted").GetInt64()));
+        Assert.Equal(TimeSpan.FromHours(1), week[^1].GetProperty("minute").GetDateTimeOffset() - week[^2].GetProperty("minute").GetDateTimeOffset());
+        Assert.Equal(0, week.SkipLast(1).Sum(p => p.GetProperty("complete").GetInt64() + p.GetProperty("failed").GetInt64()));
     }
 
     [Theory]

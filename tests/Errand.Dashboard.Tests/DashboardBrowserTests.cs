@@ -40,6 +40,7 @@ public sealed class DashboardBrowserTests(RedisServerFixture redis, ChromiumFixt
         await Expect(page.Locator("#job-kwargs")).ToContainTextAsync("<img src=x onerror=alert(1)>");
         Assert.Equal(0, await page.Locator("#job-kwargs script, #job-kwargs img, #job-error b").CountAsync());
         await Expect(page.Locator("#timeline [data-step='failed']")).ToBeVisibleAsync();
+        await Expect(page.Locator("#attempts td.outcome")).ToHaveTextAsync(["retried", "retried", "failed"]);
         await BrowserPages.ReadmeScreenshotAsync(page, "failed-job");
     }
 

@@ -32,6 +32,64 @@ public sealed class DashboardCockpitTests(RedisServerFixture redis, ChromiumFixt
     }
 
     [Fact]
+    public async Task Overview_SevenDayChart_HasAnHourlyBarPerHourDayLabelsValuesOnHoverAndTodaysTiles()
+    {
+        await using var host = await StartAsync();
+        var page = await BrowserPages.OpenAsync(chromium, host, string.Empty, width: 1400);
+
+        await Expect(page.Locator("#week-chart rect.hover")).ToHaveCountAsync(168);
+        // A label at each local midnight: 7 in 168 hours (6 or 8 across a change of daylight saving time).
+        Assert.InRange(await page.Locator("#week-chart text.x-label").CountAsync(), 6, 8);
+        var titles = await page.Locator("#week-chart rect.hover title").AllTextContentsAsync();
+        Assert.Contains("complete 1, failed 1, retried 2, aborted 1", titles[^1], StringComparison.Ordinal);
+        Assert.Equal(0, titles.SkipLast(1).Sum(t => CountOf(t, "complete") + CountOf(t, "failed") + CountOf(t, "retried") + CountOf(t, "aborted")));
+        await Expect(page.Locator("#week-chart rect[data-series='retried']")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#tile-retried .tile-value")).ToHaveTextAsync("2");
+        await Expect(page.Locator("#tile-processed .tile-label")).ToHaveTextAsync("processed today");
+        await Expect(page.Locator("#history-week .legend .retried")).ToHaveTextAsync("retried 2");
+        await BrowserPages.AssertNoHorizontalScrollAsync(page, "overview with the week at 1400 px");
+        var narrow = await BrowserPages.OpenAsync(chromium, host, string.Empty, width: 800);
+        await Expect(narrow.Locator("#week-chart rect.hover")).ToHaveCountAsync(168);
+        await BrowserPages.AssertNoHorizontalScrollAsync(narrow, "overview with the week at 800 px");
+        await BrowserPages.ScreenshotAsync(narrow, "overview-week-800");
+    }
+
+    [Theory]
+    [InlineData(1400)]
+    [InlineData(800)]
+    public async Task JobPage_FailedTwiceThenCompleted_ShowsEachAttemptWithWorkerDurationAndError(int width)
+    {
+        await using var host = await StartAsync(withJobs: false);
+        var backend = host.Queue.Backend;
+        await backend.EnqueueAsync(new Job("send_email", host.Queue.Name, "t1") { Retries = 3 }, Ct);
+        foreach (var worker in (string[])["host-a:1", "host-b:2"])
+        {
+            var attempt = Assert.Single(await backend.DequeueAsync(new DequeueRequest(worker, 1, TimeSpan.Zero), Ct));
+            attempt.Error = "System.Net.Sockets.SocketException: connection refused by " + worker + "\n   at Authors.Email.SendAsync(String to)";
+            await backend.RetryAsync(attempt, TimeSpan.Zero, Ct);
+        }
+
+        var last = Assert.Single(await backend.DequeueAsync(new DequeueRequest("host-a:1", 1, TimeSpan.Zero), Ct));
+        last.Error = null; // as the worker clears it when a function returns
+        await backend.FinishAsync(last, JobStatus.Complete, Ct);
+
+        var page = await BrowserPages.OpenAsync(chromium, host, $"#/queues/{host.Queue.Name}/job/t1", width: width);
+        await Expect(page.Locator("#job-status")).ToHaveTextAsync("complete");
+        var rows = page.Locator("#attempts tbody tr");
+        await Expect(rows).ToHaveCountAsync(3);
+        await Expect(page.Locator("#attempts td.outcome")).ToHaveTextAsync(["retried", "retried", "complete"]);
+        await Expect(page.Locator("#attempts td.worker")).ToHaveTextAsync(["host-a:1", "host-b:2", "host-a:1"]);
+        await Expect(rows.Nth(1).Locator("td.error summary")).ToHaveTextAsync("System.Net.Sockets.SocketException: connection refused by host-b:2");
+        await Expect(rows.Nth(2).Locator("td.error")).ToHaveTextAsync(string.Empty);
+        Assert.All(await page.Locator("#attempts td.took").AllTextContentsAsync(), t => Assert.NotEqual("–", t));
+        await rows.Nth(0).Locator("summary").ClickAsync();
+        await Expect(rows.Nth(0).Locator("pre.error")).ToContainTextAsync("at Authors.Email.SendAsync(String to)");
+        await BrowserPages.AssertNoHorizontalScrollAsync(page, $"job page with attempts at {width} px");
+        Assert.True(await page.EvaluateAsync<bool>("(() => { const s = document.querySelector('#attempts').parentElement; return s.scrollWidth <= s.clientWidth; })()"), "the attempts table fits without scrolling");
+        await BrowserPages.ScreenshotAsync(page, $"attempts-{width}");
+    }
+
+    [Fact]
     public async Task Overview_WorkerRunsABurstWithFailures_LiveChartShowsTheRateAndReadmeScreenshotIsSaved()
     {
         await using var host = await StartAsync(o => o.PollInterval = TimeSpan.FromMilliseconds(500), withJobs: false, queueName: "emails");
@@ -239,11 +297,15 @@ public sealed class DashboardCockpitTests(RedisServerFixture redis, ChromiumFixt
         await Expect(page.Locator(".progress")).ToHaveCountAsync(1);
         // The field "scheduled" (a relative time elsewhere on the page can read "now" too).
         await Expect(page.Locator("dl.fields dt:text-is('scheduled') + dd")).ToHaveTextAsync("now");
+        // An operator's retry adds no attempt: the two that failed are listed, nothing for the retry itself.
+        await Expect(page.Locator("#attempts td.outcome")).ToHaveTextAsync(["failed", "failed"]);
 
         await TakeAndFailAsync();
         await Expect(page.Locator("#job-status")).ToHaveTextAsync("failed");
         await Expect(page.Locator(".progress")).ToHaveCountAsync(0);
         await Expect(page.Locator("dl.fields dt", new() { HasText = "scheduled" })).ToHaveCountAsync(0);
+        await Expect(page.Locator("#attempts td.outcome")).ToHaveTextAsync(["failed", "failed", "failed"]);
+        await Expect(page.Locator("#attempts tbody tr").Nth(2)).ToHaveAttributeAsync("data-attempt", "3");
         var error = await page.Locator("#job-error").TextContentAsync();
         Assert.Equal(1, CountOf(error!, "Email.SendAsync", word: false));
         Assert.Contains("at Errand.Worker.RunAsync()", error, StringComparison.Ordinal);

@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace Errand.Dashboard.Models;
 
-/// <summary>A whole job, for its page: every field of the SAQ document. Times are epoch milliseconds, <c>scheduled</c> epoch seconds, 0 = not yet.</summary>
+/// <summary>
+/// A whole job, for its page: every field of the SAQ document, and the attempts the backend recorded (oldest first; null
+/// where not read, as in an action's answer). Times are epoch milliseconds, <c>scheduled</c> epoch seconds, 0 = not yet.
+/// </summary>
 internal sealed record JobDetail(
     string Key,
     string Queue,
@@ -24,9 +27,10 @@ internal sealed record JobDetail(
     long Completed,
     long Touched,
     string? WorkerId,
-    IReadOnlyDictionary<string, JsonElement> Meta)
+    IReadOnlyDictionary<string, JsonElement> Meta,
+    IReadOnlyList<AttemptView>? AttemptHistory)
 {
-    public static JobDetail From(Job job) => new(
+    public static JobDetail From(Job job, IReadOnlyList<Errand.Backends.JobAttempt>? attempts = null) => new(
         job.Key,
         job.Queue,
         job.Function,
@@ -47,5 +51,6 @@ internal sealed record JobDetail(
         job.Completed,
         job.Touched,
         job.WorkerId,
-        job.Meta);
+        job.Meta,
+        attempts?.Select(AttemptView.From).ToList());
 }

@@ -14,6 +14,9 @@
   let view = null;
   // Live rates, sampled from the workers' counters at each refresh of the overview; kept across pages.
   const live = { previous: null, points: [] };
+  // The per-hour history of every queue, read again at most once a minute: an hour's bar moves slowly.
+  const HOURLY_MS = 60 * 1000;
+  const hourly = { at: 0, names: '', histories: [] };
   // The queue page's selection: keys picked one by one, or every job matching the page's filter.
   let selection = { scope: '', keys: new Set(), all: false };
 
@@ -114,18 +117,30 @@
 
   async function overview(main) {
     const [queues, workers] = await Promise.all([api('queues'), api('workers')]);
-    const histories = await Promise.all(queues.map((q) => api('queues/' + enc(q.name) + '/history?minutes=60')));
+    // Today is since midnight UTC: the hourly buckets are UTC hours, so a local midnight between two of them (a
+    // time zone of a half hour) could not be told apart. Today's hours are read at every refresh (24 at most), the
+    // week's at most once a minute, and today's replace theirs.
+    const midnight = new Date(); midnight.setUTCHours(0, 0, 0, 0);
+    const hoursToday = Math.floor((Date.now() - midnight.getTime()) / 3600000) + 1;
+    const [histories, todays, week] = await Promise.all([
+      Promise.all(queues.map((q) => api('queues/' + enc(q.name) + '/history?minutes=60'))),
+      Promise.all(queues.map((q) => api('queues/' + enc(q.name) + '/history/hours?hours=' + hoursToday))),
+      hourlyHistories(queues)]);
     sampleLive(queues, histories);
+    const hours = week.map((hist, i) => {
+      const fresh = new Map(todays[i].map((p) => [p.minute, p]));
+      return hist.map((p) => fresh.get(p.minute) || p);
+    });
     const total = (k) => queues.reduce((sum, q) => sum + q[k], 0);
-    const lastHour = (k) => histories.reduce((sum, hist) => sum + hist.reduce((s, p) => s + p[k], 0), 0);
+    const today = (k) => todays.reduce((sum, hist) => sum + hist.filter((p) => Date.parse(p.minute) >= midnight.getTime()).reduce((s, p) => s + p[k], 0), 0);
     const slots = workers.reduce((sum, w) => sum + (Number(w.metadata && w.metadata.concurrency) || 0), 0);
     const rate = live.points.length ? live.points[live.points.length - 1].processed : null;
     const tile = (id, label, value, hint, href) => h(href ? 'a' : 'div', { className: 'tile', id: 'tile-' + id, href, title: hint },
       h('span', { className: 'tile-value' }, value), h('span', { className: 'tile-label' }, label));
     const tiles = h('div', { className: 'tiles', id: 'tiles' },
-      tile('processed', 'processed, last hour', fmtNum(lastHour('complete') + lastHour('failed')), 'Jobs that completed or failed in the last 60 minutes (the history the backends keep)'),
-      tile('failed', 'failed, last hour', fmtNum(lastHour('failed')), 'Jobs that failed in the last 60 minutes'),
-      tile('retried', 'retried, last hour', fmtNum(lastHour('retried')), 'Attempts put back in the queue in the last 60 minutes'),
+      tile('processed', 'processed today', fmtNum(today('complete') + today('failed')), 'Jobs that completed or failed since midnight UTC (' + exact(midnight.getTime()) + ' here)'),
+      tile('failed', 'failed today', fmtNum(today('failed')), 'Jobs that failed since midnight UTC'),
+      tile('retried', 'retried today', fmtNum(today('retried')), 'Failed attempts whose job was queued again (by its worker or the sweeper) since midnight UTC'),
       tile('queued', 'enqueued', fmtNum(total('queued')), 'Jobs ready to run now'),
       tile('scheduled', 'scheduled', fmtNum(total('scheduled')), 'Jobs waiting for their time'),
       tile('running', 'running / slots', fmtNum(total('active')) + ' / ' + fmtNum(slots), 'Running jobs, and the slots of every live worker (their concurrency)'),
@@ -152,7 +167,18 @@
       h('h2', null, 'History: per minute, last hour'),
       charts.lineChart(minutes, { series: SERIES, label: 'Jobs per minute over the last hour', xLabel: (t, long) => (long ? exact(t) : clock(t)), xEvery: 10, id: 'history-chart', bars: true }),
       legend(Object.fromEntries(SERIES.map((k) => [k, k + ' ' + fmtNum(minutes.reduce((acc, p) => acc + p[k], 0))]))),
-      h('p', { className: 'muted note' }, 'The backends keep per-minute history for an hour; longer history (per hour, 7 days) is not stored.'));
+      h('p', { className: 'muted note' }, 'Per-minute history is kept for an hour, per-hour history for 7 days.'));
+    const days = hours.length ? hours[0].map((p, i) => {
+      const point = { t: Date.parse(p.minute) };
+      for (const k of SERIES) point[k] = hours.reduce((acc, hist) => acc + (hist[i] ? hist[i][k] : 0), 0);
+      return point;
+    }) : [];
+    const weekCard = h('div', { className: 'card', id: 'history-week' },
+      h('h2', null, 'History: per hour, last 7 days'),
+      charts.lineChart(days, { series: SERIES, label: 'Jobs per hour over the last 7 days', xLabel: (t, long) => (long ? hourRange(t) : day(t)), xAt: (p) => new Date(p.t).getHours() === 0, id: 'week-chart', bars: true,
+        // Drawn at about the width it is shown at (the card's padding off the page's), so that its text keeps its size.
+        width: Math.round(Math.min(1400, Math.max(480, main.clientWidth - 48))), height: 180 }),
+      legend(Object.fromEntries(SERIES.map((k) => [k, k + ' ' + fmtNum(days.reduce((acc, p) => acc + p[k], 0))]))));
 
     const cols = ['queued', 'active', 'scheduled', 'complete', 'failed', 'aborted'];
     const table = h('div', { className: 'scroll' }, h('table', { id: 'queues' },
@@ -163,8 +189,23 @@
         h('td', { className: 'spark' }, charts.sparkline(histories[i].map(sum), q.name + ': ' + fmtNum(histories[i].reduce((a, p) => a + sum(p), 0)) + ' jobs ended in the last hour')),
         cols.map((c) => h('td', { className: 'num count-' + c }, h('a', { href: '#/queues/' + enc(q.name) + '/' + c }, fmtNum(q[c])))),
         h('td', { className: 'num count-workers' }, h('a', { href: '#/workers' }, fmtNum(q.workers))))))));
-    main.replaceChildren(h('h1', null, 'Overview'), tiles, h('div', { className: 'charts' }, liveCard, historyCard), h('h2', null, 'Queues'), table);
+    main.replaceChildren(h('h1', null, 'Overview'), tiles, h('div', { className: 'charts' }, liveCard, historyCard), weekCard, h('h2', null, 'Queues'), table);
   }
+
+  async function hourlyHistories(queues) {
+    // A new hour, or other queues, read it again at once.
+    const names = queues.map((q) => q.name).join('\u0000') + '\u0000' + Math.floor(Date.now() / 3600000);
+    if (hourly.names !== names || Date.now() - hourly.at > HOURLY_MS) {
+      hourly.histories = await Promise.all(queues.map((q) => api('queues/' + enc(q.name) + '/history/hours?hours=168')));
+      hourly.at = Date.now();
+      hourly.names = names;
+    }
+    return hourly.histories;
+  }
+
+  const day = (ms) => new Date(ms).toLocaleDateString([], { weekday: 'short', day: 'numeric' });
+  const hourRange = (ms) => new Date(ms).toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })
+    + '–' + new Date(ms + 3600000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
   // Since the first point, in whole minutes (one at least, five at most), labelled back from now.
   function liveSpan() {
@@ -455,8 +496,9 @@
       h('a', { href: '#/queues/' + enc(queue) + '/' + (job.status === 'aborting' ? 'active' : job.status) }, '← ' + queue), actions,
       h('div', { className: 'card' }, progress, timeline(job),
         h('h2', null, 'Details'), h('dl', { className: 'fields' }, fields.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]))),
-      h('h2', null, 'Arguments (kwargs)'), h('pre', { id: 'job-kwargs' }, json(job.kwargs)),
     ];
+    if (job.attempt_history && job.attempt_history.length) sections.push(h('h2', null, 'Attempts'), attemptsTable(job.attempt_history));
+    sections.push(h('h2', null, 'Arguments (kwargs)'), h('pre', { id: 'job-kwargs' }, json(job.kwargs)));
     if (job.error) sections.push(h('h2', null, 'Error'), h('pre', { className: 'error', id: 'job-error' }, withoutRepeats(job.error)));
     if (job.result !== null && job.result !== undefined) sections.push(h('h2', null, 'Result'), h('pre', { id: 'job-result' }, json(job.result)));
     if (job.meta && Object.keys(job.meta).length) sections.push(h('h2', null, 'Meta'), h('pre', { id: 'job-meta' }, json(job.meta)));
@@ -464,6 +506,22 @@
     const bar = main.querySelector('.progress > div');
     // The CSP forbids inline style attributes set from markup, but not the CSSOM.
     if (bar) bar.style.width = percent + '%';
+  }
+
+  // Every recorded attempt, oldest first: when, on which worker, how long, how it ended; its error's first line, the
+  // whole error in a details element.
+  function attemptsTable(attempts) {
+    return h('div', { className: 'scroll' }, h('table', { id: 'attempts' },
+      h('thead', null, h('tr', null, ['#', 'started', 'worker', 'took', 'outcome', 'error'].map((c) => h('th', { className: c === '#' || c === 'took' ? 'num' : null }, c)))),
+      h('tbody', null, attempts.map((a) => h('tr', { 'data-attempt': a.attempt },
+        h('td', { className: 'num' }, String(a.attempt)),
+        h('td', { className: 'when' }, when(a.started || a.ended)),
+        h('td', { className: 'worker' }, a.worker_id || '–'),
+        h('td', { className: 'num took' }, a.duration_ms === null || a.duration_ms === undefined ? '–' : fmtDuration(a.duration_ms)),
+        h('td', { className: 'outcome' }, badge(a.outcome)),
+        h('td', { className: 'error' }, a.error
+          ? h('details', null, h('summary', null, a.error.split(/\r?\n/)[0]), h('pre', { className: 'error' }, withoutRepeats(a.error)))
+          : ''))))));
   }
 
   // A stack frame repeated on consecutive lines (an exception rethrown through the same frame) is shown once.

@@ -26,7 +26,8 @@
     return out;
   }
 
-  // points: [{t: epoch ms, <series>: number}]; opts: {series, width, height, label, xLabel(t), xEvery, unit, id, bars}
+  // points: [{t: epoch ms, <series>: number}]; opts: {series, width, height, label, xLabel(t), xEvery or xAt(p), unit, id, bars}
+  // (xAt: a point is labelled when it says so, such as the first hour of each day)
   // With bars, the series are stacked in one bar per point (a burst is a tall bar, not a spike at the edge).
   function lineChart(points, opts) {
     const width = opts.width || 600, height = opts.height || 200;
@@ -61,9 +62,11 @@
     } else {
       const every = opts.xEvery || Math.max(1, Math.ceil(points.length / 6));
       points.forEach((p, i) => {
-        if ((points.length - 1 - i) % every !== 0) return;
-        const anchor = i === 0 ? 'start' : i === points.length - 1 ? 'end' : 'middle';
-        svg.appendChild(s('text', { x: x(i), y: height - 6, 'text-anchor': anchor, class: 'x-label' }, opts.xLabel(p.t)));
+        if (opts.xAt ? !opts.xAt(p) : (points.length - 1 - i) % every !== 0) return;
+        // A labelled boundary (xAt) starts its span: the text runs over it, or ends at it near the right edge.
+        const anchor = opts.xAt ? (i > points.length - 12 ? 'end' : 'start')
+          : i === 0 ? 'start' : i === points.length - 1 ? 'end' : 'middle';
+        svg.appendChild(s('text', { x: opts.xAt ? x(i) - slot / 2 : x(i), y: height - 6, 'text-anchor': anchor, class: 'x-label' }, opts.xLabel(p.t)));
       });
     }
     if (opts.bars) {

@@ -3,18 +3,21 @@
 -- keys (the finished-job index and the per-minute history).
 --
 -- KEYS[1] queued list, KEYS[2] active list, KEYS[3] incomplete zset, KEYS[4..6] errand finished index of complete,
--- failed, aborted; then M ids to mark active; then F pairs (id of a finished job, its errand history hash); then P ids
--- that BLMOVE already moved to active, whose documents to return; then errand's expiry index of finished jobs; last,
--- errand's limit keys (limits_lib.lua, put in front of this script): limits, holds, running, slots, heldby, delayed.
+-- failed, aborted; then M ids to mark active; then F quadruples (id of a finished job, its errand per-minute history
+-- hash, its errand per-hour history hash, its errand attempts list); then P ids that BLMOVE already moved to active,
+-- whose documents to return; then errand's expiry index of finished jobs; last, errand's limit keys (limits_lib.lua,
+-- put in front of this script): limits, holds, running, slots, heldby, delayed.
 -- ARGV[1] M, ARGV[2] F, ARGV[3] P, ARGV[4] how many ready ids to take, ARGV[5] history key ttl in seconds; then M
--- documents with status 'active'; then F sextuples: ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word,
+-- documents with status 'active'; then F octuples: ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word,
 -- document, completed time (epoch ms), '1' when the job was taken since the last call (its mark is not among the M:
 -- a job marked and finished in one atomic call is never seen active, so only its 'active' notification goes out,
 -- before its outcome's) else '0', the attempt that finishes (the document's attempts), the document this attempt last
--- wrote ('' when unknown, and for a job taken since the last call); then the batch's entry of errand's expiry
--- index: when the first of its documents with a ttl expires (epoch ms) and 'w:FIRST:LAST' (its completed range), or
--- two empty strings when none has a ttl; last, now (epoch ms) and the prefix of errand's per-target limit keys
--- ('errand:QUEUE:').
+-- wrote ('' when unknown, and for a job taken since the last call), the attempt's record (JSON, pushed on the
+-- attempts list, which keeps the last ARGV[tail + 6] and expires with the document); then the batch's entry of
+-- errand's expiry index: when the first of its documents with a ttl expires (epoch ms) and 'w:FIRST:LAST' (its
+-- completed range), or two empty strings when none has a ttl; then now (epoch ms) and the prefix of errand's
+-- per-target limit keys ('errand:QUEUE:'); last, the per-hour history key ttl in seconds and how many attempts a list
+-- keeps.
 --
 -- Limits: only when the queue has limits (or holds, or jobs holding slots or held) does the script read a job's
 -- function and group key: a finish frees the job's slots, a take judges each ready job and holds one over a limit out
@@ -32,11 +35,12 @@
 -- Kept cheap per job: redis.call held in a local, arrays filled by index or counter (#t is a search in Lua 5.1).
 local call = redis.call
 local m, f, p, take = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local finishedBase, movedBase = 6 + m, 6 + m + 2 * f
+local finishedBase, movedBase = 6 + m, 6 + m + 4 * f
+local tail = 5 + m + 8 * f
 local out = {}
 local limitBase = movedBase + p + 1
 limInit(KEYS[1], KEYS[limitBase + 1], KEYS[limitBase + 2], KEYS[limitBase + 3], KEYS[limitBase + 4], KEYS[limitBase + 5],
-    KEYS[limitBase + 6], ARGV[5 + m + 7 * f + 4], ARGV[5 + m + 7 * f + 3])
+    KEYS[limitBase + 6], ARGV[tail + 4], ARGV[tail + 3])
 local limited = limActive()
 
 -- Marks.
@@ -107,8 +111,8 @@ end
 local stale = {}
 local checked, checkedAt = {}, {}
 for i = 1, f do
-    if ARGV[5 + m + 7 * i - 6 + 4] ~= '1' then
-        checked[#checked + 1] = KEYS[finishedBase + 2 * i - 1]
+    if ARGV[5 + m + 8 * i - 7 + 4] ~= '1' then
+        checked[#checked + 1] = KEYS[finishedBase + 4 * i - 3]
         checkedAt[#checked] = i
     end
 end
@@ -117,14 +121,16 @@ for first = 1, #checked, 500 do
     local raws = call('MGET', unpack(checked, first, last))
     for c = first, last do
         local i = checkedAt[c]
-        local j = 5 + m + 7 * i - 6
+        local j = 5 + m + 8 * i - 7
         stale[i] = not isCurrent(raws[c - first + 1], tonumber(ARGV[j + 5]), ARGV[j + 6])
     end
 end
 local e = 0
+local hours = {}
+local keep = tonumber(ARGV[tail + 6])
 for i = 1, f do
-    local id = KEYS[finishedBase + 2 * i - 1]
-    local j = 5 + m + 7 * i - 6
+    local id = KEYS[finishedBase + 4 * i - 3]
+    local j = 5 + m + 8 * i - 7
     -- One entry, as SAQ's finish removes it: an id taken twice (queued twice) keeps the other run's entry. The
     -- oldest jobs are at the list's head, so the scan stops early where a whole-list LREM read every entry.
     if not stale[i] and call('LREM', KEYS[2], '1', id) == 0 and ARGV[j + 4] == '1' then
@@ -134,7 +140,8 @@ for i = 1, f do
         if limited then
             limRelease(id)
         end
-        local history = KEYS[finishedBase + 2 * i]
+        local history = KEYS[finishedBase + 4 * i - 2]
+        hours[history] = KEYS[finishedBase + 4 * i - 1]
         -- The ttl stays a string (an integer's digits): Redis takes its arguments as strings, and a Lua number would be
         -- formatted back into one for every call.
         local ttl = ARGV[j]
@@ -160,12 +167,22 @@ for i = 1, f do
             counts[history] = byStatus
         end
         byStatus[status] = (byStatus[status] or 0) + 1
+        -- Errand's record of the attempt: pushed on the job's list, which keeps the last ones and lives as the document.
+        local attempts = KEYS[finishedBase + 4 * i]
         if deleted then
-            call('DEL', id)
-        elseif ttl == '0' then
-            call('SET', id, ARGV[j + 2])
+            call('DEL', id, attempts)
         else
-            call('SETEX', id, ttl, ARGV[j + 2])
+            -- RPUSH answers the list's length: trimmed only when it is over the bound (rarely: most jobs run once).
+            if call('RPUSH', attempts, ARGV[j + 7]) > keep then
+                call('LTRIM', attempts, -keep, -1)
+            end
+            if ttl == '0' then
+                call('SET', id, ARGV[j + 2])
+                call('PERSIST', attempts)
+            else
+                call('SETEX', id, ttl, ARGV[j + 2])
+                call('EXPIRE', attempts, ttl)
+            end
         end
         if ARGV[j + 4] == '1' then
             call('PUBLISH', id, 'active')
@@ -186,15 +203,19 @@ for word, set in pairs(index) do
 end
 -- Errand's expiry index: one entry for the batch (not one per job), due when its first document with a ttl expires;
 -- the prune on sweep finds the batch's ids in the finished indexes by their completed range.
-if ARGV[5 + m + 7 * f + 1] ~= '' then
-    call('ZADD', KEYS[movedBase + p + 1], ARGV[5 + m + 7 * f + 1], ARGV[5 + m + 7 * f + 2])
+if ARGV[tail + 1] ~= '' then
+    call('ZADD', KEYS[movedBase + p + 1], ARGV[tail + 1], ARGV[tail + 2])
 end
--- History counts are added up over the batch: one HINCRBY per minute and status, one EXPIRE per minute.
+-- History counts are added up over the batch: one HINCRBY per minute and status, one EXPIRE per minute; the same for
+-- the minute's hour (a batch's minutes are mostly one, in one hour).
 for history, byStatus in pairs(counts) do
+    local hour = hours[history]
     for status, count in pairs(byStatus) do
         call('HINCRBY', history, status, count)
+        call('HINCRBY', hour, status, count)
     end
     call('EXPIRE', history, ARGV[5])
+    call('EXPIRE', hour, ARGV[tail + 5])
 end
 
 -- Takes: the documents of the ids BLMOVE moved, then up to `take` ready ids moved from queued to active.

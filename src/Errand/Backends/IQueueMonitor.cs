@@ -6,6 +6,9 @@ public interface IQueueMonitor
     /// <summary>Gets how many minutes of history a backend keeps at least: 60.</summary>
     const int HistoryMinutes = 60;
 
+    /// <summary>Gets how many hours of hourly history a backend keeps at least: 168 (7 days).</summary>
+    const int HistoryHours = 168;
+
     /// <summary>Gets the name of the queue.</summary>
     string QueueName { get; }
 
@@ -54,6 +57,25 @@ public interface IQueueMonitor
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="minutes"/> is not between 1 and <see cref="HistoryMinutes"/>.</exception>
     Task<IReadOnlyList<HistoryPoint>> GetHistoryAsync(int minutes, CancellationToken cancellationToken);
+
+    /// <summary>Gets how many jobs completed, failed, were retried and were aborted in each of the last <paramref name="hours"/> hours.</summary>
+    /// <param name="hours">How many hours, the current one included: 1 to <see cref="HistoryHours"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>One point per hour, oldest first, the last being the current hour (its <see cref="HistoryPoint.Minute"/> is the start of the hour, UTC); an hour with nothing recorded has zeros.</returns>
+    /// <remarks>Counted as <see cref="GetHistoryAsync"/> counts, in buckets of an hour kept for 8 days.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="hours"/> is not between 1 and <see cref="HistoryHours"/>.</exception>
+    Task<IReadOnlyList<HistoryPoint>> GetHourlyHistoryAsync(int hours, CancellationToken cancellationToken);
+
+    /// <summary>Gets the attempts of job <paramref name="key"/> that have ended, oldest first: at most the last <see cref="JobAttempt.MaxKept"/>.</summary>
+    /// <param name="key">The job key.</param>
+    /// <param name="cancellationToken">Cancels the wait for the backend.</param>
+    /// <returns>The attempts, kept as long as the job is; empty for a job that has none recorded (or is gone).</returns>
+    /// <remarks>
+    /// An attempt is recorded when this library's worker or sweeper ends it (finished, or queued again); an operator's
+    /// retry of a finished job adds none (its attempt was recorded when it finished). Jobs run by other processes (Python
+    /// SAQ workers) have none.
+    /// </remarks>
+    Task<IReadOnlyList<JobAttempt>> GetAttemptsAsync(string key, CancellationToken cancellationToken);
 
     /// <summary>Gets how each limited function and group key stands: running against its limit, and held jobs.</summary>
     /// <param name="cancellationToken">Cancels the wait for the backend.</param>

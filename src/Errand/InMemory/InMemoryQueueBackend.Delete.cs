@@ -17,6 +17,7 @@ public sealed partial class InMemoryQueueBackend
                 if (TryReadJob(key, nowMs) is { } job && job.Status.IsFinished())
                 {
                     _documents.Remove(key);
+                    _attempts.Remove(key);
                     deleted.Add(key);
                 }
             }

@@ -2,13 +2,17 @@ using Errand.Backends;
 
 namespace Errand.InMemory;
 
-/// <content>Per-minute history of finished and retried jobs, kept for a bit over an hour.</content>
+/// <content>Per-minute history of finished and retried jobs, kept for a bit over an hour; per-hour history, kept for 8 days.</content>
 public sealed partial class InMemoryQueueBackend
 {
     private const long MsPerMinute = 60_000;
+    private const long MsPerHour = 3_600_000;
 
     // Epoch minute -> complete, failed, retried, aborted.
     private readonly Dictionary<long, long[]> _history = [];
+
+    // Epoch hour -> the same.
+    private readonly Dictionary<long, long[]> _hourly = [];
 
     /// <inheritdoc />
     public Task<IReadOnlyList<HistoryPoint>> GetHistoryAsync(int minutes, CancellationToken cancellationToken)
@@ -32,27 +36,54 @@ public sealed partial class InMemoryQueueBackend
         }
     }
 
+    /// <inheritdoc />
+    public Task<IReadOnlyList<HistoryPoint>> GetHourlyHistoryAsync(int hours, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(hours, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(hours, IQueueMonitor.HistoryHours);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var current = NowMs() / MsPerHour;
+            var points = new HistoryPoint[hours];
+            for (var i = 0; i < hours; i++)
+            {
+                var hour = current - hours + 1 + i;
+                var counts = _hourly.GetValueOrDefault(hour) ?? new long[4];
+                points[i] = new HistoryPoint(DateTimeOffset.FromUnixTimeMilliseconds(hour * MsPerHour), counts[0], counts[1], counts[2], counts[3]);
+            }
+
+            return Task.FromResult<IReadOnlyList<HistoryPoint>>(points);
+        }
+    }
+
     private void Record(JobStatus outcome, long nowMs)
     {
-        var minute = nowMs / MsPerMinute;
-        if (!_history.TryGetValue(minute, out var counts))
-        {
-            counts = new long[4];
-            _history[minute] = counts;
-
-            // Forget what no reader can ask for any more.
-            foreach (var old in _history.Keys.Where(m => m <= minute - IQueueMonitor.HistoryMinutes - 5).ToList())
-            {
-                _history.Remove(old);
-            }
-        }
-
-        counts[outcome switch
+        var index = outcome switch
         {
             JobStatus.Complete => 0,
             JobStatus.Failed => 1,
             JobStatus.Queued => 2,
             _ => 3,
-        }]++;
+        };
+        Bucket(_history, nowMs / MsPerMinute, IQueueMonitor.HistoryMinutes + 5)[index]++;
+        Bucket(_hourly, nowMs / MsPerHour, (IQueueMonitor.HistoryHours + 24))[index]++;
+    }
+
+    // The counts of one bucket; a new bucket forgets those no reader can ask for any more (older than keep buckets).
+    private static long[] Bucket(Dictionary<long, long[]> buckets, long bucket, long keep)
+    {
+        if (!buckets.TryGetValue(bucket, out var counts))
+        {
+            counts = new long[4];
+            buckets[bucket] = counts;
+            foreach (var old in buckets.Keys.Where(b => b <= bucket - keep).ToList())
+            {
+                buckets.Remove(old);
+            }
+        }
+
+        return counts;
     }
 }

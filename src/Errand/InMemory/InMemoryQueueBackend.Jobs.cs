@@ -23,6 +23,7 @@ public sealed partial class InMemoryQueueBackend
 
             job.Status = JobStatus.Queued;
             job.Queued = nowMs;
+            _attempts.Remove(key);
             Store(job);
             _incomplete[key] = job.Scheduled;
             if (job.Scheduled == 0)
@@ -146,6 +147,7 @@ public sealed partial class InMemoryQueueBackend
             var nowMs = NowMs();
             if (IsCurrentAttempt(job, nowMs))
             {
+                RecordAttempt(job, status, nowMs);
                 Finish(job, status, nowMs);
             }
         }
@@ -166,6 +168,7 @@ public sealed partial class InMemoryQueueBackend
             var nowMs = NowMs();
             if (IsCurrentAttempt(job, nowMs))
             {
+                RecordAttempt(job, JobStatus.Queued, nowMs);
                 Requeue(job, delay, nowMs);
             }
         }
@@ -268,6 +271,7 @@ public sealed partial class InMemoryQueueBackend
         if (job.Ttl < 0)
         {
             _documents.Remove(key);
+            _attempts.Remove(key);
         }
         else
         {

@@ -159,6 +159,7 @@ public sealed partial class InMemoryQueueBackend
 
     private void Apply(Job job, SweepDecision decision, long nowMs)
     {
+        RecordAttempt(job, decision.Status, nowMs);
         if (decision.Status == JobStatus.Queued)
         {
             Requeue(job, decision.RetryDelay, nowMs);

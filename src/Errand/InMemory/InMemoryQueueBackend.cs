@@ -214,6 +214,7 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
             if (_documents.TryGetValue(key, out var entry) && entry.ExpiresAtMs != 0 && entry.ExpiresAtMs <= nowMs)
             {
                 _documents.Remove(key);
+                _attempts.Remove(key);
             }
         }
     }
