@@ -2,7 +2,7 @@ namespace Errand.Backends;
 
 /// <summary>A ready-made set of <see cref="IQueueBackend.WatchPausedAsync"/> watches for backend authors: add one per call, notify them all when a change is heard.</summary>
 /// <remarks>Safe for concurrent use. A watcher that throws is left out of that change, never the others.</remarks>
-public sealed class PauseWatchers
+internal sealed class PauseWatchers
 {
     private Watch[] _watchers = [];
 
