@@ -49,9 +49,12 @@ public sealed partial class PostgresQueueBackend
             }
 
             // Judged at the time the lock was had, not asked for: a take that waited for another's lock must not
-            // date its starts back, which would end their windows early.
+            // date its starts back, which would end their windows early. The book is read at that time (a window or
+            // hold that ends while it is read still counts), and the jobs let through start once it is read: a job
+            // that finished while the book was being read (seen as no longer running) ended before they start.
             nowMs = NowMs;
             var book = await ReadLimitBookAsync(connection, nowMs, cancellationToken).ConfigureAwait(false) ?? new LimitBook();
+            nowMs = Math.Max(nowMs, NowMs);
             var taken = new List<(StoredRow Row, Job? Job)>();
             var starts = new List<(string Target, long UntilMs)>();
             var seen = new List<string>();
