@@ -128,6 +128,8 @@ public sealed class DashboardBrowserTests(RedisServerFixture redis, ChromiumFixt
 
         await Expect(page.Locator("#queue-tiles")).ToBeVisibleAsync();
         Assert.Equal(0, await page.Locator("#limits").CountAsync());
+        // The missing card leaves nothing behind (it once showed as the text "null" above the tabs).
+        Assert.DoesNotContain("null", await page.Locator("main").InnerTextAsync(), StringComparison.Ordinal);
     }
 
     private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);

@@ -352,7 +352,8 @@
       id: 'pause-queue', className: paused ? null : 'danger', 'data-focus': 'pause-queue', onclick: (e) => setPaused(e.target, name, !paused),
       title: paused ? 'Workers take this queue\'s jobs again at once.' : 'Workers stop taking this queue\'s jobs within a second; running jobs finish, enqueues are kept.',
     }, paused ? 'Resume queue' : 'Pause queue');
-    main.replaceChildren(h('div', { className: 'queue-head' }, title, pauseButton), queueTiles(name, summary, workers, history), limitsCard(limits), tabs, toolbar, bar, table, pager);
+    // replaceChildren would write a null (no limits) as the text "null".
+    main.replaceChildren(...[h('div', { className: 'queue-head' }, title, pauseButton), queueTiles(name, summary, workers, history), limitsCard(limits), tabs, toolbar, bar, table, pager].filter(Boolean));
   }
 
   // The queue's limits (issue 17), when it has some: running against each limit, and the jobs held back.
