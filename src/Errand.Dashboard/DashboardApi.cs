@@ -307,6 +307,7 @@ internal sealed class DashboardApi(ErrandDashboardOptions options, DashboardQueu
             c.Queued,
             c.Active,
             c.Scheduled,
+            c.Retrying,
             (await complete.ConfigureAwait(false)).Total,
             (await failed.ConfigureAwait(false)).Total,
             (await aborted.ConfigureAwait(false)).Total,

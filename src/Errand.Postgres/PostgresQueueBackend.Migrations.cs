@@ -48,6 +48,9 @@ public sealed partial class PostgresQueueBackend
         $"CREATE TABLE IF NOT EXISTS {_tables.History} (queue TEXT NOT NULL, minute BIGINT NOT NULL, complete BIGINT NOT NULL DEFAULT 0, failed BIGINT NOT NULL DEFAULT 0, retried BIGINT NOT NULL DEFAULT 0, aborted BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (queue, minute))",
         $"CREATE TABLE IF NOT EXISTS {_tables.HourlyHistory} (queue TEXT NOT NULL, hour BIGINT NOT NULL, complete BIGINT NOT NULL DEFAULT 0, failed BIGINT NOT NULL DEFAULT 0, retried BIGINT NOT NULL DEFAULT 0, aborted BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (queue, hour))",
         $"CREATE TABLE IF NOT EXISTS {_tables.Attempts} (key TEXT NOT NULL, attempt INTEGER NOT NULL, queue TEXT NOT NULL, started_ms BIGINT, ended_ms BIGINT NOT NULL, worker_id TEXT, status TEXT NOT NULL, error TEXT, PRIMARY KEY (key, attempt))",
+
+        // The retried attempts alone (a retry's record has status 'queued'): the retrying count reads only these.
+        $"CREATE INDEX IF NOT EXISTS {RetriedIndex} ON {_tables.Attempts} (queue, key, attempt) WHERE status = 'queued'",
         $"CREATE TABLE IF NOT EXISTS {_tables.Aborts} (key TEXT PRIMARY KEY, expires_at_ms BIGINT NOT NULL)",
         $"CREATE TABLE IF NOT EXISTS {_tables.Locks} (name TEXT PRIMARY KEY, until_ms BIGINT NOT NULL)",
         $"CREATE TABLE IF NOT EXISTS {_tables.Suspects} (key TEXT PRIMARY KEY, queue TEXT NOT NULL, since_ms BIGINT NOT NULL)",
@@ -71,6 +74,8 @@ public sealed partial class PostgresQueueBackend
     ];
 
     private string TakeIndex => PostgresTables.Quote(_tables.Prefix + _tables.JobsName + "_take_idx");
+
+    private string RetriedIndex => PostgresTables.Quote(_tables.Prefix + "attempts_retried_idx");
 
     private string GroupIndex => PostgresTables.Quote(_tables.Prefix + _tables.JobsName + "_group_idx");
 
@@ -163,7 +168,7 @@ public sealed partial class PostgresQueueBackend
 
     private async Task<bool> ErrandTablesExistAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        using var command = new NpgsqlCommand("SELECT to_regclass(@finished) IS NOT NULL AND to_regclass(@history) IS NOT NULL AND to_regclass(@hourly) IS NOT NULL AND to_regclass(@attempts) IS NOT NULL AND to_regclass(@take) IS NOT NULL AND to_regclass(@group) IS NOT NULL AND to_regclass(@paused) IS NOT NULL AND to_regclass(@starts) IS NOT NULL", connection);
+        using var command = new NpgsqlCommand("SELECT to_regclass(@finished) IS NOT NULL AND to_regclass(@history) IS NOT NULL AND to_regclass(@hourly) IS NOT NULL AND to_regclass(@attempts) IS NOT NULL AND to_regclass(@take) IS NOT NULL AND to_regclass(@group) IS NOT NULL AND to_regclass(@paused) IS NOT NULL AND to_regclass(@starts) IS NOT NULL AND to_regclass(@retried) IS NOT NULL", connection);
         command.Parameters.AddWithValue("finished", _tables.Finished);
         command.Parameters.AddWithValue("history", _tables.History);
         command.Parameters.AddWithValue("hourly", _tables.HourlyHistory);
@@ -172,6 +177,7 @@ public sealed partial class PostgresQueueBackend
         command.Parameters.AddWithValue("group", GroupIndex);
         command.Parameters.AddWithValue("paused", _tables.Paused);
         command.Parameters.AddWithValue("starts", _tables.LimitStarts);
+        command.Parameters.AddWithValue("retried", RetriedIndex);
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 

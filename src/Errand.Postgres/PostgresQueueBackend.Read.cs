@@ -32,17 +32,25 @@ public sealed partial class PostgresQueueBackend
     }
 
     /// <inheritdoc />
-    /// <remarks>Queued counts ready rows (<c>scheduled</c> passed), scheduled the queued rows still waiting; an <c>aborting</c> job is in neither.</remarks>
+    /// <remarks>
+    /// Queued counts ready rows (<c>scheduled</c> passed), scheduled the queued rows still waiting; an <c>aborting</c> job
+    /// is in neither. Retrying counts the queued or active rows whose last ended attempt (by its end, then its number:
+    /// a job enqueued again under a finished one's key overwrites its rows from attempt 1) was retried: read from the
+    /// partial index of retried attempts (<c>errand_attempts_retried_idx</c>), so it reads only jobs that were retried.
+    /// </remarks>
     /// <exception cref="BackendUnavailableException">PostgreSQL could not be reached.</exception>
     public async Task<QueueCounts> CountAsync(CancellationToken cancellationToken)
     {
         var sql = $"""
             SELECT count(*) FILTER (WHERE status = 'queued' AND scheduled <= $2),
                    count(*) FILTER (WHERE status = 'active'),
-                   count(*) FILTER (WHERE status = 'queued' AND scheduled > $2)
+                   count(*) FILTER (WHERE status = 'queued' AND scheduled > $2),
+                   (SELECT count(*) FROM {_tables.Attempts} AS r JOIN {_tables.Jobs} AS j ON j.key = r.key
+                    WHERE r.queue = $1 AND r.status = 'queued' AND j.status IN ('queued', 'active')
+                    AND NOT EXISTS (SELECT 1 FROM {_tables.Attempts} AS l WHERE l.key = r.key AND (l.ended_ms, l.attempt) > (r.ended_ms, r.attempt)))
             FROM {_tables.Jobs} WHERE status IN ('queued', 'active') AND queue = $1
             """;
-        var counts = await QueryAsync(sql, r => new QueueCounts(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(0) + r.GetInt64(1) + r.GetInt64(2)), cancellationToken, QueueName, Seconds(NowMs)).ConfigureAwait(false);
+        var counts = await QueryAsync(sql, r => new QueueCounts(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(0) + r.GetInt64(1) + r.GetInt64(2), r.GetInt64(3)), cancellationToken, QueueName, Seconds(NowMs)).ConfigureAwait(false);
         return counts[0];
     }
 

@@ -44,6 +44,7 @@ internal sealed class RedisKeys
         Delayed = $"errand:{queue}:delayed";
         ClusterAbortPrefix = $"errand:{queue}:abort:";
         Paused = $"errand:{queue}:paused";
+        Retrying = $"errand:{queue}:retrying";
         PausedChannel = RedisChannel.Literal($"errand:{queue}:paused");
         JobPattern = RedisChannel.Pattern($"saq:job:{EscapeGlob(queue)}*");
         JobScanPattern = $"saq:job:{EscapeGlob(queue)}:*";
@@ -113,6 +114,12 @@ internal sealed class RedisKeys
 
     /// <summary>Gets Errand's paused flag of the queue, <c>errand:QUEUE:paused</c>: present (<c>1</c>) while the queue is paused; no expiry.</summary>
     public RedisKey Paused { get; }
+
+    /// <summary>
+    /// Gets Errand's set of retrying jobs, <c>errand:QUEUE:retrying</c>: the ids of unfinished jobs Errand retried after a
+    /// failed or swept attempt; a finish, an abort or an operator's requeue takes the id out. Its SCARD is the count.
+    /// </summary>
+    public RedisKey Retrying { get; }
 
     /// <summary>Gets the channel a pause or a resume is published on, <c>errand:QUEUE:paused</c>: message <c>1</c> (paused) or <c>0</c> (resumed).</summary>
     public RedisChannel PausedChannel { get; }

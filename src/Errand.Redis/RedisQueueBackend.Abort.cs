@@ -45,6 +45,7 @@ public sealed partial class RedisQueueBackend
                 var dequeued = transaction.ListRemoveAsync(_keys.Queued, _keys.JobId(job.Key));
                 var incomplete = transaction.SortedSetRemoveAsync(_keys.Incomplete, _keys.JobId(job.Key));
                 var active = transaction.ListRemoveAsync(_keys.Active, _keys.JobId(job.Key));
+                _ = transaction.SetRemoveAsync(_keys.Retrying, _keys.JobId(job.Key)); // an aborting job is retrying no more
                 _ = transaction.StringSetAsync(_keys.JobId(job.Key), JobDocument.Serialize(current));
                 _ = transaction.StringSetAsync(AbortMarker(job.Key), reason, _options.AbortMarkerTtl);
                 _ = transaction.PublishAsync(RedisChannel.Literal(_keys.JobId(job.Key)), "aborting");

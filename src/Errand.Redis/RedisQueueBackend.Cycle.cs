@@ -209,7 +209,7 @@ public sealed partial class RedisQueueBackend
             count += take.Count;
         }
 
-        var keys = new RedisKey[6 + marks.Count + (4 * finishes.Count) + moved + 1 + 6];
+        var keys = new RedisKey[6 + marks.Count + (4 * finishes.Count) + moved + 1 + 6 + 1];
         var values = new RedisValue[5 + marks.Count + (8 * finishes.Count) + 2 + 2 + 2];
         keys[0] = _keys.Queued;
         keys[1] = _keys.Active;
@@ -260,6 +260,7 @@ public sealed partial class RedisQueueBackend
 
         keys[k] = _keys.FinishedExpiry;
         LimitKeys(keys, k + 1);
+        keys[k + 7] = _keys.Retrying;
         values[v + 2] = NowMs;
         values[v + 3] = _keys.LimitPrefix;
         values[v + 4] = (long)HourlyHistoryKeyTtl.TotalSeconds;

@@ -107,6 +107,9 @@ public sealed partial class RedisQueueBackend
             _ = transaction.ListRightPushAsync(attempts, AttemptRecord.Serialize(JobAttempt.Of(job, JobStatus.Queued, now)));
             _ = transaction.ListTrimAsync(attempts, -JobAttempt.MaxKept, -1);
             _ = transaction.KeyPersistAsync(attempts);
+
+            // Retrying until it finishes: in Errand's set, in the transaction that writes the retry.
+            _ = transaction.SetAddAsync(_keys.Retrying, _keys.JobId(job.Key));
         }
 
         job.Status = JobStatus.Queued;
@@ -166,6 +169,7 @@ public sealed partial class RedisQueueBackend
         }
 
         _ = transaction.SortedSetRemoveAsync(_keys.Incomplete, _keys.JobId(job.Key));
+        _ = transaction.SetRemoveAsync(_keys.Retrying, _keys.JobId(job.Key));
         if (job.Ttl < 0)
         {
             _ = transaction.KeyDeleteAsync(_keys.JobId(job.Key));

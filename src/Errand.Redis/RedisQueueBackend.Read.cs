@@ -61,11 +61,13 @@ public sealed partial class RedisQueueBackend
             var active = _db.ListLengthAsync(_keys.Active);
             var scheduled = _db.SortedSetLengthAsync(_keys.Incomplete, 1, double.PositiveInfinity);
             var incomplete = _db.SortedSetLengthAsync(_keys.Incomplete);
+            var retrying = _db.SetLengthAsync(_keys.Retrying);
             return new QueueCounts(
                 await queued.ConfigureAwait(false) + await held.ConfigureAwait(false),
                 await active.ConfigureAwait(false),
                 await scheduled.ConfigureAwait(false),
-                await incomplete.ConfigureAwait(false));
+                await incomplete.ConfigureAwait(false),
+                await retrying.ConfigureAwait(false));
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {

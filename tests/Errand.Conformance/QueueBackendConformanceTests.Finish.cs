@@ -126,7 +126,7 @@ public abstract partial class QueueBackendConformanceTests
         Assert.Equal(0, stored.Completed);
         Assert.Equal(0.0, stored.Progress);
         Assert.Equal(NowMs, stored.Touched);
-        Assert.Equal(new QueueCounts(1, 0, 0, 1), await Backend.CountAsync(Ct));
+        Assert.Equal(new QueueCounts(1, 0, 0, 1, Retrying: 1), await Backend.CountAsync(Ct));
         var again = await DequeueOneAsync("r", "w2");
         Assert.Equal(2, again.Attempts);
         Assert.Equal("w2", again.WorkerId);
@@ -143,7 +143,7 @@ public abstract partial class QueueBackendConformanceTests
 
         Assert.Equal(JobStatus.Queued, (await StoredAsync("later")).Status);
         Assert.Empty(await DequeueNowAsync());
-        Assert.Equal(new QueueCounts(0, 0, 1, 1), await Backend.CountAsync(Ct));
+        Assert.Equal(new QueueCounts(0, 0, 1, 1, Retrying: 1), await Backend.CountAsync(Ct));
 
         Clock.Advance(TimeSpan.FromSeconds(6));
         Assert.Equal([job.Key], await Backend.ScheduleAsync(LongLock, Ct));

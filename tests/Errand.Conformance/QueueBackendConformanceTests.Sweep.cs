@@ -212,7 +212,7 @@ public abstract partial class QueueBackendConformanceTests
         var again = await DequeueOneAsync(key, "w2");
         Assert.Equal(2, again.Attempts);
         Assert.Equal("swept", again.Error);
-        Assert.Equal(new QueueCounts(0, 1, 0, 1), await Backend.CountAsync(Ct));
+        Assert.Equal(new QueueCounts(0, 1, 0, 1, Retrying: 1), await Backend.CountAsync(Ct));
     }
 
     /// <summary>Returns worker info for <paramref name="workerId"/> on this test's queue.</summary>

@@ -30,6 +30,7 @@ public sealed class DashboardApiTests(RedisServerFixture redis, PostgresServerFi
         Assert.Equal(2, queue.GetProperty("queued").GetInt64());
         Assert.Equal(1, queue.GetProperty("active").GetInt64());
         Assert.Equal(1, queue.GetProperty("scheduled").GetInt64());
+        Assert.Equal(0, queue.GetProperty("retrying").GetInt64()); // f1 was retried twice, then failed for good
         Assert.Equal(1, queue.GetProperty("complete").GetInt64());
         Assert.Equal(1, queue.GetProperty("failed").GetInt64());
         Assert.Equal(1, queue.GetProperty("aborted").GetInt64());

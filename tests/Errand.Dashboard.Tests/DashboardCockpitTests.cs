@@ -32,6 +32,54 @@ public sealed class DashboardCockpitTests(RedisServerFixture redis, ChromiumFixt
     }
 
     [Fact]
+    public async Task Overview_JobsTheTestMadeRetry_RetryingTileCountsThoseNotFinishedInTotalPerQueueAndOnTheQueuePage()
+    {
+        await using var host = await StartAsync(o => o.PollInterval = TimeSpan.FromMilliseconds(500), withJobs: false);
+        var backend = host.Queue.Backend;
+        foreach (var key in (string[])["r-running", "r-waiting", "r-done", "r-failed", "plain"])
+        {
+            await backend.EnqueueAsync(new Job("send_email", host.Queue.Name, key) { Retries = 3 }, Ct);
+        }
+
+        async Task<Job> Take(string key)
+        {
+            var job = Assert.Single(await backend.DequeueAsync(new DequeueRequest("w", 1, TimeSpan.Zero), Ct));
+            Assert.Equal(key, job.Key);
+            return job;
+        }
+
+        // Each r- job fails once and is queued again: r-running is taken again, r-waiting waits an hour for its retry,
+        // r-done then completes and r-failed then fails for good; plain never fails. Two are retrying.
+        foreach (var key in (string[])["r-running", "r-waiting", "r-done", "r-failed"])
+        {
+            var failedOnce = await Take(key);
+            failedOnce.Error = "System.TimeoutException: no answer";
+            await backend.RetryAsync(failedOnce, key == "r-waiting" ? TimeSpan.FromHours(1) : TimeSpan.Zero, Ct);
+        }
+
+        await Take("plain");
+        var again = await Take("r-running");
+        Assert.Equal(2, again.Attempts);
+        await backend.FinishAsync(await Take("r-done"), JobStatus.Complete, Ct);
+        await backend.FinishAsync(await Take("r-failed"), JobStatus.Failed, Ct);
+        Assert.Equal(2, (await backend.CountAsync(Ct)).Retrying);
+
+        var page = await BrowserPages.OpenAsync(chromium, host, string.Empty, width: 1400);
+        await Expect(page.Locator("#tile-retrying .tile-value")).ToHaveTextAsync("2");
+        await Expect(page.Locator("#tile-retrying .tile-label")).ToHaveTextAsync("retrying");
+        await Expect(page.Locator("#tile-retried .tile-value")).ToHaveTextAsync("4");
+        await Expect(page.Locator($"tr[data-queue='{host.Queue.Name}'] .count-retrying")).ToHaveTextAsync("2");
+        await BrowserPages.AssertNoHorizontalScrollAsync(page, "overview with the retrying tile at 1400 px");
+
+        // The running one completes: the tiles follow at the next refresh.
+        await backend.FinishAsync(again, JobStatus.Complete, Ct);
+        await Expect(page.Locator("#tile-retrying .tile-value")).ToHaveTextAsync("1");
+        await Expect(page.Locator($"tr[data-queue='{host.Queue.Name}'] .count-retrying")).ToHaveTextAsync("1");
+        var queuePage = await BrowserPages.OpenAsync(chromium, host, $"#/queues/{host.Queue.Name}/scheduled", width: 1400);
+        await Expect(queuePage.Locator("#qtile-retrying .tile-value")).ToHaveTextAsync("1");
+    }
+
+    [Fact]
     public async Task Overview_SevenDayChart_HasAnHourlyBarPerHourDayLabelsValuesOnHoverAndTodaysTiles()
     {
         await using var host = await StartAsync();

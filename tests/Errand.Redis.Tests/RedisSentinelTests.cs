@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Errand.Conformance;
 using StackExchange.Redis;
 
 namespace Errand.Redis.Tests;
@@ -81,5 +82,59 @@ public sealed class RedisSentinelTests(RedisSentinelFixture sentinel) : IClassFi
         var twice = runs.Count(r => r.Value > 1);
         Assert.True(twice <= options.Concurrency * 3, $"{twice} jobs ran more than once");
         TestContext.Current.TestOutputHelper?.WriteLine($"jobs run more than once: {twice}");
+    }
+
+    [Fact]
+    public async Task PauseAsync_ThroughTheSentinelUrl_WorkerBehindTheSentinelStopsTakingAndResumes()
+    {
+        sentinel.SkipIfMissing();
+        var ct = TestContext.Current.CancellationToken;
+        var queueName = $"p{Guid.NewGuid():N}";
+
+        // The worker and the operator each find the primary through the Sentinels, on connections of their own.
+        var backend = await RedisQueueBackend.ConnectAsync(sentinel.Url, new RedisBackendOptions { QueueName = queueName }, cancellationToken: ct);
+        var signalling = new SignallingBackend(backend);
+        await using var workerQueue = new Queue(signalling);
+        await using var operatorQueue = await RedisQueueFactory.ConnectAsync(sentinel.Url, queueName, cancellationToken: ct);
+        var ran = new ConcurrentQueue<string>();
+        var functions = new JobFunctions().Add("work", context =>
+        {
+            ran.Enqueue(context.Job.Key);
+            return Task.CompletedTask;
+        });
+        var options = new WorkerOptions { DequeueWait = TimeSpan.FromMilliseconds(200), PauseCheckInterval = TimeSpan.FromMilliseconds(100) };
+        using var worker = new Worker(workerQueue, functions, options);
+        using var stop = new CancellationTokenSource();
+        var running = worker.RunAsync(stop.Token);
+
+        var first = await operatorQueue.EnqueueAsync("work", cancellationToken: ct);
+        Assert.Equal(JobStatus.Complete, (await operatorQueue.WaitAsync(first.Key, Patience, ct)).Status);
+
+        // The pause is published on the primary the Sentinels name, and heard on the worker's connection.
+        var heard = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (await signalling.WatchPausedAsync(paused => heard.TrySetResult(paused), ct))
+        {
+            await operatorQueue.PauseAsync(ct);
+            Assert.True(await heard.Task.WaitAsync(Patience, ct));
+        }
+
+        Assert.True(await operatorQueue.IsPausedAsync(ct));
+        await signalling.DequeuesIdleAsync().WaitAsync(Patience, ct);
+        var second = await operatorQueue.EnqueueAsync("work", cancellationToken: ct);
+
+        // Two more reads of the flag: the worker's loops had the time to take it, and did not.
+        var reads = signalling.PausedReads;
+        await signalling.PausedReadAsync(reads + 2).WaitAsync(Patience, ct);
+        Assert.True(worker.IsPaused);
+        Assert.Equal(JobStatus.Queued, (await operatorQueue.GetJobAsync(second.Key, ct))!.Status);
+        Assert.DoesNotContain(second.Key, ran);
+
+        await operatorQueue.ResumeAsync(ct);
+
+        Assert.Equal(JobStatus.Complete, (await operatorQueue.WaitAsync(second.Key, Patience, ct)).Status);
+        Assert.False(worker.IsPaused);
+        Assert.Equal([first.Key, second.Key], ran);
+        await stop.CancelAsync();
+        await running.WaitAsync(Patience, ct);
     }
 }

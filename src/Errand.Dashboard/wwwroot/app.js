@@ -141,6 +141,7 @@
       tile('processed', 'processed today', fmtNum(today('complete') + today('failed')), 'Jobs that completed or failed since midnight UTC (' + exact(midnight.getTime()) + ' here)'),
       tile('failed', 'failed today', fmtNum(today('failed')), 'Jobs that failed since midnight UTC'),
       tile('retried', 'retried today', fmtNum(today('retried')), 'Failed attempts whose job was queued again (by its worker or the sweeper) since midnight UTC'),
+      tile('retrying', 'retrying', fmtNum(total('retrying')), 'Unfinished jobs that were queued again after a failed or swept attempt: waiting for their retry or running again'),
       tile('queued', 'enqueued', fmtNum(total('queued')), 'Jobs ready to run now'),
       tile('scheduled', 'scheduled', fmtNum(total('scheduled')), 'Jobs waiting for their time'),
       tile('running', 'running / slots', fmtNum(total('active')) + ' / ' + fmtNum(slots), 'Running jobs, and the slots of every live worker (their concurrency)'),
@@ -180,14 +181,15 @@
         width: Math.round(Math.min(1400, Math.max(480, main.clientWidth - 48))), height: 180 }),
       legend(Object.fromEntries(SERIES.map((k) => [k, k + ' ' + fmtNum(days.reduce((acc, p) => acc + p[k], 0))]))));
 
-    const cols = ['queued', 'active', 'scheduled', 'complete', 'failed', 'aborted'];
+    const cols = ['queued', 'active', 'scheduled', 'retrying', 'complete', 'failed', 'aborted'];
     const table = h('div', { className: 'scroll' }, h('table', { id: 'queues' },
       h('thead', null, h('tr', null, h('th', null, 'Queue'), h('th', { className: 'spark' }, 'last hour'),
         cols.map((c) => h('th', { className: 'num' }, c)), h('th', { className: 'num' }, 'workers'))),
       h('tbody', null, queues.map((q, i) => h('tr', { 'data-queue': q.name },
         h('td', null, h('a', { href: '#/queues/' + enc(q.name) }, q.name), q.paused ? [' ', pausedBadge()] : null),
         h('td', { className: 'spark' }, charts.sparkline(histories[i].map(sum), q.name + ': ' + fmtNum(histories[i].reduce((a, p) => a + sum(p), 0)) + ' jobs ended in the last hour')),
-        cols.map((c) => h('td', { className: 'num count-' + c }, h('a', { href: '#/queues/' + enc(q.name) + '/' + c }, fmtNum(q[c])))),
+        // Retrying jobs are in no list of their own (they are queued, scheduled or active): a number, not a link.
+        cols.map((c) => h('td', { className: 'num count-' + c }, c === 'retrying' ? fmtNum(q[c]) : h('a', { href: '#/queues/' + enc(q.name) + '/' + c }, fmtNum(q[c])))),
         h('td', { className: 'num count-workers' }, h('a', { href: '#/workers' }, fmtNum(q.workers))))))));
     main.replaceChildren(h('h1', null, 'Overview'), tiles, h('div', { className: 'charts' }, liveCard, historyCard), weekCard, h('h2', null, 'Queues'), table);
   }
@@ -383,6 +385,7 @@
       tile('failed', 'failed, last hour', fmtNum(hour('failed'))),
       tile('queued', 'enqueued', summary ? fmtNum(summary.queued) : '–'),
       tile('scheduled', 'scheduled', summary ? fmtNum(summary.scheduled) : '–'),
+      tile('retrying', 'retrying', summary ? fmtNum(summary.retrying) : '–'),
       tile('running', 'running / slots', (summary ? fmtNum(summary.active) : '–') + ' / ' + fmtNum(slots)),
       tile('workers', 'workers', fmtNum(own.length)),
       h('div', { className: 'tile small spark-tile' }, charts.sparkline(history.map((p) => SERIES.reduce((a, k) => a + p[k], 0)), name + ': jobs ended per minute, last hour'),

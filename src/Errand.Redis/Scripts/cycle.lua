@@ -6,7 +6,7 @@
 -- failed, aborted; then M ids to mark active; then F quadruples (id of a finished job, its errand per-minute history
 -- hash, its errand per-hour history hash, its errand attempts list); then P ids that BLMOVE already moved to active,
 -- whose documents to return; then errand's expiry index of finished jobs; last, errand's limit keys (limits_lib.lua,
--- put in front of this script): limits, holds, running, slots, heldby, delayed.
+-- put in front of this script): limits, holds, running, slots, heldby, delayed; then errand's set of retrying jobs.
 -- ARGV[1] M, ARGV[2] F, ARGV[3] P, ARGV[4] how many ready ids to take, ARGV[5] history key ttl in seconds; then M
 -- documents with status 'active'; then F octuples: ttl in seconds (> 0 SETEX, 0 SET, < 0 DEL), status word,
 -- document, completed time (epoch ms), '1' when the job was taken since the last call (its mark is not among the M:
@@ -85,6 +85,9 @@ local added = { complete = {}, failed = {}, aborted = {} }
 local others = { complete = {}, failed = {}, aborted = {} }
 local counts = {}
 local ended = {}
+-- Finished jobs past their first attempt: only these can be in errand's set of retrying jobs (one SREM a call, none
+-- when every job ran once).
+local retried = {}
 -- Whether attempt n's finish may be stored over the document raw: it is the one this attempt last wrote (one
 -- comparison of two strings), or, decoded, the job is active or aborting with n attempts, or queued or aborting one
 -- behind (taken, its mark not stored yet).
@@ -149,6 +152,9 @@ for i = 1, f do
         local status = ARGV[j + 1]
         e = e + 1
         ended[e] = id
+        if tonumber(ARGV[j + 5]) > 1 then
+            retried[#retried + 1] = id
+        end
         -- The job is in the index of its status (when kept) and in no other.
         for w = 1, 3 do
             local word = words[w]
@@ -192,6 +198,9 @@ for i = 1, f do
 end
 for first = 1, #ended, 500 do
     call('ZREM', KEYS[3], unpack(ended, first, math.min(first + 499, #ended)))
+end
+for first = 1, #retried, 500 do
+    call('SREM', KEYS[limitBase + 7], unpack(retried, first, math.min(first + 499, #retried)))
 end
 for word, set in pairs(index) do
     for first = 1, #added[word], 1000 do

@@ -34,6 +34,7 @@ public sealed partial class InMemoryQueueBackend
 
             var running = _active.Contains(key);
             _incomplete.Remove(key);
+            _retrying.Remove(key);
             _queued.Remove(key);
             if (!running)
             {

@@ -8,6 +8,10 @@ public sealed partial class InMemoryQueueBackend
     // Job key -> its ended attempts, oldest first, at most JobAttempt.MaxKept.
     private readonly Dictionary<string, List<JobAttempt>> _attempts = new(StringComparer.Ordinal);
 
+    // Keys of unfinished jobs the store retried after a failed attempt: added by a retry's record, removed when the job
+    // finishes, is aborted, deleted, expires or is replaced (QueueCounts.Retrying).
+    private readonly HashSet<string> _retrying = new(StringComparer.Ordinal);
+
     /// <inheritdoc />
     public Task<IReadOnlyList<JobAttempt>> GetAttemptsAsync(string key, CancellationToken cancellationToken)
     {
@@ -37,6 +41,15 @@ public sealed partial class InMemoryQueueBackend
         }
 
         attempts.Add(JobAttempt.Of(job, outcome, nowMs));
+        if (outcome == JobStatus.Queued)
+        {
+            _retrying.Add(job.Key);
+        }
+        else
+        {
+            _retrying.Remove(job.Key);
+        }
+
         if (attempts.Count > JobAttempt.MaxKept)
         {
             attempts.RemoveRange(0, attempts.Count - JobAttempt.MaxKept);

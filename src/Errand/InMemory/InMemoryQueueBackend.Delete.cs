@@ -18,6 +18,7 @@ public sealed partial class InMemoryQueueBackend
                 {
                     _documents.Remove(key);
                     _attempts.Remove(key);
+                    _retrying.Remove(key);
                     deleted.Add(key);
                 }
             }

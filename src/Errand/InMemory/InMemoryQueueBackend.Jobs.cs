@@ -24,6 +24,7 @@ public sealed partial class InMemoryQueueBackend
             job.Status = JobStatus.Queued;
             job.Queued = nowMs;
             _attempts.Remove(key);
+            _retrying.Remove(key);
             Store(job);
             _incomplete[key] = job.Scheduled;
             if (job.Scheduled == 0)
@@ -263,6 +264,7 @@ public sealed partial class InMemoryQueueBackend
 
         _active.Remove(key);
         _incomplete.Remove(key);
+        _retrying.Remove(key);
 
         // SAQ leaves the queued list alone here; a finished key must never be handed out, so take it out too.
         _queued.Remove(key);

@@ -70,6 +70,7 @@ public sealed partial class InMemoryQueueBackend
                     // Missing or corrupt: out of the lists; a corrupt document stays under its key for inspection.
                     _active.Remove(key);
                     _incomplete.Remove(key);
+                    _retrying.Remove(key);
                     _suspects.Remove(key);
                     ForgetLimited(key);
                     removed.Add(key);

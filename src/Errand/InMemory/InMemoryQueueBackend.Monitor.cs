@@ -44,7 +44,8 @@ public sealed partial class InMemoryQueueBackend
         {
             ThrowIfDisposed();
             var scheduled = _incomplete.Values.Count(score => score > 0);
-            return Task.FromResult(new QueueCounts(_queued.Count + HeldCount, _active.Count, scheduled, _incomplete.Count));
+            var retrying = _retrying.Count(_incomplete.ContainsKey);
+            return Task.FromResult(new QueueCounts(_queued.Count + HeldCount, _active.Count, scheduled, _incomplete.Count, retrying));
         }
     }
 

@@ -215,6 +215,7 @@ public sealed partial class InMemoryQueueBackend : IQueueBackend
             {
                 _documents.Remove(key);
                 _attempts.Remove(key);
+                _retrying.Remove(key);
             }
         }
     }
