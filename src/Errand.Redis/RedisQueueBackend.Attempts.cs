@@ -29,18 +29,23 @@ public sealed partial class RedisQueueBackend
                 return [];
             }
 
-            int attempts;
+            Job? job;
             try
             {
-                attempts = JobDocument.Deserialize(raw, key, QueueName).Attempts;
+                job = JobDocument.Deserialize(raw, key, QueueName);
             }
             catch (CorruptJobException)
             {
-                attempts = int.MaxValue;
+                job = null;
             }
 
             var read = entries.Select(e => AttemptRecord.TryDeserialize((byte[])e!)).OfType<JobAttempt>().ToList();
-            return AttemptRecord.OfCurrentJob(read, attempts);
+            var current = AttemptRecord.OfCurrentJob(read, job?.Attempts ?? int.MaxValue);
+
+            // A first attempt that completed is stored without a record (the cycle script's cheap case): its document holds it.
+            return current.Count == 0 && job is { Status: JobStatus.Complete, Attempts: 1 }
+                ? [JobAttempt.Of(job, JobStatus.Complete, job.Completed)]
+                : current;
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {

@@ -56,7 +56,7 @@ public sealed partial class RedisQueueBackend
             _keys.History(job.Completed / MsPerMinute),
             _keys.HourlyHistory(job.Completed / MsPerHour),
             _keys.Attempts(job.Key),
-            job.Ttl >= 0 ? AttemptRecord.Serialize(JobAttempt.Of(job, status, job.Completed)) : [],
+            job.Ttl >= 0 && !(status == JobStatus.Complete && job.Attempts == 1) ? AttemptRecord.Serialize(JobAttempt.Of(job, status, job.Completed)) : [],
             job.Ttl,
             status.ToWire(),
             job.Ttl >= 0 ? JobDocument.Serialize(job) : [],

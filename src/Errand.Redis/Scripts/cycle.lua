@@ -13,7 +13,8 @@
 -- a job marked and finished in one atomic call is never seen active, so only its 'active' notification goes out,
 -- before its outcome's) else '0', the attempt that finishes (the document's attempts), the document this attempt last
 -- wrote ('' when unknown, and for a job taken since the last call), the attempt's record (JSON, pushed on the
--- attempts list, which keeps the last ARGV[tail + 6] and expires with the document); then the batch's entry of
+-- attempts list, which keeps the last ARGV[tail + 6] and expires with the document; '' for a first attempt that
+-- completed, which has none); then the batch's entry of
 -- errand's expiry index: when the first of its documents with a ttl expires (epoch ms) and 'w:FIRST:LAST' (its
 -- completed range), or two empty strings when none has a ttl; then now (epoch ms) and the prefix of errand's
 -- per-target limit keys ('errand:QUEUE:'); last, the per-hour history key ttl in seconds and how many attempts a list
@@ -178,16 +179,25 @@ for i = 1, f do
         if deleted then
             call('DEL', id, attempts)
         else
+            local record = ARGV[j + 7]
+            if record == '' then
+                -- A first attempt that completed has no record (its document says all of it, and the reader makes
+                -- the record from it): the list can only be an older job's under this key, so it goes.
+                call('DEL', attempts)
             -- RPUSH answers the list's length: trimmed only when it is over the bound (rarely: most jobs run once).
-            if call('RPUSH', attempts, ARGV[j + 7]) > keep then
+            elseif call('RPUSH', attempts, record) > keep then
                 call('LTRIM', attempts, -keep, -1)
             end
             if ttl == '0' then
                 call('SET', id, ARGV[j + 2])
-                call('PERSIST', attempts)
+                if record ~= '' then
+                    call('PERSIST', attempts)
+                end
             else
                 call('SETEX', id, ttl, ARGV[j + 2])
-                call('EXPIRE', attempts, ttl)
+                if record ~= '' then
+                    call('EXPIRE', attempts, ttl)
+                end
             end
         end
         if ARGV[j + 4] == '1' then
