@@ -32,6 +32,7 @@ public sealed partial class PostgresQueueBackend
         {
             var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var connectionScope = connection.ConfigureAwait(false);
+            var limitWrites = LimitedWrites();
             using var batch = new NpgsqlBatch(connection);
             batch.BatchCommands.Add(Command(sql, "schedule:" + QueueName, nowMs, nowMs + (long)Math.Ceiling(lockFor.TotalMilliseconds), QueueName, Seconds(nowMs), _saqChannel));
 
@@ -47,7 +48,7 @@ public sealed partial class PostgresQueueBackend
 
             if (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false) && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                _limited = reader.GetBoolean(0);
+                SetLimitedFromRead(reader.GetBoolean(0), limitWrites);
             }
 
             if (ids.Count > 0)
