@@ -36,7 +36,8 @@ public sealed partial class RedisQueueBackend
     private bool _cycleTimerArmed;
 
     // Sent by the worker's next take, or by the timer the dequeue arms when none came (DequeueAndHandOverAsync).
-    private void AddMarks(List<(string Id, byte[] Document)> marks)
+    // Internal for the tests, which send a mark late as a cluster can (see StartCall).
+    internal void AddMarks(List<(string Id, byte[] Document)> marks)
     {
         lock (_cycleLock)
         {
@@ -175,7 +176,7 @@ public sealed partial class RedisQueueBackend
 
     /// <summary>Sends the pending marks now, beside a call on its way, so that the commands a caller sends next come after them.</summary>
     /// <returns>A task that completes when they are stored (it never faults); readers wait for it, so that what they read next, by any client, shows the marks.</returns>
-    private Task SendPending()
+    internal Task SendPending()
     {
         CycleBatch batch;
         Task<RedisResult> call;
@@ -197,6 +198,7 @@ public sealed partial class RedisQueueBackend
         DeliverTakes(batch.Takes, await CompleteCallAsync(batch, call).ConfigureAwait(false), batch.Marks.Count);
 
     /// <summary>Starts one cycle call; always under <c>_cycleLock</c>, so that calls reach Redis in the order their batches left <c>_pending</c> (a mark must never come after its job's finish).</summary>
+    /// <remarks>On a cluster a call refused with TRYAGAIN or CLUSTERDOWN is sent again (<see cref="EvaluateAsync"/>) and may land after a later one; the script writes a mark only while the job's entry is in the active list, so a late mark changes nothing.</remarks>
     private Task<RedisResult> StartCall(CycleBatch batch)
     {
         batch.FoldMarksIntoFinishes();

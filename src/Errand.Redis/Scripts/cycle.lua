@@ -30,7 +30,8 @@
 -- outcome of an attempt that was swept and queued again, or taken again, changes nothing. A job taken since the last
 -- call is checked by its entry in the active list alone, unless that entry is gone (see below).
 --
--- Returns M mark results (false when written; else the stored document, whose 'aborting' status was kept), then
+-- Returns M mark results (false when written; else the stored document, whose 'aborting' status was kept, or that was
+-- left as it was because the job's entry had left the active list, '' when missing), then
 -- id, document pairs: the P ids first, then the ids taken, oldest first. A missing document comes back as false; a
 -- moved job held by a limit as an empty string.
 -- Kept cheap per job: redis.call held in a local, arrays filled by index or counter (#t is a search in Lua 5.1).
@@ -63,6 +64,12 @@ for first = 1, m, 500 do
         end
         if aborting then
             out[i] = raw
+        elseif not call('LPOS', KEYS[2], KEYS[6 + i], 'RANK', -1) then
+            -- Its entry in the active list is gone: the job ended, or was swept, before its mark came. A mark is sent
+            -- before the job's finish, but on a cluster a call refused with TRYAGAIN is sent again and may land after a
+            -- later call that finished the job; written now, it would bring the ended job back as active, in no list.
+            -- The search starts at the tail, where takes put the entries, so a live job's is found in a few steps.
+            out[i] = raw or ''
         else
             writes[#writes + 1] = KEYS[6 + i]
             writes[#writes + 1] = ARGV[5 + i]
