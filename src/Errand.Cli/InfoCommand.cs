@@ -66,7 +66,7 @@ internal static class InfoCommand
         }
 
         var queues = new Table().Border(TableBorder.Rounded).Title($"Queues at {Markup.Escape(endpoint)}");
-        foreach (var column in new[] { "Queue", "State", "Queued", "Active", "Scheduled", "Incomplete", "Workers" })
+        foreach (var column in new[] { "Queue", "State", "Queued", "Active", "Scheduled", "Retrying", "Incomplete", "Workers" })
         {
             queues.AddColumn(new TableColumn(column) { Alignment = column is "Queue" or "State" ? Justify.Left : Justify.Right });
         }
@@ -79,6 +79,7 @@ internal static class InfoCommand
                 new Text(Formats.Number(info.Counts.Queued)),
                 new Text(Formats.Number(info.Counts.Active)),
                 new Text(Formats.Number(info.Counts.Scheduled)),
+                new Text(Formats.Number(info.Counts.Retrying)),
                 new Text(Formats.Number(info.Counts.Incomplete)),
                 new Text(Formats.Number(info.Workers.Count)));
         }
@@ -159,6 +160,7 @@ internal static class InfoCommand
             w.WriteNumber("queued", info.Counts.Queued);
             w.WriteNumber("active", info.Counts.Active);
             w.WriteNumber("scheduled", info.Counts.Scheduled);
+            w.WriteNumber("retrying", info.Counts.Retrying);
             w.WriteNumber("incomplete", info.Counts.Incomplete);
             w.WriteStartArray("limits");
             foreach (var state in limits.GetValueOrDefault(info.Name) ?? [])

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Errand.Cli;
 
-/// <summary><c>errand job URL --queue Q KEY</c>: one job with its arguments, result and error.</summary>
+/// <summary><c>errand job URL --queue Q KEY</c>: one job with its arguments, result and error, and its attempts.</summary>
 internal static class JobCommand
 {
     public static Command Create()
@@ -11,17 +11,24 @@ internal static class JobCommand
         var queue = CommonOptions.Queue();
         var key = CommonOptions.Key();
         var json = CommonOptions.Json();
-        var command = new Command("job", "Show one job: arguments, result, error, times.") { url, key, queue, json };
+        var command = new Command("job", "Show one job: arguments, result, error, times, and each attempt.") { url, key, queue, json };
         command.SetAction((result, ct) => CliApplication.ExecuteAsync(result, result.GetRequiredValue(url), async session =>
         {
             var job = await FindAsync(session, result.GetRequiredValue(queue), result.GetRequiredValue(key), ct).ConfigureAwait(false);
             if (result.GetValue(json))
             {
                 Terminal.Json(w => JobView.WriteJson(w, job));
+                return ExitCodes.Ok;
             }
-            else
+
+            Terminal.Out.Write(JobView.Details(job));
+            var opened = await session.OpenAsync(job.Queue, ct).ConfigureAwait(false);
+            await using (opened.ConfigureAwait(false))
             {
-                Terminal.Out.Write(JobView.Details(job));
+                if (await opened.Backend.GetAttemptsAsync(job.Key, ct).ConfigureAwait(false) is { Count: > 0 } attempts)
+                {
+                    Terminal.Out.Write(JobView.AttemptsTable(attempts));
+                }
             }
 
             return ExitCodes.Ok;

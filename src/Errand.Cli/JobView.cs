@@ -60,6 +60,30 @@ internal static class JobView
         return grid;
     }
 
+    /// <summary>Returns a row per attempt, oldest first: when it started and ended, on which worker, how it ended and why.</summary>
+    public static Table AttemptsTable(IReadOnlyList<JobAttempt> attempts)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("Attempts");
+        table.AddColumn(new TableColumn("#") { Alignment = Justify.Right });
+        foreach (var column in new[] { "Started", "Took", "Worker", "Outcome", "Error" })
+        {
+            table.AddColumn(column);
+        }
+
+        foreach (var attempt in attempts)
+        {
+            table.AddRow(Cells(
+                attempt.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Formats.Time(attempt.Started),
+                attempt.Started is { } started ? Formats.Duration(attempt.Ended - started) : "-",
+                attempt.WorkerId ?? "-",
+                attempt.Outcome.ToWire(),
+                Formats.Truncate(attempt.Error is { } error ? FirstLine(error) : null, 60)));
+        }
+
+        return table;
+    }
+
     public static void WriteJson(Utf8JsonWriter writer, Job job) => JobDocument.Write(writer, job);
 
     /// <summary>Returns the first line of an error: stored errors may carry a stack trace.</summary>

@@ -40,9 +40,9 @@ public sealed class InfoCommandTests(RedisServerFixture redis, PostgresServerFix
         Assert.True(result.ExitCode == 0, result.ToString());
         var lines = result.Stdout.Split('\n');
         var emailsRow = Assert.Single(lines, l => l.Contains("│ emails", StringComparison.Ordinal));
-        Assert.Equal(["emails", "running", "1", "0", "1", "2", "0"], Cells(emailsRow));
+        Assert.Equal(["emails", "running", "1", "0", "1", "0", "2", "0"], Cells(emailsRow));
         var reportsRow = Assert.Single(lines, l => l.Contains("│ reports", StringComparison.Ordinal) && !l.Contains(worker.Id, StringComparison.Ordinal));
-        Assert.Equal(["reports", "running", "0", "0", "0", "0", "1"], Cells(reportsRow));
+        Assert.Equal(["reports", "running", "0", "0", "0", "0", "0", "1"], Cells(reportsRow));
         var workerRow = Assert.Single(lines, l => l.Contains(worker.Id, StringComparison.Ordinal));
         Assert.Equal("reports", Cells(workerRow)[0]);
         Assert.Equal(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), Cells(workerRow)[3]);
@@ -91,6 +91,37 @@ public sealed class InfoCommandTests(RedisServerFixture redis, PostgresServerFix
         Assert.Equal(("function", "add", 1, 1, 1), (limit.GetProperty("of").GetString(), limit.GetProperty("name").GetString(), limit.GetProperty("running").GetInt32(), limit.GetProperty("concurrency").GetInt32(), limit.GetProperty("held").GetInt32()));
         var table = await ErrandCli.RunAsync("info", queue.Url, "--queue", queue.Name);
         Assert.Contains(table.Stdout.Split('\n'), l => l.Contains("│ function", StringComparison.Ordinal) && l.Contains("│ add", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Info_JobWaitingForItsRetry_IsCountedRetryingAndScheduled(Engine engine)
+    {
+        await using var queue = await _servers.QueueAsync(engine);
+        var ct = TestContext.Current.CancellationToken;
+        await using var subscription = await queue.Queue.Backend.SubscribeAsync(["again"], ct);
+        await queue.Queue.EnqueueAsync("fail", new { message = "boom" }, new JobOptions { Key = "again", Retries = 3, RetryDelay = TimeSpan.FromHours(1) }, ct);
+        await queue.Queue.EnqueueAsync("add", new { a = 1, b = 2 }, new JobOptions { Delay = TimeSpan.FromHours(1) }, ct);
+        queue.StartWorker();
+
+        // Its first attempt fails: it goes from active back to queued, scheduled an hour on.
+        var ran = false;
+        while ((await subscription.Changes.ReadAsync(ct)).Status is var status && !(ran && status == JobStatus.Queued))
+        {
+            ran |= status == JobStatus.Active;
+        }
+
+        var text = await ErrandCli.RunAsync("info", queue.Url, "--queue", queue.Name);
+        var json = await ErrandCli.RunAsync("info", queue.Url, "--queue", queue.Name, "--json");
+
+        Assert.True(text.ExitCode == 0, text.ToString());
+        var row = text.Stdout.Split('\n').First(l => l.Contains($"│ {queue.Name}", StringComparison.Ordinal)); // the queues table; the workers' comes next
+        Assert.Equal([queue.Name, "running", "0", "0", "2", "1", "2", "1"], Cells(row));
+        using var document = JsonDocument.Parse(json.Stdout);
+        var only = Assert.Single(document.RootElement.GetProperty("queues").EnumerateArray());
+        Assert.Equal(1, only.GetProperty("retrying").GetInt32());
+        Assert.Equal(2, only.GetProperty("scheduled").GetInt32());
     }
 
     [Theory]

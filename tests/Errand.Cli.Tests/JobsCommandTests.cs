@@ -75,6 +75,7 @@ public sealed class JobsCommandTests(RedisServerFixture redis, PostgresServerFix
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var fields = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .TakeWhile(l => !l.Contains("Attempts", StringComparison.Ordinal))
             .Select(l => l.Trim().Split(' ', 2, StringSplitOptions.TrimEntries))
             .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : string.Empty, StringComparer.Ordinal);
         Assert.Equal("complete", fields["status"]);
@@ -82,6 +83,28 @@ public sealed class JobsCommandTests(RedisServerFixture redis, PostgresServerFix
         Assert.Equal("{\"a\":40,\"b\":2}", fields["kwargs"]);
         Assert.Equal("42", fields["result"]);
         Assert.Equal("1 of 1", fields["attempts"]);
+    }
+
+    [Theory]
+    [InlineData(Engine.Redis)]
+    [InlineData(Engine.Postgres)]
+    public async Task Job_FailedThreeTimes_ListsEachAttemptWithItsWorkerAndError(Engine engine)
+    {
+        await using var queue = await _servers.QueueAsync(engine);
+        var worker = queue.StartWorker();
+        var job = await queue.RunAsync("fail", new { message = "boom" }, new JobOptions { Retries = 3, RetryDelay = TimeSpan.Zero });
+
+        var result = await ErrandCli.RunAsync("job", queue.Url, "--queue", queue.Name, job.Key);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var rows = result.Stdout.Split('\n')
+            .SkipWhile(l => !l.Contains("Attempts", StringComparison.Ordinal))
+            .Where(l => l.Contains(worker.Id, StringComparison.Ordinal))
+            .Select(l => l.Split('│', StringSplitOptions.TrimEntries).Where(c => c.Length > 0).ToArray())
+            .ToList();
+        Assert.Equal(["1", "2", "3"], rows.Select(r => r[0]));
+        Assert.All(rows, r => Assert.Contains("boom", r[^1], StringComparison.Ordinal));
+        Assert.Equal("failed", rows[^1][4]);
     }
 
     [Theory]
