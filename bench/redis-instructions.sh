@@ -5,6 +5,7 @@
 # even when it is a few percent. Redis runs about 50 times slower under callgrind, so batches are larger than in a
 # live run (about 25 enqueues and 10 jobs per call here); compare counts with each other, not with CPU time.
 #   bench/redis-instructions.sh [N=2000] [RUNS=2]   (needs valgrind: apt-get install -y valgrind)
+# ENQUEUE_ARGS and WORK_ARGS add driver options, as in loop-b.sh ("--keys 1000"; "--fn-limit 50", "--key-limit 1").
 # Prints, per run, instructions per job for the enqueue and the processing phases, and the script calls.
 set -euo pipefail
 N=${1:-2000}; RUNS=${2:-2}
@@ -26,13 +27,13 @@ for run in $(seq "$RUNS"); do
       redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no > "$WORK/valgrind.log" 2>&1 &
     vg=$!
     until redis-cli -p "$PORT" ping >/dev/null 2>&1; do sleep 0.2; done
-    if [ "$phase" = process ]; then echo go | driver enqueue --inflight 50 > /dev/null; fi
+    if [ "$phase" = process ]; then echo go | driver enqueue --inflight 50 ${ENQUEUE_ARGS:-} > /dev/null; fi
     redis-cli -p "$PORT" config resetstat > /dev/null
     callgrind_control -i on "$vg" > /dev/null 2>&1
     if [ "$phase" = enqueue ]; then
-      echo go | driver enqueue --inflight 50 > /dev/null
+      echo go | driver enqueue --inflight 50 ${ENQUEUE_ARGS:-} > /dev/null
     else
-      echo go | driver work --concurrency 50 > /dev/null
+      echo go | driver work --concurrency 50 ${WORK_ARGS:-} > /dev/null
     fi
     callgrind_control -i off "$vg" > /dev/null 2>&1
     script_calls=$(calls)

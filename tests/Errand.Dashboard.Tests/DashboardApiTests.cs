@@ -203,7 +203,7 @@ public sealed class DashboardApiTests(RedisServerFixture redis, PostgresServerFi
     [Theory]
     [InlineData("redis")]
     [InlineData("postgresql")]
-    public async Task HourlyHistory_AfterFinishes_SevenDaysOfHoursWithThemInTheCurrentOne(string engine)
+    public async Task HourlyHistory_AfterFinishes_SevenDaysOfHoursWithThemInTheLatest(string engine)
     {
         await using var host = await StartWithJobsAsync(engine);
         using var client = host.CreateClient();
@@ -213,10 +213,12 @@ public sealed class DashboardApiTests(RedisServerFixture redis, PostgresServerFi
 
         Assert.Equal(168, week.Count);
         Assert.Equal(24, day.Count);
-        var last = week[^1];
-        Assert.Equal((1, 1, 2, 1), (last.GetProperty("complete").GetInt64(), last.GetProperty("failed").GetInt64(), last.GetProperty("retried").GetInt64(), last.GetProperty("aborted").GetInt64()));
+        // The jobs ended a moment ago: in the current hour, or some in the one before when the hour turned meanwhile.
+        var recent = week.TakeLast(2).ToList();
+        long Sum(string status) => recent.Sum(p => p.GetProperty(status).GetInt64());
+        Assert.Equal((1, 1, 2, 1), (Sum("complete"), Sum("failed"), Sum("retried"), Sum("aborted")));
         Assert.Equal(TimeSpan.FromHours(1), week[^1].GetProperty("minute").GetDateTimeOffset() - week[^2].GetProperty("minute").GetDateTimeOffset());
-        Assert.Equal(0, week.SkipLast(1).Sum(p => p.GetProperty("complete").GetInt64() + p.GetProperty("failed").GetInt64()));
+        Assert.Equal(0, week.SkipLast(2).Sum(p => p.GetProperty("complete").GetInt64() + p.GetProperty("failed").GetInt64()));
     }
 
     [Theory]

@@ -189,6 +189,34 @@ public sealed partial class RedisQueueBackendTests
         Assert.Equal(new QueueCounts(0, 0, 0, 0), await Backend.CountAsync(Ct));
     }
 
+    // The limited take reads a job's function from the start of its document without decoding it: the layout Python
+    // SAQ writes (", " and ": ") and a function name with an escaped quote (decoded) must count as Errand's do.
+    [Theory]
+    [InlineData("add")]
+    [InlineData("say \\\"hi\\\"")]
+    public async Task DequeueAsync_PythonDocumentsOfALimitedFunction_TakesOnlyTheLimit(string escapedFunction)
+    {
+        var function = JsonDocument.Parse($"\"{escapedFunction}\"").RootElement.GetString()!;
+        var limits = new QueueLimits();
+        limits.Functions[function] = new Limit { Concurrency = 2 };
+        await Backend.SetLimitsAsync(limits, Ct);
+        for (var i = 0; i < 4; i++)
+        {
+            var key = $"py-{i}";
+            var python = $$$"""{"function": "{{{escapedFunction}}}", "kwargs": {"function": "other"}, "queue": "{{{QueueName}}}", "key": "{{{key}}}", "timeout": 10, "heartbeat": 0, "retries": 1, "ttl": 600, "retry_delay": 0.0, "retry_backoff": false, "scheduled": 0, "progress": 0.0, "attempts": 0, "completed": 0, "queued": {{{NowMs}}}, "started": 0, "touched": 0, "result": null, "error": null, "status": "queued", "priority": 0, "group_key": null, "meta": {}}""";
+            await redis.Db.StringSetAsync(Id(key), python);
+            await redis.Db.SortedSetAddAsync(KeyOf("incomplete"), Id(key), 0);
+            await redis.Db.ListRightPushAsync(KeyOf("queued"), Id(key));
+        }
+
+        var taken = await DequeueNowAsync(maxJobs: 10);
+
+        Assert.Equal(["py-0", "py-1"], taken.Select(j => j.Key));
+        Assert.All(taken, j => Assert.Equal(function, j.Function));
+        var state = Assert.Single(await Backend.GetLimitStatesAsync(Ct), s => s.Target.Name == function);
+        Assert.Equal((2, 2), (state.Running, state.Held));
+    }
+
     [Fact]
     public async Task DequeueAsync_CorruptDocumentFirst_MovesItAsideLogsItAndReturnsTheNextJob()
     {

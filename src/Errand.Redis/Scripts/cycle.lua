@@ -139,6 +139,8 @@ end
 local e = 0
 local hours = {}
 local keep = tonumber(ARGV[tail + 6])
+-- The finished jobs whose slots are freed (on a limited queue), all at once after the loop.
+local released = {}
 for i = 1, f do
     local id = KEYS[finishedBase + 4 * i - 3]
     local j = 5 + m + 8 * i - 7
@@ -149,7 +151,7 @@ for i = 1, f do
     end
     if not stale[i] then
         if limited then
-            limRelease(id)
+            released[#released + 1] = id
         end
         local history = KEYS[finishedBase + 4 * i - 2]
         hours[history] = KEYS[finishedBase + 4 * i - 1]
@@ -213,6 +215,9 @@ for i = 1, f do
         call('PUBLISH', id, status)
     end
 end
+if #released > 0 then
+    limReleaseMany(released)
+end
 for first = 1, #ended, 500 do
     call('ZREM', KEYS[3], unpack(ended, first, math.min(first + 499, #ended)))
 end
@@ -260,22 +265,43 @@ for i = 1, p do
 end
 if take > 0 and limited then
     limReleaseDue()
-    local taken, scanned = 0, 0
+    -- The ready ids are read from the head in chunks (LRANGE + LTRIM + MGET), the first as large as the take, each
+    -- next one twice as large while held jobs fill them; the ids not judged when the take is full go back to the head
+    -- in their order. The jobs a judgement lets wait for a slot come back to the head meanwhile (limReleaseOne): the
+    -- next chunk reads them.
+    local taken, scanned, chunk = 0, 0, take
     while taken < take and scanned < 10000 do
-        local id = call('LPOP', KEYS[1])
-        if not id then
+        local ids = call('LRANGE', KEYS[1], 0, math.min(chunk, 10000 - scanned) - 1)
+        if #ids == 0 then
             break
         end
-        scanned = scanned + 1
-        local raw = call('GET', id)
-        -- A missing or corrupt document is taken as before: the worker's read quarantines it.
-        if not raw or limTry(id, raw) then
-            call('RPUSH', KEYS[2], id)
-            out[o + 1] = id
-            out[o + 2] = raw or false
-            o = o + 2
-            taken = taken + 1
+        call('LTRIM', KEYS[1], #ids, -1)
+        local raws = call('MGET', unpack(ids))
+        local started, i = {}, 1
+        while i <= #ids and taken < take do
+            local id, raw = ids[i], raws[i]
+            -- A missing or corrupt document is taken as before: the worker's read quarantines it.
+            if not raw or limTry(id, raw) then
+                started[#started + 1] = id
+                out[o + 1] = id
+                out[o + 2] = raw or false
+                o = o + 2
+                taken = taken + 1
+            end
+            i = i + 1
         end
+        scanned = scanned + i - 1
+        if i <= #ids then
+            local back = {}
+            for k = #ids, i, -1 do
+                back[#back + 1] = ids[k]
+            end
+            call('LPUSH', KEYS[1], unpack(back))
+        end
+        if #started > 0 then
+            call('RPUSH', KEYS[2], unpack(started))
+        end
+        chunk = math.min(chunk * 2, 1000)
     end
 elseif take > 0 then
     local ids = call('LRANGE', KEYS[1], 0, take - 1)
@@ -292,5 +318,8 @@ elseif take > 0 then
             end
         end
     end
+end
+if limited then
+    limFlush()
 end
 return out

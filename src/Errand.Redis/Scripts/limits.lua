@@ -17,6 +17,7 @@ local op = ARGV[1]
 if op == 'release' then
     if limActive() then
         limRelease(ARGV[4])
+        limFlush()
     end
     return 0
 end

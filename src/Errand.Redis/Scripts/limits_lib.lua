@@ -15,6 +15,10 @@ local LQ, LL, LH, LR, LS, LB, LD, LP, LNOW
 local lspecs = {}
 -- Whether the holds hash exists, read once a call: a job's hold is looked up only when some target is held.
 local lholds = nil
+-- The running counts this call has read or changed (target -> count), and the targets changed: written once, by
+-- limFlush, not one HINCRBY per start and per end. The slots of the jobs started by this call (id, targets pairs),
+-- written by limFlush in one HSET.
+local lrun, ldirty, lslots = {}, {}, {}
 
 local function limInit(queued, limits, holds, running, slots, heldby, delayed, prefix, now)
     LQ, LL, LH, LR, LS, LB, LD, LP, LNOW = queued, limits, holds, running, slots, heldby, delayed, prefix, tonumber(now)
@@ -42,7 +46,42 @@ local function limSpec(target)
 end
 
 local function limRunning(target)
-    return tonumber(redis.call('HGET', LR, target)) or 0
+    local n = lrun[target]
+    if n == nil then
+        n = tonumber(redis.call('HGET', LR, target)) or 0
+        lrun[target] = n
+    end
+    return n
+end
+
+local function limCount(target, by)
+    local n = limRunning(target) + by
+    lrun[target] = n > 0 and n or 0
+    ldirty[target] = true
+end
+
+-- Writes what this call changed of the running counts and slots; every script that starts or ends jobs calls it last.
+local function limFlush()
+    local set, gone = {}, {}
+    for target in pairs(ldirty) do
+        local n = lrun[target]
+        if n > 0 then
+            set[#set + 1] = target
+            set[#set + 1] = n
+        else
+            gone[#gone + 1] = target
+        end
+    end
+    for first = 1, #set, 1000 do
+        redis.call('HSET', LR, unpack(set, first, math.min(first + 999, #set)))
+    end
+    for first = 1, #gone, 500 do
+        redis.call('HDEL', LR, unpack(gone, first, math.min(first + 499, #gone)))
+    end
+    for first = 1, #lslots, 1000 do
+        redis.call('HSET', LS, unpack(lslots, first, math.min(first + 999, #lslots)))
+    end
+    ldirty, lslots = {}, {}
 end
 
 local function limHoldUntil(id, target, due)
@@ -115,7 +154,7 @@ local function limStart(target, slots)
         return
     end
     if s.c then
-        redis.call('HINCRBY', LR, target, 1)
+        limCount(target, 1)
         slots[#slots + 1] = target
     end
     if s.r then
@@ -126,7 +165,24 @@ local function limStart(target, slots)
     end
 end
 
+-- Whether a job's group key matters to this call: the queue limits group keys, or some target is held.
+local function limNeedsKeys()
+    if lholds == nil then
+        lholds = redis.call('EXISTS', LH) == 1
+    end
+    return lholds or limSpec('k') ~= false
+end
+
 local function limTargets(raw)
+    -- SAQ's documents (Python's and Errand's) begin with the function: without key limits or holds, that is all a
+    -- take needs, read without decoding the document (most of Redis's cost per limited job). A name with an escape
+    -- in it, or another layout, is decoded.
+    if not limNeedsKeys() then
+        local f = string.match(raw, '^{"function":%s*"([^"\\]*)"')
+        if f then
+            return 'f:' .. f, nil
+        end
+    end
     local ok, doc = pcall(cjson.decode, raw)
     if not ok or type(doc) ~= 'table' then
         return nil, nil
@@ -150,7 +206,8 @@ local function limTry(id, raw)
     if f then limStart(f, slots) end
     if g then limStart(g, slots) end
     if #slots > 0 then
-        redis.call('HSET', LS, id, table.concat(slots, '\n'))
+        lslots[#lslots + 1] = id
+        lslots[#lslots + 1] = table.concat(slots, '\n')
     end
     return true
 end
@@ -162,9 +219,7 @@ local function limRelease(id)
     if s then
         redis.call('HDEL', LS, id)
         for target in string.gmatch(s, '[^\n]+') do
-            if redis.call('HINCRBY', LR, target, -1) <= 0 then
-                redis.call('HDEL', LR, target)
-            end
+            limCount(target, -1)
             limReleaseOne(target)
         end
     end
@@ -175,6 +230,48 @@ local function limRelease(id)
             redis.call('ZREM', LD, id)
         else
             redis.call('LREM', LP .. 'held:' .. b, 1, id)
+        end
+    end
+end
+
+-- limRelease for the jobs a cycle call finished: their slots read with one HMGET and dropped with one HDEL, and
+-- their waiting looked up only when some job waits at all.
+local function limReleaseMany(ids)
+    for first = 1, #ids, 500 do
+        local last = math.min(first + 499, #ids)
+        local slots = redis.call('HMGET', LS, unpack(ids, first, last))
+        local freed = {}
+        for i = first, last do
+            local s = slots[i - first + 1]
+            if s then
+                freed[#freed + 1] = ids[i]
+                for target in string.gmatch(s, '[^\n]+') do
+                    limCount(target, -1)
+                    limReleaseOne(target)
+                end
+            end
+        end
+        if #freed > 0 then
+            redis.call('HDEL', LS, unpack(freed))
+        end
+    end
+    -- A job that ends was running, so it waits for nothing; only one whose end was not seen (swept, then taken and
+    -- held) could: looked up when jobs wait at all.
+    if redis.call('EXISTS', LB) == 1 then
+        for first = 1, #ids, 500 do
+            local last = math.min(first + 499, #ids)
+            local waits = redis.call('HMGET', LB, unpack(ids, first, last))
+            for i = first, last do
+                local b = waits[i - first + 1]
+                if b then
+                    redis.call('HDEL', LB, ids[i])
+                    if string.byte(b, 1) == 64 then
+                        redis.call('ZREM', LD, ids[i])
+                    else
+                        redis.call('LREM', LP .. 'held:' .. b, 1, ids[i])
+                    end
+                end
+            end
         end
     end
 end
