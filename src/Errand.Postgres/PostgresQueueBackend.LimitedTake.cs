@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using Errand.Backends;
 using Npgsql;
 using NpgsqlTypes;
@@ -21,16 +24,19 @@ public sealed partial class PostgresQueueBackend
     private void ReadyRowsMayHaveChanged() => Interlocked.Increment(ref _readyGeneration);
 
     /// <summary>
-    /// Takes up to <see cref="DequeueRequest.MaxJobs"/> jobs that the queue's limits allow, in one transaction:
+    /// Takes up to <see cref="DequeueRequest.MaxJobs"/> jobs that the queue's limits allow, in one transaction of two
+    /// round trips, as the unlimited take:
     /// <list type="number">
-    /// <item>the queue's <c>errand_limits</c> row is locked (limited takes of the queue, from every process, go one at a
-    /// time), and the holds, rate windows and running jobs per function and group key are read;</item>
-    /// <item>the take index is walked in the take's order, past every ready row whose function or group key may not start
-    /// now (held back in SQL, so that a thousand rows of a saturated key cost one index walk, never a worker slot), each
-    /// row locked <c>FOR UPDATE SKIP LOCKED</c>, and each judged in turn, counted as it is let through;</item>
-    /// <item>the rows let through are marked active as by the unlimited take, each rate's starts are stored, and the
-    /// transaction commits, which frees the lock.</item>
+    /// <item>one batch: the queue's <c>errand_limits</c> row is locked (limited takes of the queue, from every process,
+    /// go one at a time), the starts whose windows are over are deleted, the holds, rate windows and running jobs per
+    /// function and group key are read, and the first ready rows in the take's order are locked
+    /// <c>FOR UPDATE SKIP LOCKED</c>, as many as asked for and <see cref="LimitedTakeSpare"/> more;</item>
+    /// <item>each row is judged in turn, counted as it is let through; the rows let through are marked active as by the
+    /// unlimited take, each rate's starts are stored, and the transaction commits, which frees the lock.</item>
     /// </list>
+    /// Only when rows were turned down and more may follow is the take index walked again, past every ready row whose
+    /// function or group key may not start now (held back in SQL, so that a thousand rows of a saturated key cost one
+    /// index walk, never a worker slot).
     /// A group key runs at most <see cref="QueueLimits.Keys"/>' concurrency jobs, 1 by default (SAQ's rule, generalised).
     /// </summary>
     private async Task<List<Job>> TakeLimitedAsync(DequeueRequest request, CancellationToken cancellationToken)
@@ -40,42 +46,74 @@ public sealed partial class PostgresQueueBackend
         {
             var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var connectionScope = connection.ConfigureAwait(false);
-            using (var begin = new NpgsqlBatch(connection))
+
+            // A saturated queue's takes (a slot freed in the worker a moment before its job's end is stored) would walk
+            // every held row again and again: a walk that found no row is not repeated while no row can have come (the
+            // same generation, the same second) and nothing blocked then is free now. Needs LISTEN. When such a walk is
+            // likely to hold, the first batch reads the book alone.
+            var generation = Volatile.Read(ref _readyGeneration);
+            var memo = _emptyWalk;
+            var memoFits = _options.PollInterval is null && memo is not null && memo.Generation == generation;
+            var ask = request.MaxJobs + LimitedTakeSpare;
+            LimitBook book;
+            List<StoredRow>? candidates = null;
+            using (var batch = new NpgsqlBatch(connection))
             {
-                begin.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
-                begin.BatchCommands.Add(Command($"SELECT 1 FROM {_tables.Limits} WHERE queue = $1 FOR UPDATE", QueueName));
-                begin.BatchCommands.Add(Command($"DELETE FROM {_tables.LimitStarts} WHERE queue = $1 AND until_ms <= $2", QueueName, nowMs));
-                await begin.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                // The book is read at the time the take was asked for: a window or hold that ends while the take waits
+                // for the lock, or while the book is read, still counts (the judge errs on the side of the limits).
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+                AddLimitBookReads(batch, nowMs, lockAndPrune: true);
+                var walk = !(memoFits && memo!.Second == Seconds(nowMs));
+                if (walk)
+                {
+                    batch.BatchCommands.Add(CandidatesCommand(nowMs, ask, [], [], []));
+                }
+
+                var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
+                book = await ReadLimitBookAsync(reader, cancellationToken).ConfigureAwait(false) ?? new LimitBook();
+                if (walk)
+                {
+                    await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                    candidates = await ReadRowsAsync(reader, cancellationToken).ConfigureAwait(false);
+                }
             }
 
-            // Judged at the time the lock was had, not asked for: a take that waited for another's lock must not
-            // date its starts back, which would end their windows early. The book is read at that time (a window or
-            // hold that ends while it is read still counts), and the jobs let through start once it is read: a job
-            // that finished while the book was being read (seen as no longer running) ended before they start.
-            nowMs = NowMs;
-            var book = await ReadLimitBookAsync(connection, nowMs, cancellationToken).ConfigureAwait(false) ?? new LimitBook();
+            // Judged, and the jobs let through started, once the book is read, not before: a take that waited for
+            // another's lock must not date its starts back (which would end their windows early), and a job that
+            // finished while the book was read (seen as no longer running) ended before they start.
+            var walkedMs = nowMs;
             nowMs = Math.Max(nowMs, NowMs);
             var taken = new List<(StoredRow Row, Job? Job)>();
             var starts = new List<(string Target, long UntilMs)>();
             var seen = new List<string>();
-
-            // A saturated queue's takes (a slot freed in the worker a moment before its job's end is stored) would walk
-            // every held row again and again: a walk that found no row at all is not repeated while no row can have
-            // come (the same generation, the same second) and nothing blocked then is free now. Needs LISTEN.
-            var generation = Volatile.Read(ref _readyGeneration);
-            var blocked = (Functions: book.BlockedFunctions(), Groups: book.BlockedGroups());
-            var memo = _emptyWalk;
-            var skip = _options.PollInterval is null && memo is not null && memo.Generation == generation && memo.Second == Seconds(nowMs)
-                && memo.Functions.IsSubsetOf(blocked.Functions) && memo.Groups.IsSubsetOf(blocked.Groups);
-            while (!skip && taken.Count < request.MaxJobs)
+            var filter = (Functions: new List<string>(), Groups: new List<string>());
+            while (taken.Count < request.MaxJobs)
             {
-                var ask = request.MaxJobs - taken.Count + LimitedTakeSpare;
-                var candidates = await ReadCandidatesAsync(connection, nowMs, ask, book, seen, cancellationToken).ConfigureAwait(false);
-                if (seen.Count == 0)
+                if (candidates is null)
                 {
-                    _emptyWalk = candidates.Count == 0
-                        ? new EmptyWalk(generation, Seconds(nowMs), [.. blocked.Functions], [.. blocked.Groups])
-                        : null;
+                    filter = (book.BlockedFunctions(), book.BlockedGroups());
+                    if (memoFits && memo!.Second == Seconds(walkedMs)
+                        && memo.Functions.IsSubsetOf(filter.Functions) && memo.Groups.IsSubsetOf(filter.Groups))
+                    {
+                        break;
+                    }
+
+                    ask = request.MaxJobs - taken.Count + LimitedTakeSpare;
+                    candidates = await ReadCandidatesAsync(connection, walkedMs, ask, filter.Functions, filter.Groups, seen, cancellationToken).ConfigureAwait(false);
+                }
+
+                // A walk that found no row: every ready row is held back by what blocked it, or was seen (taken, or
+                // turned down by a target that is blocked now). Remembered until a row may have come.
+                if (candidates.Count == 0)
+                {
+                    _emptyWalk = new EmptyWalk(generation, Seconds(walkedMs), [.. filter.Functions], [.. filter.Groups]);
+                    memo = _emptyWalk;
+                    memoFits = _options.PollInterval is null;
+                }
+                else if (seen.Count == 0)
+                {
+                    _emptyWalk = null;
                 }
 
                 var turnedDown = false;
@@ -111,6 +149,8 @@ public sealed partial class PostgresQueueBackend
                 {
                     break;
                 }
+
+                candidates = null;
             }
 
             Volatile.Write(ref _limitDueMs, book.NextDueMs() ?? long.MaxValue);
@@ -135,25 +175,53 @@ public sealed partial class PostgresQueueBackend
     }
 
     /// <summary>Reads the next ready rows in the take's order whose function and group key may start now, locked; <paramref name="seen"/> are left out.</summary>
-    private async Task<List<StoredRow>> ReadCandidatesAsync(NpgsqlConnection connection, long nowMs, int limit, LimitBook book, List<string> seen, CancellationToken cancellationToken)
+    private async Task<List<StoredRow>> ReadCandidatesAsync(NpgsqlConnection connection, long nowMs, int limit, List<string> blockedFunctions, List<string> blockedGroups, List<string> seen, CancellationToken cancellationToken)
     {
-        var blockedFunctions = book.BlockedFunctions();
-        var blockedGroups = book.BlockedGroups();
+        using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(CandidatesCommand(nowMs, limit, blockedFunctions, blockedGroups, seen));
+        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        return await ReadRowsAsync(reader, cancellationToken).ConfigureAwait(false);
+    }
 
-        // No NOT IN over a NULL: a row without a group key is never held back by the groups, nor a row whose function
-        // SQL cannot read by the functions (the judge in C# reads its document and decides).
+    /// <summary>
+    /// The walk: the next ready rows in the take's order, locked <c>FOR UPDATE SKIP LOCKED</c>, past the rows of
+    /// <paramref name="blockedFunctions"/> and <paramref name="blockedGroups"/> and the keys <paramref name="seen"/>.
+    /// </summary>
+    /// <remarks>
+    /// A blocked function's rows are passed over by comparing the document's first bytes with the two ways a document
+    /// can begin with it (<c>{"function":"NAME"</c>, Errand's, and <c>{"function": "NAME"</c>, Python's), which costs a
+    /// row a byte comparison; a row that begins otherwise is read by the pattern of <see cref="FunctionOf"/>. No NOT IN
+    /// over a NULL: a row without a group key is never held back by the groups, nor a row whose function SQL cannot read
+    /// by the functions (the judge in C# reads its document and decides).
+    /// </remarks>
+    private NpgsqlBatchCommand CandidatesCommand(long nowMs, int limit, List<string> blockedFunctions, List<string> blockedGroups, List<string> seen)
+    {
+        var prefixes = new List<byte[]>();
+        foreach (var function in blockedFunctions)
+        {
+            var name = JsonEncodedText.Encode(function).EncodedUtf8Bytes.ToArray();
+            prefixes.Add([.. "{\"function\":\""u8, .. name, (byte)'"']);
+            prefixes.Add([.. "{\"function\": \""u8, .. name, (byte)'"']);
+        }
+
+        var passed = new StringBuilder();
+        for (var i = 0; i < prefixes.Count; i++)
+        {
+            passed.Append(CultureInfo.InvariantCulture, $"AND substring(j.job from 1 for {prefixes[i].Length}) <> ${7 + i} ");
+        }
+
         var sql = $"""
             SELECT j.key, j.queue, j.job, j.status
             FROM {_tables.Jobs} AS j
             WHERE j.status = 'queued' AND j.queue = $1 AND j.scheduled <= $2
               AND (j.group_key IS NULL OR NOT (j.group_key = ANY($4)))
-              {(blockedFunctions.Count > 0 ? "AND NOT COALESCE(" + FunctionOf("j") + " = ANY($5), false)" : "AND cardinality($5::text[]) = 0")}
+              {(blockedFunctions.Count > 0 ? passed + "AND NOT COALESCE(" + FunctionOf("j") + " = ANY($5), false)" : "AND cardinality($5::text[]) = 0")}
               AND NOT (j.key = ANY($6))
             ORDER BY j.priority, j.scheduled, j.lock_key
             LIMIT $3
             FOR UPDATE SKIP LOCKED
             """;
-        using var batch = new NpgsqlBatch(connection);
         var command = Command(
             sql,
             QueueName,
@@ -162,10 +230,17 @@ public sealed partial class PostgresQueueBackend
             ArrayParameter(blockedGroups, NpgsqlDbType.Text),
             ArrayParameter(blockedFunctions, NpgsqlDbType.Text),
             ArrayParameter(seen, NpgsqlDbType.Text));
-        batch.BatchCommands.Add(command);
+        foreach (var prefix in prefixes)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = prefix, NpgsqlDbType = NpgsqlDbType.Bytea });
+        }
+
+        return command;
+    }
+
+    private static async Task<List<StoredRow>> ReadRowsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
         var rows = new List<StoredRow>();
-        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             rows.Add(ReadRow(reader, 0));

@@ -188,21 +188,42 @@ public sealed partial class PostgresQueueBackend
     private async Task<LimitBook?> ReadLimitBookAsync(NpgsqlConnection connection, long nowMs, CancellationToken cancellationToken)
     {
         using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(Command($"SELECT spec::text FROM {_tables.Limits} WHERE queue = $1", QueueName));
+        AddLimitBookReads(batch, nowMs, lockAndPrune: false);
+        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        return await ReadLimitBookAsync(reader, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds the limit book's four reads to <paramref name="batch"/>. With <paramref name="lockAndPrune"/>, the spec is
+    /// read <c>FOR UPDATE</c> (the limited take's lock: the queue's limited takes go one at a time) and the starts whose
+    /// windows are over are deleted before they are read (a statement without a result, which the reader skips).
+    /// </summary>
+    private void AddLimitBookReads(NpgsqlBatch batch, long nowMs, bool lockAndPrune)
+    {
+        batch.BatchCommands.Add(Command($"SELECT spec::text FROM {_tables.Limits} WHERE queue = $1{(lockAndPrune ? " FOR UPDATE" : string.Empty)}", QueueName));
+        if (lockAndPrune)
+        {
+            batch.BatchCommands.Add(Command($"DELETE FROM {_tables.LimitStarts} WHERE queue = $1 AND until_ms <= $2", QueueName, nowMs));
+        }
+
         batch.BatchCommands.Add(Command($"SELECT target, until_ms FROM {_tables.LimitHolds} WHERE queue = $1 AND until_ms > $2", QueueName, nowMs));
         batch.BatchCommands.Add(Command($"SELECT target, count(*), min(until_ms) FROM {_tables.LimitStarts} WHERE queue = $1 AND until_ms > $2 GROUP BY target", QueueName, nowMs));
         batch.BatchCommands.Add(Command(
             $"SELECT {FunctionOf("j")}, j.group_key FROM {_tables.Jobs} AS j WHERE j.status IN ('active', 'aborting') AND j.queue = $1",
             QueueName));
-        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+    }
+
+    /// <summary>Reads the results of <see cref="AddLimitBookReads"/> (the reader at the spec's result); <see langword="null"/> when the queue has no limits row.</summary>
+    private static async Task<LimitBook?> ReadLimitBookAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var book = new LimitBook();
+        var found = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (found)
         {
-            return null;
+            book.ReadSpec(reader.GetString(0));
         }
 
-        var book = new LimitBook();
-        book.ReadSpec(reader.GetString(0));
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -221,7 +242,7 @@ public sealed partial class PostgresQueueBackend
             book.AddRunning(reader.IsDBNull(0) ? null : reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
         }
 
-        return book;
+        return found ? book : null;
     }
 
     /// <summary>Reads whether the queue has limits or holds now (at start, at every schedule tick, when announced).</summary>

@@ -156,6 +156,71 @@ public sealed class PostgresLimitsTests(PostgresServerFixture postgres)
         Assert.Equal((2L, 0L), ((await backend.CountAsync(Ct)).Active, (await backend.CountAsync(Ct)).Queued));
     }
 
+    [Fact]
+    public async Task DequeueAsync_SaturatedFunctionsRowsAsPythonWritesThem_ArePassedOverAndTheOtherFunctionsJobIsTaken()
+    {
+        postgres.SkipIfMissing();
+        var queueName = $"l{Guid.NewGuid():N}";
+        var options = PostgresServerFixture.IsolatedOptions(queueName);
+        await using var backend = await PostgresQueueBackend.ConnectAsync(postgres.Url, options, cancellationToken: Ct);
+        await SetLimitsAsync(backend, l => l.Functions["report"] = new Limit { Concurrency = 1 });
+        await EnqueueAsync(backend, queueName, "running", "report");
+        Assert.Single(await TakeAsync(backend, 1));
+
+        // Rows as SAQ's json.dumps writes them ("function": "report", a space after the colon), one that begins some
+        // other way (read by the pattern), then another function's.
+        var nowSeconds = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds();
+        async Task InsertAsync(string key, string document) => await postgres.SqlAsync(
+            $"INSERT INTO \"{options.JobsTable}\" (key, job, queue, status, priority, group_key, scheduled) VALUES ($1, $2, $3, 'queued', 0, NULL, $4)",
+            null,
+            key,
+            System.Text.Encoding.UTF8.GetBytes(document),
+            queueName,
+            nowSeconds);
+        string Document(string function, string key, string start = "{\"function\": ") =>
+            $$"""{{start}}"{{function}}", "kwargs": {}, "queue": "{{queueName}}", "key": "{{key}}", "timeout": 10, "retries": 1, "ttl": 600, "queued": {{nowSeconds * 1000}}, "status": "queued"}""";
+        for (var i = 0; i < 100; i++)
+        {
+            await InsertAsync($"p{i}", Document("report", $"p{i}"));
+        }
+
+        await InsertAsync("spaced", Document("report", "spaced", "{ \"function\" :  "));
+        await InsertAsync("mail", Document("mail", "mail"));
+
+        Assert.Equal(["mail"], (await TakeAsync(backend, 1)).Select(j => j.Key));
+        Assert.Empty(await TakeAsync(backend, 5));
+        Assert.Equal(101, (await backend.CountAsync(Ct)).Queued);
+    }
+
+    [Fact]
+    public async Task DequeueAsync_AfterATakeThatFilledItsLimitAndFoundNothingMore_TakesWhatIsEnqueuedOrFreedSince()
+    {
+        postgres.SkipIfMissing();
+        var queueName = $"l{Guid.NewGuid():N}";
+        await using var backend = await ConnectAsync(queueName);
+        await using var other = await ConnectAsync(queueName);
+        await SetLimitsAsync(backend, l => l.Functions["report"] = new Limit { Concurrency = 2 });
+        for (var i = 0; i < 40; i++)
+        {
+            await EnqueueAsync(backend, queueName, $"r{i:D2}", "report");
+        }
+
+        // The take turns rows down as the limit fills, walks again past the function, and finds nothing more.
+        var first = await TakeAsync(backend, 5);
+        Assert.Equal(["r00", "r01"], first.Select(j => j.Key));
+        Assert.Empty(await TakeAsync(backend, 5));
+
+        // Another process's enqueue, heard, wakes the waiting dequeue, which walks again.
+        var waiting = backend.DequeueAsync(new DequeueRequest("w", 5, TimeSpan.FromMinutes(5)), Ct);
+        await EnqueueAsync(other, queueName, "mail", "mail");
+        Assert.Equal(["mail"], (await waiting.WaitAsync(TimeSpan.FromSeconds(30), Ct)).Select(j => j.Key));
+
+        // A slot freed (in another process): the function is no longer blocked, and its next job is taken.
+        await other.FinishAsync(first[0], JobStatus.Complete, Ct);
+        Assert.Equal(["r02"], (await TakeAsync(backend, 5)).Select(j => j.Key));
+        Assert.Empty(await TakeAsync(backend, 5));
+    }
+
     private async Task<PostgresQueueBackend> ConnectAsync(string queueName) =>
         await PostgresQueueBackend.ConnectAsync(postgres.Url, PostgresServerFixture.IsolatedOptions(queueName), cancellationToken: Ct);
 
