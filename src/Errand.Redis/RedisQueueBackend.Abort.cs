@@ -22,6 +22,7 @@ public sealed partial class RedisQueueBackend
         await SendPending().ConfigureAwait(false);
         try
         {
+            await KnowClusterAsync().ConfigureAwait(false);
             for (var round = 0; ; round++)
             {
                 if (await ReadForChangeAsync(_keys.JobId(job.Key), round).ConfigureAwait(false) is not { } read)
@@ -124,6 +125,7 @@ public sealed partial class RedisQueueBackend
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
+            await KnowClusterAsync().ConfigureAwait(false);
             await _db.KeyDeleteAsync(AbortMarker(key)).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))

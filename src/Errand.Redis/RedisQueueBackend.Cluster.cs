@@ -37,6 +37,29 @@ public sealed partial class RedisQueueBackend
     }
 
     /// <summary>
+    /// Makes sure that whether the connection is to a cluster is known before a key that depends on it is named. A
+    /// backend opened before its connection's handshake ended (under load it can outlast the connect timeout) would
+    /// otherwise take the server for a single Redis and name SAQ's abort marker, which on a cluster lies in another slot
+    /// than the queue's keys (CROSSSLOT). The first answer to a PING ends the handshake; Redis down, it fails as the
+    /// command would have.
+    /// </summary>
+    private ValueTask KnowClusterAsync()
+    {
+        if (_cluster is not null || (DetectCluster() || _cluster is not null))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return new ValueTask(PingForClusterAsync());
+    }
+
+    private async Task PingForClusterAsync()
+    {
+        await _db.PingAsync().ConfigureAwait(false);
+        _ = DetectCluster();
+    }
+
+    /// <summary>
     /// Returns the abort marker of job <paramref name="key"/>: SAQ's <c>saq:abort:KEY</c> on a single Redis; on a
     /// cluster, where SAQ's marker names no queue and so lies in another slot, <c>errand:QUEUE:abort:KEY</c>.
     /// </summary>

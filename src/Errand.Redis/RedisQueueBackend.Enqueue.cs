@@ -21,6 +21,15 @@ public sealed partial class RedisQueueBackend
         EnsureOwnJob(job);
         cancellationToken.ThrowIfCancellationRequested();
         _ = SendPending();
+        try
+        {
+            await KnowClusterAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
+        }
+
         var (status, queued) = (job.Status, job.Queued);
         job.Status = JobStatus.Queued;
         job.Queued = NowMs;

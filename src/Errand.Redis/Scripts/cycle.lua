@@ -45,7 +45,20 @@ limInit(KEYS[1], KEYS[limitBase + 1], KEYS[limitBase + 2], KEYS[limitBase + 3], 
     KEYS[limitBase + 6], ARGV[tail + 4], ARGV[tail + 3])
 local limited = limActive()
 
--- Marks.
+-- Marks. Whether a job's entry is still in the active list: looked up among the list's last m + 100 entries (where
+-- the takes put them; one LRANGE for the call), else searched in the whole list (an entry gone, or pushed far back
+-- by other workers' takes: rare). A search from the tail per mark was quadratic for a large batch.
+local near = nil
+local function inActive(id)
+    if near == nil then
+        near = {}
+        local tail = call('LRANGE', KEYS[2], -(m + 100), -1)
+        for k = 1, #tail do
+            near[tail[k]] = true
+        end
+    end
+    return near[id] or call('LPOS', KEYS[2], id) ~= false
+end
 for first = 1, m, 500 do
     local last = math.min(first + 499, m)
     local ids = {}
@@ -64,11 +77,10 @@ for first = 1, m, 500 do
         end
         if aborting then
             out[i] = raw
-        elseif not call('LPOS', KEYS[2], KEYS[6 + i], 'RANK', -1) then
+        elseif not inActive(KEYS[6 + i]) then
             -- Its entry in the active list is gone: the job ended, or was swept, before its mark came. A mark is sent
             -- before the job's finish, but on a cluster a call refused with TRYAGAIN is sent again and may land after a
             -- later call that finished the job; written now, it would bring the ended job back as active, in no list.
-            -- The search starts at the tail, where takes put the entries, so a live job's is found in a few steps.
             out[i] = raw or ''
         else
             writes[#writes + 1] = KEYS[6 + i]
