@@ -107,7 +107,8 @@ public sealed partial class PostgresQueueBackend
         }
     }
 
-    // The row, the index of finished jobs, the suspects and due entries, the attempt's record (the last 25 kept), the
+    // The row, the index of finished jobs, the suspects and due entries, the attempt's record (the last 25 kept; none for
+    // a first attempt that completes, whose document holds it all: an older job's records under the key go), the
     // per-minute and per-hour history and the notifications, as
     // StoreFinish writes them, for the rows still stored as written; returns their keys. The rows are updated in key
     // order (the order the batches of row changes lock theirs in) without being locked first: a row another writer
@@ -135,10 +136,12 @@ public sealed partial class PostgresQueueBackend
             recorded AS (
                 INSERT INTO {_tables.Attempts} (key, attempt, queue, started_ms, ended_ms, worker_id, status, error)
                 SELECT d.key, d.attempt, $8, d.started_ms, d.completed_ms, d.worker_id, d.status, d.error FROM done AS d
+                WHERE NOT (d.attempt = 1 AND d.status = 'complete')
                 ON CONFLICT (key, attempt) DO UPDATE SET queue = EXCLUDED.queue, started_ms = EXCLUDED.started_ms, ended_ms = EXCLUDED.ended_ms,
                     worker_id = EXCLUDED.worker_id, status = EXCLUDED.status, error = EXCLUDED.error),
             trimmed AS (
-                DELETE FROM {_tables.Attempts} AS a USING done AS d WHERE a.key = d.key AND a.attempt <= d.attempt - {JobAttempt.MaxKept}),
+                DELETE FROM {_tables.Attempts} AS a USING done AS d
+                WHERE a.key = d.key AND (a.attempt <= d.attempt - {JobAttempt.MaxKept} OR (d.attempt = 1 AND d.status = 'complete'))),
             counted_hourly AS (
                 INSERT INTO {_tables.HourlyHistory} AS h (queue, hour, complete, failed, retried, aborted)
                 SELECT $8, d.completed_ms / 3600000, count(*) FILTER (WHERE d.status = 'complete'), count(*) FILTER (WHERE d.status = 'failed'),

@@ -93,6 +93,67 @@ public sealed class PostgresFinishTests(PostgresServerFixture postgres)
         Assert.Equal(50L, await ScalarAsync($"SELECT count(*) FROM \"{options.ErrandTablePrefix}finished\" WHERE status = 'complete'"));
     }
 
+    [Fact]
+    public async Task FinishAsync_FirstAttemptCompletes_StoresNoAttemptRowAndTheRecordComesFromTheDocument()
+    {
+        postgres.SkipIfMissing();
+        var (backend, options) = await ConnectAsync();
+        await using var _ = backend;
+        await backend.EnqueueAsync(new Job("work", options.QueueName, "k"), Ct);
+        var taken = Assert.Single(await backend.DequeueAsync(new DequeueRequest("w1", 1, TimeSpan.Zero), Ct));
+
+        await backend.FinishAsync(taken, JobStatus.Complete, Ct);
+
+        Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM \"{options.ErrandTablePrefix}attempts\" WHERE key = 'k'"));
+        var stored = (await backend.GetJobsAsync(["k"], Ct)).Single()!;
+        var attempt = Assert.Single(await backend.GetAttemptsAsync("k", Ct));
+        Assert.Equal(
+            (1, (DateTimeOffset?)DateTimeOffset.FromUnixTimeMilliseconds(stored.Started), DateTimeOffset.FromUnixTimeMilliseconds(stored.Completed), "w1", JobStatus.Complete, (string?)null),
+            (attempt.Attempt, attempt.Started, attempt.Ended, attempt.WorkerId, attempt.Outcome, attempt.Error));
+    }
+
+    [Fact]
+    public async Task FinishAsync_FirstAttemptCompletesUnderAKeyAnOlderJobRetried_DeletesTheOlderRecords()
+    {
+        postgres.SkipIfMissing();
+        var (backend, options) = await ConnectAsync();
+        await using var _ = backend;
+
+        // An older job under the key: two attempts that failed, recorded as rows.
+        await backend.EnqueueAsync(new Job("work", options.QueueName, "k") { Retries = 2 }, Ct);
+        var first = Assert.Single(await backend.DequeueAsync(new DequeueRequest("w1", 1, TimeSpan.Zero), Ct));
+        await backend.RetryAsync(first, TimeSpan.Zero, Ct);
+        var second = Assert.Single(await backend.DequeueAsync(new DequeueRequest("w1", 1, TimeSpan.Zero), Ct));
+        await backend.FinishAsync(second, JobStatus.Failed, Ct);
+        Assert.Equal(2L, await ScalarAsync($"SELECT count(*) FROM \"{options.ErrandTablePrefix}attempts\" WHERE key = 'k'"));
+
+        // A new job under the key, whose first attempt completes: the older rows go, the record is its own.
+        Assert.True((await backend.EnqueueAsync(new Job("work", options.QueueName, "k"), Ct)).Enqueued);
+        var taken = Assert.Single(await backend.DequeueAsync(new DequeueRequest("w2", 1, TimeSpan.Zero), Ct));
+        await backend.FinishAsync(taken, JobStatus.Complete, Ct);
+
+        Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM \"{options.ErrandTablePrefix}attempts\" WHERE key = 'k'"));
+        var attempt = Assert.Single(await backend.GetAttemptsAsync("k", Ct));
+        Assert.Equal((1, "w2", JobStatus.Complete), (attempt.Attempt, attempt.WorkerId, attempt.Outcome));
+    }
+
+    [Fact]
+    public async Task FinishAsync_FirstAttemptFails_StoresItsRow()
+    {
+        postgres.SkipIfMissing();
+        var (backend, options) = await ConnectAsync();
+        await using var _ = backend;
+        await backend.EnqueueAsync(new Job("work", options.QueueName, "k"), Ct);
+        var taken = Assert.Single(await backend.DequeueAsync(new DequeueRequest("w1", 1, TimeSpan.Zero), Ct));
+        taken.Error = "boom";
+
+        await backend.FinishAsync(taken, JobStatus.Failed, Ct);
+
+        Assert.Equal("failed", await ScalarAsync($"SELECT string_agg(status, ',') FROM \"{options.ErrandTablePrefix}attempts\" WHERE key = 'k'"));
+        var attempt = Assert.Single(await backend.GetAttemptsAsync("k", Ct));
+        Assert.Equal((1, JobStatus.Failed, "boom"), (attempt.Attempt, attempt.Outcome, attempt.Error));
+    }
+
     private async Task<object?> ScalarAsync(string sql) => Assert.Single(Assert.Single(await postgres.SqlAsync(sql)));
 
     private async Task<(PostgresQueueBackend Backend, PostgresBackendOptions Options)> ConnectAsync()
