@@ -114,10 +114,11 @@ public sealed partial class PostgresQueueBackend
     // order (the order the batches of row changes lock theirs in) without being locked first: a row another writer
     // changes meanwhile is judged again on its new version and left out. Should the plan not keep the order and the two
     // wait for each other, PostgreSQL breaks the deadlock and these finishes are judged on their locked rows instead.
-    // Each row is found by its key alone: the status is compared as `status || ''`, which no index of saq_jobs matches,
-    // since with the status as an index condition the planner, whose statistics saw few active rows, walked SAQ's
-    // (status, queue, group_key) index through every active row of the queue for each finish (37 buffer hits a job
-    // at concurrency 50, most of the statement's time), where the primary key finds the row in 3.
+    // Each row is found by its key alone: the queue, status and document are compared with IS NOT DISTINCT FROM (the
+    // same as = here, every one NOT NULL), which no index can use. With `=`, the planner of a table not yet analyzed
+    // walked SAQ's (status, queue, ...) indexes instead: through every active row of the queue for each finish (37
+    // buffer hits a job at concurrency 50, most of the statement's time), or, the status alone left out, through every
+    // ready row of the queue once per statement; the primary key finds a row in 3.
     private async Task<HashSet<string>> SendFinishesAsync(List<PendingFinish> batch)
     {
         var sql = $"""
@@ -127,7 +128,7 @@ public sealed partial class PostgresQueueBackend
             done AS (
                 UPDATE {_tables.Jobs} AS j SET job = i.job, status = i.status, expire_at = i.expire_at
                 FROM (SELECT * FROM input ORDER BY key) AS i
-                WHERE j.key = i.key AND j.queue = $8 AND j.status || '' = i.written_status AND j.job = i.written
+                WHERE j.key = i.key AND j.queue IS NOT DISTINCT FROM $8 AND j.status IS NOT DISTINCT FROM i.written_status AND j.job IS NOT DISTINCT FROM i.written
                 RETURNING j.key, i.status, i.completed_ms, i.n, i.attempt, i.started_ms, i.worker_id, i.error),
             indexed AS (
                 INSERT INTO {_tables.Finished} (key, queue, status, completed_ms)
