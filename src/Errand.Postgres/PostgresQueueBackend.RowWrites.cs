@@ -49,7 +49,11 @@ public sealed partial class PostgresQueueBackend
             Cut(_attempts, mark.Attempts);
         }
 
-        /// <summary>Records the attempt of <paramref name="job"/> that ends as <paramref name="outcome"/>: a row of Errand's attempts, the last 25 kept.</summary>
+        /// <summary>
+        /// Records the attempt of <paramref name="job"/> that ends as <paramref name="outcome"/>: a row of Errand's attempts,
+        /// the last 25 kept; a first attempt that completes has none (the reader makes it from the document), and the
+        /// records of an older job under the key go.
+        /// </summary>
         public void Attempt(Job job, JobStatus outcome, long nowMs) => _attempts.Add((job.Key, JobAttempt.Of(job, outcome, nowMs)));
 
         /// <summary>Writes the row of <paramref name="job"/>: its document, status column and schedule.</summary>
@@ -125,9 +129,11 @@ public sealed partial class PostgresQueueBackend
                     recorded AS (
                         INSERT INTO {tables.Attempts} AS a (key, attempt, queue, started_ms, ended_ms, worker_id, status, error)
                         SELECT i.key, i.attempt, $8, i.started_ms, i.ended_ms, i.worker_id, i.status, i.error FROM input AS i
+                        WHERE NOT (i.attempt = 1 AND i.status = 'complete')
                         ON CONFLICT (key, attempt) DO UPDATE SET queue = EXCLUDED.queue, started_ms = EXCLUDED.started_ms, ended_ms = EXCLUDED.ended_ms,
                             worker_id = EXCLUDED.worker_id, status = EXCLUDED.status, error = EXCLUDED.error)
-                    DELETE FROM {tables.Attempts} AS a USING input AS i WHERE a.key = i.key AND a.attempt <= i.attempt - {JobAttempt.MaxKept}
+                    DELETE FROM {tables.Attempts} AS a USING input AS i
+                    WHERE a.key = i.key AND (a.attempt <= i.attempt - {JobAttempt.MaxKept} OR (i.attempt = 1 AND i.status = 'complete'))
                     """,
                     Texts(_attempts.Select(a => a.Key)),
                     ArrayParameter(_attempts.Select(a => a.Attempt.Attempt), NpgsqlDbType.Integer),
