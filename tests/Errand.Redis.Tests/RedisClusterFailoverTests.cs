@@ -156,7 +156,7 @@ public sealed class RedisClusterFailoverTests(RedisFailoverClusterFixture cluste
             await old.StopAsync();
 
             var killed = TimeProvider.System.GetTimestamp();
-            var ended = await Task.WhenAll(keys.Select(key => WaitThroughOutageAsync(queue, key)));
+            var ended = await Task.WhenAll(keys.Select(key => Outages.WaitThroughOutageAsync(queue, key, Patience)));
             TestContext.Current.TestOutputHelper?.WriteLine($"failover: every job ended {TimeProvider.System.GetElapsedTime(killed).TotalSeconds:0.0} s after the kill");
             await stop.CancelAsync();
             await running.WaitAsync(Patience, Ct);
@@ -200,24 +200,6 @@ public sealed class RedisClusterFailoverTests(RedisFailoverClusterFixture cluste
             new RedisBackendOptions { QueueName = name, OperationTimeout = TimeSpan.FromSeconds(2), ConnectTimeout = TimeSpan.FromSeconds(2) },
             cancellationToken: Ct);
         return new Queue(backend, new QueueOptions { WaitRecheckInterval = TimeSpan.FromSeconds(1) });
-    }
-
-    // A waiter that reads while the master is down and its replica not yet promoted gets BackendUnavailableException,
-    // as any caller would; it asks again, as a caller that rides out a failover does.
-    private static async Task<Job> WaitThroughOutageAsync(Queue queue, string key)
-    {
-        var deadline = TimeProvider.System.GetUtcNow() + Patience;
-        while (true)
-        {
-            try
-            {
-                return await queue.WaitAsync(key, deadline - TimeProvider.System.GetUtcNow(), Ct);
-            }
-            catch (BackendUnavailableException) when (TimeProvider.System.GetUtcNow() < deadline)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(200), TimeProvider.System, Ct);
-            }
-        }
     }
 
     private Task<string> Cli(RedisServer server, params string[] command) =>

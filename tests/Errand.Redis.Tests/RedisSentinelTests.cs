@@ -70,7 +70,7 @@ public sealed class RedisSentinelTests(RedisSentinelFixture sentinel) : IClassFi
         await halfway.Task.WaitAsync(Patience, ct);
         await old.StopAsync();
 
-        var ended = await Task.WhenAll(jobs.Select(job => queue.WaitAsync(job.Key, Patience, ct)));
+        var ended = await Task.WhenAll(jobs.Select(job => Outages.WaitThroughOutageAsync(queue, job.Key, Patience)));
         await stop.CancelAsync();
         await running.WaitAsync(Patience, ct);
 
