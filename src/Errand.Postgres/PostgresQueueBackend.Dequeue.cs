@@ -52,7 +52,7 @@ public sealed partial class PostgresQueueBackend
             }
 
             // A limited queue's job held by a hold or a rate is due then: the wait ends in time to take it.
-            if (_limited && Volatile.Read(ref _limitDueMs) is var dueMs and < long.MaxValue)
+            if (Limited && Volatile.Read(ref _limitDueMs) is var dueMs and < long.MaxValue)
             {
                 var due = TimeSpan.FromMilliseconds(Math.Max(5, dueMs - NowMs));
                 if (remaining == Timeout.InfiniteTimeSpan || due < remaining)
@@ -84,7 +84,7 @@ public sealed partial class PostgresQueueBackend
 
     private async Task<List<Job>> TakeAsync(DequeueRequest request, CancellationToken cancellationToken)
     {
-        if (_limited)
+        if (Limited)
         {
             return await TakeLimitedAsync(request, cancellationToken).ConfigureAwait(false);
         }

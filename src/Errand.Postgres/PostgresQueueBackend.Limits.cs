@@ -18,13 +18,7 @@ public sealed partial class PostgresQueueBackend
 
     // Whether the queue has limits or holds, as this process last saw: dequeues then take by the limited take.
     // Refreshed at start, by every schedule tick, and when a process announces a change ('limits' on errand:QUEUE).
-    private volatile bool _limited;
-
-    // Counts this process's own writes of limits and holds: a read of the flag that began before one is stale, and may
-    // not set it back to false (a schedule tick that read 'none' just before a handler's hold let the key's next job
-    // through the unlimited take; CI at 90710b3).
-    private readonly Lock _limitedGate = new();
-    private long _limitedWrites;
+    private readonly LimitedFlag _limitedFlag = new();
 
     // When a job held by a hold or a rate may start next (epoch ms), as the last limited take saw; long.MaxValue for none.
     private long _limitDueMs = long.MaxValue;
@@ -42,11 +36,7 @@ public sealed partial class PostgresQueueBackend
                 QueueName,
                 LimitBook.Spec(limits)),
             cancellationToken).ConfigureAwait(false);
-        lock (_limitedGate)
-        {
-            _limitedWrites++;
-        }
-
+        _limitedFlag.Wrote(null);
         await RefreshLimitedAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -68,33 +58,10 @@ public sealed partial class PostgresQueueBackend
                 Target(target),
                 until),
             cancellationToken).ConfigureAwait(false);
-        lock (_limitedGate)
-        {
-            _limitedWrites++;
-            _limited = true;
-        }
+        _limitedFlag.Wrote(true);
     }
 
-    /// <summary>Gets the count of this process's limit writes, taken before a read of whether the queue is limited.</summary>
-    private long LimitedWrites()
-    {
-        lock (_limitedGate)
-        {
-            return _limitedWrites;
-        }
-    }
-
-    /// <summary>Stores what a read found, unless this process wrote limits or a hold since the read began.</summary>
-    private void SetLimitedFromRead(bool limited, long writesBefore)
-    {
-        lock (_limitedGate)
-        {
-            if (_limitedWrites == writesBefore)
-            {
-                _limited = limited;
-            }
-        }
-    }
+    private bool Limited => _limitedFlag.Value;
 
     /// <inheritdoc />
     /// <exception cref="BackendUnavailableException">PostgreSQL could not be reached.</exception>
@@ -255,8 +222,8 @@ public sealed partial class PostgresQueueBackend
             using var command = new NpgsqlCommand(LimitedSql, connection);
             command.Parameters.Add(new NpgsqlParameter { Value = QueueName });
             command.Parameters.Add(new NpgsqlParameter { Value = NowMs });
-            var writes = LimitedWrites();
-            SetLimitedFromRead((bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!, writes);
+            var writes = _limitedFlag.BeforeRead();
+            _limitedFlag.SetFromRead((bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!, writes);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {

@@ -225,7 +225,7 @@ public sealed partial class PostgresQueueBackend
         }
 
         // On a limited queue a job that ends, is retried or is aborted frees its slots: idle dequeues look again.
-        if (freed && _limited)
+        if (freed && Limited)
         {
             SignalReady();
         }

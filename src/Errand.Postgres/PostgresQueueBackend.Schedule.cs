@@ -32,7 +32,7 @@ public sealed partial class PostgresQueueBackend
         {
             var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var connectionScope = connection.ConfigureAwait(false);
-            var limitWrites = LimitedWrites();
+            var limitWrites = _limitedFlag.BeforeRead();
             using var batch = new NpgsqlBatch(connection);
             batch.BatchCommands.Add(Command(sql, "schedule:" + QueueName, nowMs, nowMs + (long)Math.Ceiling(lockFor.TotalMilliseconds), QueueName, Seconds(nowMs), _saqChannel));
 
@@ -48,7 +48,7 @@ public sealed partial class PostgresQueueBackend
 
             if (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false) && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                SetLimitedFromRead(reader.GetBoolean(0), limitWrites);
+                _limitedFlag.SetFromRead(reader.GetBoolean(0), limitWrites);
             }
 
             if (ids.Count > 0)

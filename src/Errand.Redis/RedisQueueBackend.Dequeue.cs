@@ -84,7 +84,7 @@ public sealed partial class RedisQueueBackend
                 _limitsChecked = true;
             }
 
-            if (_limited)
+            if (Limited)
             {
                 // A limited queue's job is judged by the take, never moved by the wait: the wait only wakes (BLMOVE of
                 // the head onto itself) when a job is ready, or when a held job is due.
@@ -101,7 +101,7 @@ public sealed partial class RedisQueueBackend
             // From here a job has left the queued list: finish the work whatever the token says, so it is not lost.
             // The job goes to the worker alone when its document came with the move: the lane takes the rest next.
             // On a queue that has limits (known since the wait began) the moved job is judged by the take.
-            var withRest = first.Read && !_limited
+            var withRest = first.Read && !Limited
                 ? [(first.Id, first.Document)]
                 : await AddTake(request.MaxJobs - 1, first.Id).ConfigureAwait(false);
             return MarkActive(await ReadTakenAsync(withRest).ConfigureAwait(false), request.WorkerId);

@@ -12,9 +12,9 @@ public sealed partial class RedisQueueBackend
 {
     // Whether the queue has limits or holds, as this process last saw: an idle dequeue then waits without moving a job
     // (the take judges it) and wakes when a held job is due. Refreshed by every schedule tick.
-    private volatile bool _limited;
+    private readonly LimitedFlag _limitedFlag = new();
 
-    // Whether _limited was read from the store once (before the first blocking wait).
+    // Whether the flag was read from the store once (before the first blocking wait).
     private volatile bool _limitsChecked;
 
     /// <inheritdoc />
@@ -45,7 +45,8 @@ public sealed partial class RedisQueueBackend
         }
 
         await LimitsScriptAsync([.. values]).ConfigureAwait(false);
-        _limited = !limits.IsEmpty;
+        _limitedFlag.Wrote(null);
+        await RefreshLimitedAsync().ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -57,7 +58,7 @@ public sealed partial class RedisQueueBackend
         cancellationToken.ThrowIfCancellationRequested();
         var now = NowMs;
         await LimitsScriptAsync(["hold", _keys.LimitPrefix, now, Target(target), now + (long)duration.TotalMilliseconds]).ConfigureAwait(false);
-        _limited = true;
+        _limitedFlag.Wrote(true);
     }
 
     /// <inheritdoc />
@@ -99,15 +100,20 @@ public sealed partial class RedisQueueBackend
     /// </remarks>
     private void ReleaseLimitsIn(ITransaction transaction, string id)
     {
-        if (_limited)
+        if (Limited)
         {
             _ = transaction.ScriptEvaluateAsync(RedisScripts.Limits, LimitScriptKeys(), ["release", _keys.LimitPrefix, NowMs, id]);
         }
     }
 
     /// <summary>Reads whether the queue has limits or holds now (the schedule tick does, every second).</summary>
-    private async Task RefreshLimitedAsync() =>
-        _limited = await _db.KeyExistsAsync(_keys.Limits).ConfigureAwait(false) || await _db.KeyExistsAsync(_keys.Holds).ConfigureAwait(false);
+    private async Task RefreshLimitedAsync()
+    {
+        var mark = _limitedFlag.BeforeRead();
+        _limitedFlag.SetFromRead(await _db.KeyExistsAsync([_keys.Limits, _keys.Holds]).ConfigureAwait(false) > 0, mark);
+    }
+
+    private bool Limited => _limitedFlag.Value;
 
     /// <summary>Returns how long an idle dequeue may wait before a held job is due, at most <paramref name="wait"/>.</summary>
     private async Task<TimeSpan> WaitBeforeDueAsync(TimeSpan wait)
