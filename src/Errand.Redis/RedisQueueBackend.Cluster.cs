@@ -45,12 +45,12 @@ public sealed partial class RedisQueueBackend
     /// </summary>
     private ValueTask KnowClusterAsync()
     {
-        if (_cluster is not null || (DetectCluster() || _cluster is not null))
+        if (_cluster is null)
         {
-            return ValueTask.CompletedTask;
+            _ = DetectCluster();
         }
 
-        return new ValueTask(PingForClusterAsync());
+        return _cluster is null ? new ValueTask(PingForClusterAsync()) : ValueTask.CompletedTask;
     }
 
     private async Task PingForClusterAsync()

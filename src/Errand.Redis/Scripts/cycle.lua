@@ -228,7 +228,7 @@ for i = 1, f do
     end
 end
 if #released > 0 then
-    limReleaseMany(released)
+    limRelease(released)
 end
 for first = 1, #ended, 500 do
     call('ZREM', KEYS[3], unpack(ended, first, math.min(first + 499, #ended)))

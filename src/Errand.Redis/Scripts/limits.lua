@@ -16,7 +16,7 @@ local op = ARGV[1]
 
 if op == 'release' then
     if limActive() then
-        limRelease(ARGV[4])
+        limRelease({ ARGV[4] })
         limFlush()
     end
     return 0

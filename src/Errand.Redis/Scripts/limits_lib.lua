@@ -212,31 +212,10 @@ local function limTry(id, raw)
     return true
 end
 
--- A job's attempt has ended, or it left the queue: its slots are freed (each letting one waiting job be judged
--- again), and it no longer waits.
-local function limRelease(id)
-    local s = redis.call('HGET', LS, id)
-    if s then
-        redis.call('HDEL', LS, id)
-        for target in string.gmatch(s, '[^\n]+') do
-            limCount(target, -1)
-            limReleaseOne(target)
-        end
-    end
-    local b = redis.call('HGET', LB, id)
-    if b then
-        redis.call('HDEL', LB, id)
-        if string.byte(b, 1) == 64 then
-            redis.call('ZREM', LD, id)
-        else
-            redis.call('LREM', LP .. 'held:' .. b, 1, id)
-        end
-    end
-end
-
--- limRelease for the jobs a cycle call finished: their slots read with one HMGET and dropped with one HDEL, and
--- their waiting looked up only when some job waits at all.
-local function limReleaseMany(ids)
+-- Jobs whose attempt has ended, or that left the queue: their slots are freed (each letting one waiting job be judged
+-- again), and they no longer wait. The slots read with one HMGET and dropped with one HDEL; the waits looked up only
+-- when some job waits at all.
+local function limRelease(ids)
     for first = 1, #ids, 500 do
         local last = math.min(first + 499, #ids)
         local slots = redis.call('HMGET', LS, unpack(ids, first, last))
@@ -255,8 +234,8 @@ local function limReleaseMany(ids)
             redis.call('HDEL', LS, unpack(freed))
         end
     end
-    -- A job that ends was running, so it waits for nothing; only one whose end was not seen (swept, then taken and
-    -- held) could: looked up when jobs wait at all.
+    -- A job that ends was running, so it waits for nothing; one that left the queue (aborted, or swept then taken
+    -- and held) may.
     if redis.call('EXISTS', LB) == 1 then
         for first = 1, #ids, 500 do
             local last = math.min(first + 499, #ids)
